@@ -1,0 +1,44 @@
+# Linli — the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-pg bench lint messages clean-demo install
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Build (first time) and serve the 峡山区 demo district on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/linli demo $(if $(REBUILD),--rebuild,)
+	$(BIN)/linli serve --host 127.0.0.1 --port 8000
+
+## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The whole suite against the local PostgreSQL server
+test-pg: $(STAMP)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Regenerate the translation catalogues after changing user-facing strings
+messages: $(STAMP)
+	cd src/linli && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --settings=linli.settings --pythonpath=..
+	$(BIN)/python -m linli.i18n compile
+
+clean-demo:
+	rm -rf var/

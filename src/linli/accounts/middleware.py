@@ -1,0 +1,35 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+SESSION_KEY = "linli_last_seen"
+
+
+class StaffIdleTimeoutMiddleware:
+    """Logs staff out after LINLI_STAFF_IDLE_MINUTES without a request (default 30)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            if user.is_staff_member and self._idle_too_long(request):
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                messages.info(request, _("You were logged out after a period of inactivity."))
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            request.session[SESSION_KEY] = int(time.time())
+        return self.get_response(request)
+
+    @staticmethod
+    def _idle_too_long(request) -> bool:
+        last = request.session.get(SESSION_KEY)
+        limit = settings.LINLI_STAFF_IDLE_MINUTES * 60
+        return last is not None and time.time() - last > limit

@@ -1,0 +1,67 @@
+"""Roles 角色 and what each may do. A grant 授权 gives one role over one area subtree.
+
+Permissions are `<family>.<action>`; the families are the `ScopeSpec.family` names of the
+models (see core.scoping). Roles are code because the security model depends on them; what each
+role may see is still limited by the area of the grant.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    STREET_CADRE = "street_cadre", _("Street cadre")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    DISTRICT_LEADER = "district_leader", _("District leader")
+    PANEL_MEMBER = "panel_member", _("Advisory or supervision panel member")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    SECURITY_OFFICER = "security_officer", _("Security officer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+_REGISTRY_WORKER = {
+    "area.view",
+    "registry.view",
+    "registry.add",
+    "registry.change",
+    "registry.reveal",
+    "organisation.view",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.RESIDENT: frozenset({"registry.view"}),
+    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER),
+    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER),
+    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER),
+    Role.STREET_CADRE: frozenset(
+        {"area.view", "registry.view", "registry.reveal", "organisation.view"}
+    ),
+    Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view"}),
+    Role.DISTRICT_LEADER: frozenset({"area.view", "registry.view", "organisation.view"}),
+    Role.PANEL_MEMBER: frozenset({"area.view"}),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            "area.view",
+            "area.add",
+            "area.change",
+            "organisation.view",
+            "organisation.change",
+            "tags.manage",
+            "accounts.manage",
+        }
+    ),
+    Role.SECURITY_OFFICER: frozenset({"area.view", "grants.manage", "accounts.unlock"}),
+    Role.AUDITOR: frozenset({"area.view", "audit.view"}),
+}
+
+# 三权分立: whoever holds one of these holds no other role at all.
+SEPARATED_ROLES = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.AUDITOR})
+
+# A resident's grant covers their own household only, never the area around it.
+OWN_HOUSEHOLD_ROLES = frozenset({Role.RESIDENT})
+
+STAFF_ROLES = frozenset(Role) - OWN_HOUSEHOLD_ROLES

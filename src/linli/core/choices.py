@@ -1,0 +1,52 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    TOWN = "town", _("Town")
+    COMMUNITY = "community", _("Community")
+    VILLAGE = "village", _("Village")
+    COMPOUND = "compound", _("Compound")
+    BUILDING = "building", _("Building")
+    GRID = "grid", _("Grid")
+
+
+# Which kinds may sit directly under which: a village or compound belongs to a community,
+# a grid or building to a village, compound or community (urban grids span a community).
+ALLOWED_PARENT_KINDS: dict[str, set[str]] = {
+    AreaKind.DISTRICT: set(),
+    AreaKind.STREET: {AreaKind.DISTRICT},
+    AreaKind.TOWN: {AreaKind.DISTRICT},
+    AreaKind.COMMUNITY: {AreaKind.STREET, AreaKind.TOWN},
+    AreaKind.VILLAGE: {AreaKind.COMMUNITY},
+    AreaKind.COMPOUND: {AreaKind.COMMUNITY},
+    AreaKind.BUILDING: {AreaKind.VILLAGE, AreaKind.COMPOUND, AreaKind.GRID},
+    AreaKind.GRID: {AreaKind.VILLAGE, AreaKind.COMPOUND, AreaKind.COMMUNITY},
+}
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    MOVE = "move", _("Move")
+    REVEAL = "reveal", _("Reveal")
+    EXPORT = "export", _("Export")
+    LOGIN = "login", _("Log in")
+    LOGOUT = "logout", _("Log out")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    DENIED = "denied", _("Access denied")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    CLI = "cli", _("Command line")
+    SYSTEM = "system", _("System")

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AreaKind, AuditAction, AuditOutcome, Channel
+from .scoping import RestrictedQuerySet, ScopeSpec
+from .validators import validate_division_code
+
+PATH_STEP = 7  # characters per level of the materialised path: base-36 id, zero-padded
+PATH_SEPARATOR = "."
+
+
+def path_segment(pk: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while pk:
+        pk, rest = divmod(pk, 36)
+        out = digits[rest] + out
+    return out.rjust(PATH_STEP, "0") + PATH_SEPARATOR
+
+
+class AreaQuerySet(RestrictedQuerySet):
+    def under(self, area: Area, *, include_self: bool = True):
+        """Everything under `area`: one indexed prefix query on SQLite and PostgreSQL."""
+        qs = self.filter(path__startswith=area.path)
+        return qs if include_self else qs.exclude(pk=area.pk)
+
+
+class Area(models.Model):
+    """区域 — a node of the area tree: district, street/town, community, village, compound,
+    building or grid. `path` is a materialised path (each ancestor's segment, root first), so a
+    subtree is a prefix and a move rewrites one prefix."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices, db_index=True)
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        blank=True,
+        default="",
+        validators=[validate_division_code],
+        help_text=_("12-digit national statistical division code, if known."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = AreaQuerySet.as_manager()
+    scope = ScopeSpec(family="area", area_path="path")
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="area_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_paths(self) -> list[str]:
+        step = PATH_STEP + len(PATH_SEPARATOR)
+        return [self.path[:i] for i in range(step, len(self.path) + 1, step)]
+
+    def ancestors(self):
+        """Root first, self last."""
+        return Area.objects.filter(path__in=self.ancestor_paths()).order_by("depth")
+
+
+class AuditChainHead(models.Model):
+    """The tip of the audit chain: the last record's sequence number and hash.
+
+    Appending locks this single row, which serialises appenders and lets `audit verify`
+    notice a deleted tail (the head would name a record that is gone)."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.last_seq}"
+
+
+class AuditRecord(models.Model):
+    """审计日志 — one entry of the append-only, hash-chained audit trail."""
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,  # the trail outlives accounts; it never cascades
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(
+        _("action"), max_length=16, choices=AuditAction.choices, db_index=True
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    address = models.CharField(_("address"), max_length=64, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.SYSTEM
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: the application can add records (through core.audit) but never change one.
+        if not self._state.adding:
+            raise PermissionError("audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit records cannot be deleted")
+
+
+class TimelineEvent(models.Model):
+    """时间线事件 — a line on a record's timeline ("registered", "tag 困难户 added", …),
+    shown to the staff who may see the record. The audit trail is the security record; this is
+    the working history people read."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verb = models.CharField(max_length=32)
+    summary = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -1,0 +1,115 @@
+"""Every read of the registry starts from what the user may see (`restrict`)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from linli.core.models import Area
+from linli.core.timeline import events_for
+
+from .filters import HouseholdFilter, ResidentFilter
+from .models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag, Tag
+
+
+def resident_list(*, user, filters: dict | None = None, action: str = "view"):
+    qs = (
+        Resident.objects.restrict(user, action)
+        .select_related("household", "household__area")
+        .prefetch_related(Prefetch("tag_links", queryset=ResidentTag.objects.select_related("tag")))
+        .order_by("household__number", "id")
+    )
+    if filters:
+        form = ResidentFilter(filters, queryset=qs)
+        qs = form.qs if form.is_valid() else qs.none()
+    return qs
+
+
+def household_list(*, user, filters: dict | None = None, action: str = "view"):
+    qs = (
+        Household.objects.restrict(user, action)
+        .select_related("area", "area__parent", "head")
+        .prefetch_related(
+            Prefetch("tag_links", queryset=HouseholdTag.objects.select_related("tag")),
+        )
+        .order_by("number")
+    )
+    if filters:
+        form = HouseholdFilter(filters, queryset=qs)
+        qs = form.qs if form.is_valid() else qs.none()
+    return qs
+
+
+def household_get(*, user, pk, action: str = "view") -> Household:
+    """One household with members and tags, or 404 — also when it exists outside the scope."""
+    household = (
+        Household.objects.restrict(user, action)
+        .select_related("area", "head")
+        .prefetch_related(
+            Prefetch("tag_links", queryset=HouseholdTag.objects.select_related("tag")),
+            Prefetch(
+                "members",
+                queryset=Resident.objects.order_by("id").prefetch_related(
+                    Prefetch("tag_links", queryset=ResidentTag.objects.select_related("tag"))
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household
+
+
+def resident_get(*, user, pk, action: str = "view") -> Resident:
+    person = (
+        Resident.objects.restrict(user, action)
+        .select_related("household", "household__area")
+        .prefetch_related(Prefetch("tag_links", queryset=ResidentTag.objects.select_related("tag")))
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
+def household_timeline(*, household: Household, limit: int = 100):
+    """The household's own events and its members' events, newest first."""
+    return list(events_for([household, *household.members.all()])[:limit])
+
+
+def area_list(*, user, action: str = "view"):
+    return Area.objects.restrict(user, action)
+
+
+def area_get(*, user, pk, action: str = "view") -> Area:
+    area = Area.objects.restrict(user, action).filter(pk=pk).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def area_children(*, user, area: Area | None):
+    """The areas directly below `area` that the user may see; the tops of their scope if None."""
+    if area is None:
+        return sorted(user.scope_areas(), key=lambda a: a.path)
+    return list(Area.objects.restrict(user, "view").filter(parent=area).order_by("name"))
+
+
+def tag_vocabulary(*, target: str | None = None, active_only: bool = True):
+    qs = Tag.objects.all()
+    if target:
+        qs = qs.filter(target=target)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs
+
+
+def organisation_list(*, user):
+    return Organisation.objects.restrict(user, "view").select_related("area", "parent")
+
+
+def post_list(*, user):
+    return Post.objects.restrict(user, "view").select_related("area", "organisation")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from . import factories as f
+
+
+@pytest.fixture
+def world(db):
+    """A small district: two streets, two communities each, villages with grids, a household
+    in each village, and one user per role. Names follow the source where it names places."""
+    district = f.area("峡山区", "district", code="370772000000")
+    streets, communities, villages, grids, households = [], [], [], [], []
+    for s_name, c_names in (
+        ("太保庄街道", ("文岭社区", "营辉社区")),
+        ("王家庄街道", ("东朱社区", "西朱社区")),
+    ):
+        street = f.area(s_name, "street", district)
+        streets.append(street)
+        for c_name in c_names:
+            community = f.area(c_name, "community", street)
+            communities.append(community)
+            for v_name in (f"{c_name[:2]}一村", f"{c_name[:2]}二村"):
+                village = f.area(v_name, "village", community)
+                villages.append(village)
+                grid = f.area(f"{v_name}第1网格", "grid", village)
+                grids.append(grid)
+                households.append(
+                    f.household(
+                        grid,
+                        f"H{len(households) + 1:05d}",
+                        head_name=f"{v_name[:2]}户主{len(households)}",
+                    )
+                )
+    w = SimpleNamespace(
+        district=district,
+        streets=streets,
+        communities=communities,
+        villages=villages,
+        grids=grids,
+        households=households,
+    )
+    own_village, own_community, own_street = villages[0], communities[0], streets[0]
+    w.users = {
+        "grid_worker": f.user_with("grid_worker", grids[0]),
+        "village_cadre": f.user_with("village_cadre", own_village),
+        "community_worker": f.user_with("community_worker", own_community),
+        "street_cadre": f.user_with("street_cadre", own_street),
+        "district_leader": f.user_with("district_leader", district),
+        "administrator": f.user_with("administrator", district),
+        "security_officer": f.user_with("security_officer", district),
+        "auditor": f.user_with("auditor", district),
+    }
+    resident_user = f.user_with("resident", own_village)
+    person = households[0].head
+    person.account = resident_user
+    person.save(update_fields=["account"])
+    w.users["resident"] = resident_user
+    return w
