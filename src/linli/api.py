@@ -1,3 +1,230 @@
-from ninja import NinjaAPI
+"""The JSON API 接口 at /api/: OpenAPI 3 at /api/openapi.json, interactive docs at /api/docs.
 
-api = NinjaAPI(title="Linli API", version="1")
+Two ways in: integrations send `Authorization: Bearer lk_…` (tokens from `accounts.services`),
+the pages' own scripts use the login session (with the CSRF token on writes). Every answer that
+is not a success has one shape, in the user's language:
+`{"detail": "…", "errors": [{"field": "id_number", "message": "…", "code": "…"}]}`.
+"""
+
+import logging
+
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
+from django.db import DataError, IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaError
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from linli.accounts.services import api_token_user
+from linli.core.api import PRINTABLE, unprintable_message
+from linli.core.api import router as areas
+from linli.registry.api import households, residents
+
+logger = logging.getLogger("linli.api")
+
+TOKEN_PREFIX = "lk_"  # noqa: S105 — a prefix, not a secret
+MAX_TOKEN_LENGTH = 200
+
+
+class BearerToken(HttpBearer):
+    """接口令牌 — an integration's API token."""
+
+    def authenticate(self, request, token: str):
+        if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        return api_token_user(token)
+
+
+class LoginSession(SessionAuth):
+    """The pages' login session. Writes need the CSRF token, as any Django form does; a request
+    without a session falls through to 401 rather than failing the CSRF check."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request):
+        if self.csrf and check_csrf(request) is not None:
+            raise HttpError(403, _("The CSRF token is missing or wrong; reload the page."))
+        return request.COOKIES.get(self.param_name)
+
+
+api = NinjaAPI(
+    title="Linli API",
+    version="1",
+    description=(
+        "Areas, households and residents of the Linli registry. Every list and record is "
+        "limited to the caller's scope; ID and mobile numbers are masked except in a reveal."
+    ),
+    auth=[BearerToken(), LoginSession()],
+    urls_namespace="api",
+)
+api.add_router("/areas", areas)
+api.add_router("/households", households)
+api.add_router("/residents", residents)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _error(request, status: int, detail: str, errors: list | None = None):
+    return api.create_response(
+        request, {"detail": str(detail), "errors": errors or []}, status=status
+    )
+
+
+def _schema_message(error: dict) -> str:
+    """A schema error in the user's language (pydantic's own messages are English only)."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    n = ctx.get("max_length", ctx.get("min_length", ctx.get("ge", ctx.get("le"))))
+    bounds = {
+        "string_too_long": _("At most %(n)s characters."),
+        "too_long": _("At most %(n)s items."),
+        "string_too_short": _("At least %(n)s characters."),
+        "too_short": _("At least %(n)s items."),
+        "greater_than_equal": _("Must be at least %(n)s."),
+        "less_than_equal": _("Must be at most %(n)s."),
+    }
+    if kind == "string_too_short" and n == 1:
+        return _("This field cannot be empty.")
+    if kind in bounds:
+        return bounds[kind] % {"n": n}
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == PRINTABLE:
+        return unprintable_message()
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    simple = {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "string_type": _("Enter text."),
+        "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
+        "list_type": _("Enter a list."),
+        "model_attributes_type": _("Enter an object."),
+        "dict_type": _("Enter an object."),
+        "extra_forbidden": _("There is no such field."),
+        "string_pattern_mismatch": _("This value has characters that are not allowed."),
+        "json_invalid": _("The request body is not valid JSON."),
+    }
+    return str(simple.get(kind, _("This value is not valid.")))
+
+
+def _schema_field(location) -> str:
+    """("body", "payload", "tags", 0, "tag") → "tags.0.tag"; ("query", "limit") → "limit"."""
+    parts = [str(p) for p in location]
+    skip = 2 if parts[:1] == ["body"] else 1  # the source, and for a body the payload's name
+    return ".".join(parts[skip:]) or "body"
+
+
+def _django_errors(exc: ValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": None if name == "__all__" else name, "message": m, "code": e.code}
+            for name, items in exc.error_dict.items()
+            for e in items
+            for m in e.messages
+        ]
+    return [{"field": None, "message": m, "code": exc.code} for m in exc.messages]
+
+
+@api.exception_handler(SchemaError)
+def schema_error(request, exc: SchemaError):
+    errors = [
+        {
+            "field": _schema_field(e.get("loc", ())),
+            "message": _schema_message(e),
+            "code": e.get("type"),
+        }
+        for e in exc.errors
+    ]
+    return _error(request, 422, _("Some fields are not valid."), errors)
+
+
+@api.exception_handler(ValidationError)
+def rule_error(request, exc: ValidationError):
+    errors = _django_errors(exc)
+    if any(e["code"] == "stale" for e in errors):
+        return _error(request, 409, errors[0]["message"], errors)
+    return _error(request, 422, _("Some fields are not valid."), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request, exc):
+    response = _error(
+        request, 401, _("Log in, or send a valid API token (Authorization: Bearer …).")
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, 403, _("You do not have permission to do this."))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    # The same answer whether the record does not exist or is outside the caller's scope.
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # ninja could not parse the body
+        return _error(
+            request,
+            400,
+            _("The request body is not valid JSON."),
+            [
+                {
+                    "field": "body",
+                    "message": _("The request body is not valid JSON."),
+                    "code": "parse",
+                }
+            ],
+        )
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return _error(request, 413, _("The request is too large."))
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request, exc):
+    return _error(request, 400, _("The request is malformed."))
+
+
+@api.exception_handler(IntegrityError)
+def conflict(request, exc):
+    # Two requests raced to create the same thing; the loser changed nothing.
+    return _error(
+        request, 409, _("This clashes with a record saved at the same moment; try again.")
+    )
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def unstorable(request, exc):
+    logger.warning("API input the database could not store: %s", type(exc).__name__)
+    return _error(request, 400, _("A value in the request cannot be stored."))
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, _("Something went wrong on our side; it has been logged."))

@@ -27,3 +27,11 @@ class LoginForm(AuthenticationForm):
             attrs={"autocomplete": "current-password", "class": "form-control"}
         ),
     )
+
+
+class LockedLoginForm(LoginForm):
+    """The login form while an account is locked: it fails exactly like a wrong password, but
+    without authenticating again (which would count, and audit, a second failure)."""
+
+    def clean(self):
+        raise self.get_invalid_login_error()

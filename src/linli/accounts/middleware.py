@@ -3,15 +3,16 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "linli_last_seen"
 
 
 class StaffIdleTimeoutMiddleware:
-    """Logs staff out after LINLI_STAFF_IDLE_MINUTES without a request (default 30)."""
+    """Logs staff out after LINLI_STAFF_IDLE_MINUTES without a request (default 30; 等保 idle
+    session timeout). Residents are not timed out. Must come after MessageMiddleware, because
+    the login page then tells the person why they are there."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,11 +21,11 @@ class StaffIdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             if user.is_staff_member and self._idle_too_long(request):
-                logout(request)
+                logout(request)  # flushes the session and writes the logout to the audit trail
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                return redirect_to_login(request.get_full_path())
             request.session[SESSION_KEY] = int(time.time())
         return self.get_response(request)
 

@@ -67,4 +67,12 @@ class MaskingLogFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # A traceback can carry values too (e.g. a database error quoting a duplicate ID).
+        # Formatters reuse `exc_text` when it is set, so setting it masked is enough.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True

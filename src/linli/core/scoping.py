@@ -8,10 +8,13 @@ turns that into one `WHERE path LIKE 'prefix%' OR …` filter. Anything not gran
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,44 @@ class ScopeSpec:
     family: str  # permission family, e.g. "registry" → "registry.view"
     area_path: str  # lookup from the model to the area path, e.g. "household__area__path"
     household: str | None = None  # lookup to the household id, for residents' own records
+
+
+class OutOfScope(Http404):
+    """A record that does not exist *for this user*: outside their scope, or not there at all.
+
+    Selectors raise it instead of a bare Http404 so that the page still answers 404 (nothing
+    is given away) while the audit trail records the attempt as a denial
+    (see `core.middleware.DenialAuditMiddleware`)."""
+
+    def __init__(self, model=None, pk=None):
+        self.object_type = model._meta.label_lower if model is not None else ""
+        self.object_id = "" if pk is None else str(pk)[:64]
+        super().__init__(f"{self.object_type} {self.object_id}".strip())
+        _note(self)
+
+
+# The out-of-scope misses of the current request. An API framework may turn the exception into
+# a 404 response itself, so the middleware looks here as well as at the exceptions it sees.
+_misses: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "linli_out_of_scope", default=None
+)
+
+
+def _note(miss: OutOfScope) -> None:
+    misses = _misses.get()
+    if misses is not None:
+        misses.append(miss)
+
+
+@contextmanager
+def collecting_misses():
+    """Collect the OutOfScope raised while the block runs (one request)."""
+    misses: list = []
+    token = _misses.set(misses)
+    try:
+        yield misses
+    finally:
+        _misses.reset(token)
 
 
 def permission(family: str, action: str) -> str:

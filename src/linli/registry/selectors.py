@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import Http404
 
 from linli.core.models import Area
+from linli.core.scoping import OutOfScope
 from linli.core.timeline import events_for
 
 from .filters import HouseholdFilter, ResidentFilter
@@ -58,7 +58,7 @@ def household_get(*, user, pk, action: str = "view") -> Household:
         .first()
     )
     if household is None:
-        raise Http404
+        raise OutOfScope(Household, pk)
     return household
 
 
@@ -71,7 +71,7 @@ def resident_get(*, user, pk, action: str = "view") -> Resident:
         .first()
     )
     if person is None:
-        raise Http404
+        raise OutOfScope(Resident, pk)
     return person
 
 
@@ -87,7 +87,7 @@ def area_list(*, user, action: str = "view"):
 def area_get(*, user, pk, action: str = "view") -> Area:
     area = Area.objects.restrict(user, action).filter(pk=pk).first()
     if area is None:
-        raise Http404
+        raise OutOfScope(Area, pk)
     return area
 
 

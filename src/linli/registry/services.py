@@ -418,3 +418,28 @@ def post_create(
     post.save()
     audit.record_change(actor=actor, obj=post, before=None, after=audit.snapshot(post))
     return post
+
+
+@transaction.atomic
+def resident_link_account(*, actor, resident: Resident, account) -> Resident:
+    """Let a resident log in: link their registry record to a login account (None unlinks)."""
+    _require_permission(actor, "accounts.manage")
+    person = Resident.objects.select_for_update().get(pk=resident.pk)
+    taken = Resident.objects.filter(account=account).exclude(pk=person.pk)
+    if account is not None and taken.exists():
+        raise ValidationError(
+            {"account": _("This login account already belongs to another resident.")}
+        )
+    before = audit.snapshot(person)
+    person.account = account
+    person.version = F("version") + 1
+    person.save(update_fields=["account", "version", "updated_at"])
+    person.refresh_from_db()
+    audit.record_change(actor=actor, obj=person, before=before, after=audit.snapshot(person))
+    timeline.add_event(
+        subject=person,
+        verb="account",
+        summary=_("Login account linked") if account else _("Login account removed"),
+        actor=actor,
+    )
+    return person

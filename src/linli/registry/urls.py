@@ -5,8 +5,16 @@ from . import views
 app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
+    path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/new/", views.resident_create, name="resident_create"),
     path("residents/", views.resident_list, name="resident_list"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("organisations/", views.organisation_list, name="organisation_list"),
+    path("posts/", views.post_list, name="post_list"),
     path("tags/", views.tag_list, name="tag_list"),
+    path("tags/new/", views.tag_create, name="tag_create"),
+    path("tags/<int:pk>/edit/", views.tag_edit, name="tag_edit"),
 ]

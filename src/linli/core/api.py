@@ -1,0 +1,159 @@
+"""The areas 区域 API, and the building blocks every router of the JSON API shares.
+
+The building blocks keep bad input at the door: every string has a length limit and may not hold
+control characters (NUL breaks PostgreSQL) or lone surrogates (they cannot be stored as UTF-8),
+every id fits a 64-bit column, and every list is bounded. What passes is the same input the
+pages accept, handed to the same selectors and services.
+"""
+
+import re
+from typing import Annotated
+
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.params import Path
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+
+from linli.registry import selectors
+
+from .choices import AreaKind
+from .models import Area
+
+MAX_ID = 2**63 - 1  # a 64-bit signed column, on SQLite and PostgreSQL alike
+MAX_VERSION = 2**31 - 1
+MAX_OFFSET = 10**9
+MAX_PAGE = 200
+PAGE_SIZE = 50
+
+# Stated in the schema (so clients and the fuzzer know) and checked again for lone surrogates,
+# which a pattern cannot express.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def unprintable_message() -> str:
+    return _("Control characters (such as NUL or line breaks) are not allowed.")
+
+
+def _printable(value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise ValueError(unprintable_message())
+    return value
+
+
+def text(max_length: int, *, min_length: int = 0):
+    """A trimmed string of bounded length without control characters."""
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True,
+            min_length=min_length,
+            max_length=max_length,
+            pattern=PRINTABLE,
+        ),
+        AfterValidator(_printable),
+    ]
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+SearchText = text(50)
+PathId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="Record id")]
+
+
+class InputSchema(Schema):
+    """Request bodies: a misspelt field is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageQuery(Schema):
+    limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE, description="Rows per page")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip")
+
+
+def page(queryset, params: PageQuery, build) -> dict:
+    """One page of `queryset`: the total and the rows of this page, each made by `build`."""
+    rows = queryset[params.offset : params.offset + params.limit]
+    total = len(queryset) if isinstance(queryset, list) else queryset.count()
+    return {"count": total, "items": [build(row) for row in rows]}
+
+
+class FieldError(Schema):
+    field: str | None
+    message: str
+    code: str | None = None
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+def responses(ok: dict) -> dict:
+    """The operation's success schemas plus the error shapes it may answer with."""
+    return ok | dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
+
+
+# --- areas --------------------------------------------------------------------------------
+
+
+class AreaOut(Schema):
+    id: int
+    name: str
+    kind: AreaKind
+    kind_label: str
+    code: str
+    parent_id: int | None
+    depth: int
+
+
+class AreaPage(Schema):
+    count: int
+    items: list[AreaOut]
+
+
+class AreaQuery(PageQuery):
+    parent: Id | None = Field(None, description="Only the areas directly under this one")
+    kind: AreaKind | None = None
+    q: SearchText | None = Field(None, description="Part of the name")
+
+
+def area_out(area: Area) -> dict:
+    return {
+        "id": area.pk,
+        "name": area.name,
+        "kind": area.kind,
+        "kind_label": str(area.get_kind_display()),
+        "code": area.code,
+        "parent_id": area.parent_id,
+        "depth": area.depth,
+    }
+
+
+router = Router(tags=["areas"])
+
+
+@router.get("", response=responses({200: AreaPage}), operation_id="area_list")
+def list_areas(request, filters: Query[AreaQuery]):
+    """Areas in the caller's scope, in tree order."""
+    areas = selectors.area_list(user=request.auth)
+    if filters.parent is not None:
+        areas = areas.filter(parent_id=filters.parent)
+    if filters.kind:
+        areas = areas.filter(kind=filters.kind)
+    if filters.q:
+        areas = areas.filter(name__contains=filters.q)
+    return page(areas, filters, area_out)
+
+
+@router.get("/{id}", response=responses({200: AreaOut}), operation_id="area_get")
+def get_area(request, id: PathId):
+    return area_out(selectors.area_get(user=request.auth, pk=id))
+
+
+@router.get("/{id}/children", response=responses({200: AreaPage}), operation_id="area_children")
+def list_area_children(request, id: PathId, params: Query[PageQuery]):
+    """The areas directly under this one that the caller may see."""
+    parent = selectors.area_get(user=request.auth, pk=id)
+    return page(selectors.area_children(user=request.auth, area=parent), params, area_out)

@@ -1,0 +1,51 @@
+"""The OpenAPI document and the docs page (served from vendored files, no CDN)."""
+
+import json
+import re
+
+EXPECTED = {
+    "/api/areas": {"get"},
+    "/api/areas/{id}": {"get"},
+    "/api/areas/{id}/children": {"get"},
+    "/api/households": {"get", "post"},
+    "/api/households/{id}": {"get", "patch"},
+    "/api/residents": {"get", "post"},
+    "/api/residents/{id}": {"get", "patch"},
+    "/api/residents/{id}/reveal": {"post"},
+}
+
+
+def test_openapi_document(client, db):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    doc = json.loads(response.content)
+    assert doc["openapi"].startswith("3.")
+    assert doc["info"]["title"] == "Linli API"
+    assert {path: set(ops) for path, ops in doc["paths"].items()} == EXPECTED
+    schemes = doc["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids)) == 12
+    writes = [doc["paths"]["/api/households"]["post"], doc["paths"]["/api/residents/{id}"]["patch"]]
+    for op in writes:
+        headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
+        assert "Idempotency-Key" in headers
+        assert "422" in op["responses"]
+    resident = doc["components"]["schemas"]["ResidentIn"]
+    assert resident["properties"]["id_number"]["maxLength"] == 18
+    assert resident["additionalProperties"] is False
+
+
+def test_docs_page_uses_only_vendored_files(client, db):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assets = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
+    assert "/static/ninja/swagger-ui-bundle.js" in assets
+    assert "/static/ninja/swagger-ui.css" in assets
+    assert all(a.startswith("/static/") for a in assets)
+    assert "<script>" not in html  # the page's only scripts are files (CSP is 'self')
+    for asset in assets:
+        if asset.endswith((".js", ".css")):
+            assert client.get(asset).status_code == 200, asset  # served from the package itself

@@ -1,0 +1,280 @@
+"""The 峡山区 demo district: built once for this module through the real services, then checked
+for the structure, the people the source names, valid identities and one working login per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from stdnum.cn import ric
+
+from linli.accounts.models import User
+from linli.accounts.roles import Role
+from linli.core import audit
+from linli.core.models import Area, AuditRecord
+from linli.core.validators import parse_id_number
+from linli.demo import builder, data
+from linli.registry.models import Household, Organisation, Post, Resident, Tag
+from linli.registry.selectors import household_timeline
+
+SEED = data.DEFAULT_SEED
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Build once per module inside a transaction that is rolled back afterwards, so the
+    district never leaks into other tests. Each test still runs in its own savepoint."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield builder.build_demo(seed=SEED)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def district(demo, db):
+    return Area.objects.get(parent=None)
+
+
+def _age(birth: dt.date) -> int:
+    return builder.age_on(birth, dt.date.today())
+
+
+def _tags(person_or_household) -> dict[str, str]:
+    return {link.tag.name: link.detail for link in person_or_household.tag_links.all()}
+
+
+def test_the_area_tree_has_the_promised_shape(district):
+    assert (district.name, district.kind, district.code) == ("峡山区", "district", "370772000000")
+    streets = Area.objects.filter(kind="street")
+    assert sorted(s.name for s in streets) == ["太保庄街道", "王家庄街道"]
+    assert all(s.parent_id == district.pk for s in streets)
+    taibao = streets.get(name="太保庄街道")
+    communities = Area.objects.filter(kind="community")
+    assert communities.count() >= 4
+    assert {"文岭社区", "营辉社区"} <= set(
+        communities.filter(parent=taibao).values_list("name", flat=True)
+    )
+    villages = Area.objects.filter(kind="village")
+    assert villages.count() >= 20
+    assert villages.get(name="王家庄村").parent.name == "文岭社区"
+    for village in villages:
+        grids = village.children.filter(kind="grid")
+        assert 1 <= grids.count() <= 2, village.name
+        assert Household.objects.under(village).exists(), village.name
+    assert Area.objects.under(district).count() == Area.objects.count()
+
+
+def test_a_few_hundred_households_of_one_to_five_members(district):
+    households = Household.objects.prefetch_related("members").select_related("area")
+    assert 300 <= households.count() <= 400
+    for household in households:
+        members = list(household.members.all())
+        assert 1 <= len(members) <= 5, household.number
+        heads = [m for m in members if m.relation == "head"]
+        assert [h.pk for h in heads] == [household.head_id], household.number
+        assert household.area.kind == "grid"
+
+
+def test_every_id_number_is_valid_and_agrees_with_birth_date_and_sex(district):
+    people = list(Resident.objects.all())
+    assert len(people) >= 600
+    assert len({p.id_number for p in people}) == len(people)
+    for person in people:
+        facts = parse_id_number(person.id_number)
+        assert ric.calc_check_digit(person.id_number) == person.id_number[-1]
+        assert (facts.birth_date, facts.sex) == (person.birth_date, person.sex)
+        assert 0 <= _age(person.birth_date) <= 99
+
+
+def test_ages_and_relations_are_consistent(district):
+    households = Household.objects.select_related("head").prefetch_related(
+        "members__tag_links__tag"
+    )
+    for household in households:
+        head = household.head
+        for m in household.members.all():
+            gap = _age(head.birth_date) - _age(m.birth_date)
+            if m.relation in ("child", "grandchild"):
+                assert gap >= (18 if m.relation == "child" else 36), (household.number, m.name)
+            elif m.relation in ("parent", "grandparent"):
+                assert gap <= -18, (household.number, m.name)
+            elif m.relation == "spouse":
+                assert m.sex != head.sex and _age(m.birth_date) >= 20
+        for m in household.members.all():
+            tags = _tags(m)
+            if "80岁以上" in tags:
+                assert _age(m.birth_date) >= 80, m.name
+            if "在校学生" in tags:
+                assert 3 <= _age(m.birth_date) <= 22, m.name
+
+
+def test_liu_zhihui_is_as_the_source_describes_him(district):
+    liu = Resident.objects.select_related("household__area").get(name="刘志辉")
+    grid = liu.household.area
+    village = grid.parent
+    assert (village.name, village.parent.name, village.parent.parent.name) == (
+        "王家庄村",
+        "文岭社区",
+        "太保庄街道",
+    )
+    assert liu.relation == "head" and liu.sex == "male"
+    assert _tags(liu)["残疾"] in data.DISABILITY_GRADES
+    assert {"困难户", "残疾人家庭"} <= set(_tags(liu.household))
+    daughters = [
+        m
+        for m in liu.household.members.all()
+        if m.relation == "child" and m.sex == "female" and _tags(m).get("在校学生") == "小学"
+    ]
+    assert len(daughters) == 1 and 6 <= _age(daughters[0].birth_date) <= 12
+    assert liu.account == User.objects.get(username="resident")
+    # 困难户 was recorded after registration by the community worker: the timeline says so.
+    events = list(household_timeline(household=liu.household))
+    worker = User.objects.get(username="community_worker")
+    assert any(e.actor_id == worker.pk and e.verb == "updated" for e in events)
+    assert any(e.verb == "created" for e in events)
+
+
+def test_zhang_bingli_is_66_with_cerebral_thrombosis(district):
+    zhang = Resident.objects.select_related("household__area").get(name="张炳利")
+    assert _age(zhang.birth_date) == 66
+    assert _tags(zhang)["慢性病"] == "脑血栓"
+    community = Area.objects.get(kind="community", name="营辉社区")
+    assert zhang.household.area.path.startswith(community.path)
+
+
+def test_tag_vocabularies_are_data_with_sensitive_marks(district):
+    household_tags = {t.name: t for t in Tag.objects.filter(target="household")}
+    resident_tags = {t.name: t for t in Tag.objects.filter(target="resident")}
+    assert {t.name for t in data.HOUSEHOLD_TAGS} == set(household_tags)
+    assert {t.name for t in data.RESIDENT_TAGS} == set(resident_tags)
+    for name in ("困难户", "低保", "特困", "残疾人家庭"):
+        assert household_tags[name].sensitive, name
+    for name in ("残疾", "慢性病", "留守儿童"):
+        assert resident_tags[name].sensitive, name
+    assert not household_tags["党员中心户"].sensitive
+    assert resident_tags["残疾"].detail_choices == ["一级", "二级", "三级", "四级"]
+    assert resident_tags["在校学生"].detail_choices == ["学前", "小学", "初中", "高中", "大学"]
+    assert resident_tags["慢性病"].detail_choices == []  # free text, e.g. 脑血栓
+    # Every tag is in use somewhere, so filters in the demo show real results.
+    for tag in resident_tags.values():
+        assert tag.resident_links.exists(), tag.name
+    for tag in household_tags.values():
+        assert tag.household_links.exists(), tag.name
+
+
+def test_organisations_and_posts(district):
+    communities = Area.objects.filter(kind="community")
+    villages = Area.objects.filter(kind="village")
+    for community in communities:
+        kinds = set(community.organisations.values_list("kind", flat=True))
+        assert {"general_party_branch", "service_hall", "clinic", "police_room"} <= kinds
+    for village in villages:
+        branch = village.organisations.get(kind="village_party_branch")
+        assert branch.parent.kind == "general_party_branch"
+        assert branch.parent.area_id == village.parent_id
+        secretary = Post.objects.get(kind="village_branch_secretary", area=village)
+        assert secretary.holder is not None and "党员" in _tags(secretary.holder)
+    departments = set(
+        Organisation.objects.filter(kind="department", area=district).values_list("name", flat=True)
+    )
+    assert departments == {full for _short, full in data.DEPARTMENTS}
+    assert Post.objects.filter(kind="first_secretary").count() >= 5
+    assert Post.objects.filter(kind="general_branch_secretary").count() == communities.count()
+
+
+def test_one_demo_login_per_role_with_a_sensible_scope(district):
+    logins = {login.role: login for login in data.DEMO_LOGINS}
+    assert set(logins) == set(Role.values)
+    for role, login in logins.items():
+        user = User.objects.get(username=login.username)
+        grant = user.grants.get()
+        assert grant.role == role
+        expected = login.area.replace("/", "")
+        assert grant.area.name == expected, role
+    staff = User.objects.get(username="department_staff").grants.get()
+    assert staff.organisation.name == "峡山区民政局"
+    grid_worker = User.objects.get(username="grid_worker")
+    assert grid_worker.grants.get().area.kind == "grid"
+    resident = User.objects.get(username="resident")
+    assert list(Household.objects.restrict(resident, "view")) == [
+        Resident.objects.get(name="刘志辉").household
+    ]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_each_demo_login_works_on_the_login_page(district, client, role):
+    login = next(x for x in data.DEMO_LOGINS if x.role == role)
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": login.username, "password": data.DEMO_PASSWORD},
+    )
+    assert response.status_code == 302, role
+    user = User.objects.get(username=login.username)
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert client.get(reverse("core:workbench")).status_code == 200
+
+
+def test_a_wrong_password_is_refused(district, client):
+    response = client.post(
+        reverse("accounts:login"), {"username": "auditor", "password": "not-the-password-1A"}
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_the_audit_trail_and_timelines_are_real(demo, district):
+    report = audit.verify()
+    assert report.ok, report.problems
+    households, residents = Household.objects.count(), Resident.objects.count()
+    assert report.checked >= households + residents
+    created = AuditRecord.objects.filter(action="create")
+    assert created.filter(object_type="registry.household").count() == households
+    assert created.filter(object_type="registry.resident").count() == residents
+    assert demo.counts["households"] == households
+
+
+def test_building_twice_is_refused_and_changes_nothing(district):
+    before = builder.demo_counts(), AuditRecord.objects.count()
+    with pytest.raises(builder.DemoAlreadyBuilt):
+        builder.build_demo(seed=SEED)
+    assert (builder.demo_counts(), AuditRecord.objects.count()) == before
+
+
+def test_the_demo_command_reuses_a_built_district(district):
+    before = builder.demo_counts()
+    out = StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out)
+    text = out.getvalue()
+    assert "already built" in text
+    assert data.DEMO_PASSWORD in text
+    for login in data.DEMO_LOGINS:
+        assert login.username in text
+    assert data.DEMO_URL in text
+    assert builder.demo_counts() == before
+
+
+def test_the_plan_is_deterministic_for_a_seed():
+    day = dt.date(2026, 3, 1)
+    _p1, first = builder.plan_district(seed=7, today=day)
+    _p2, second = builder.plan_district(seed=7, today=day)
+    _p3, other = builder.plan_district(seed=8, today=day)
+
+    def people(villages):
+        return [
+            (m.name, m.id_number, tuple(m.tags))
+            for v in villages
+            for hh in v.households
+            for m in hh.members
+        ]
+
+    assert people(first) == people(second)
+    assert people(first) != people(other)

@@ -1,0 +1,229 @@
+"""The `linli` command: friendly names, `audit verify` on intact and tampered chains,
+`createadmin`, the command-line channel in the audit trail, and `linli demo` end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.utils import translation
+
+from linli import cli
+from linli.accounts.models import User
+from linli.core.models import Area, AuditRecord
+from linli.demo import data
+
+from . import factories as f
+
+STRONG = "Strong-pass-2026"
+
+
+def run(capsys, *args) -> tuple[int, str]:
+    """Run `linli <args>` in this process; return (exit status, stdout + stderr).
+
+    A command run from the command line closes the database connections when it ends; here
+    that would close the test's transaction (PostgreSQL), so the closing is left out."""
+    with translation.override("en"), mock.patch.object(connections, "close_all"):
+        try:
+            cli.main(list(args))
+            status = 0
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+    out = capsys.readouterr()
+    return status, out.out + out.err
+
+
+@pytest.fixture
+def chain(db):
+    """A few real audit records, written by ordinary services."""
+    district = f.area("试验区", "district")
+    street = f.area("试验街道", "street", district)
+    f.area("试验社区", "community", street)
+    return AuditRecord.objects.count()
+
+
+def _tamper(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_usage_lists_the_friendly_commands(capsys):
+    status, out = run(capsys)
+    assert status == 0
+    for name in ("demo", "serve", "migrate", "createadmin", "audit verify", "check"):
+        assert f"linli {name}" in out
+
+
+def test_audit_verify_on_an_intact_chain(chain, capsys):
+    assert chain >= 3
+    status, out = run(capsys, "audit", "verify")
+    assert status == 0
+    assert f"OK, {chain} records" in out
+
+
+def test_audit_verify_catches_an_edited_record(chain, capsys):
+    _tamper("UPDATE core_auditrecord SET reason = %s WHERE seq = %s", ["nothing happened", 2])
+    status, out = run(capsys, "audit", "verify")
+    assert status == 1
+    assert "BROKEN" in out
+    assert "record 2: content does not match its hash (edited)" in out
+    assert "record 1:" not in out and "record 3:" not in out
+
+
+def test_audit_verify_catches_a_deleted_record(chain, capsys):
+    _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [2])
+    status, out = run(capsys, "audit", "verify")
+    assert status == 1
+    assert "records 2..2 are missing" in out
+    assert "record 3: link to the previous record is broken" in out
+
+
+def test_audit_verify_catches_a_deleted_tail(chain, capsys):
+    _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [chain])
+    status, out = run(capsys, "audit", "verify")
+    assert status == 1
+    assert f"the chain ends at record {chain - 1} but {chain} were written" in out
+
+
+def test_audit_verify_through_call_command_raises_with_status_1(chain):
+    _tamper("UPDATE core_auditrecord SET object_repr = %s WHERE seq = %s", ["x", 1])
+    with translation.override("en"), pytest.raises(CommandError) as caught:
+        call_command("audit", "verify", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert caught.value.returncode == 1
+
+
+def test_createadmin_with_flags_is_recorded_as_a_command_line_action(db, capsys):
+    status, out = run(
+        capsys,
+        "createadmin",
+        "--username",
+        "boss",
+        "--password",
+        STRONG,
+        "--new-district",
+        "试验区",
+        "--no-input",
+    )
+    assert status == 0, out
+    user = User.objects.get(username="boss")
+    grant = user.grants.get()
+    assert (grant.role, grant.area.name, grant.area.parent_id) == ("administrator", "试验区", None)
+    assert user.check_password(STRONG)
+    created = AuditRecord.objects.get(action="create", object_type="accounts.user")
+    assert created.channel == "cli"
+    assert created.source == "linli createadmin"
+    assert "@" in created.address  # the operating-system account and machine
+    assert STRONG not in str(created.changes) and STRONG not in created.source
+
+
+def test_createadmin_uses_the_only_root_area_and_separates_duties(db, capsys):
+    district = f.area("试验区", "district")
+    status, out = run(
+        capsys,
+        "createadmin",
+        "--username",
+        "eye",
+        "--role",
+        "auditor",
+        "--password",
+        STRONG,
+        "--no-input",
+    )
+    assert status == 0, out
+    grant = User.objects.get(username="eye").grants.get()
+    assert (grant.role, grant.area) == ("auditor", district)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--username", "weak", "--password", "short"], "at least 8"),
+        (["--password", STRONG], "User name is missing"),
+        (["--username", "nopass"], "No password"),
+    ],
+)
+def test_createadmin_refuses_bad_input_and_changes_nothing(db, capsys, args, message):
+    f.area("试验区", "district")
+    users = User.objects.count()
+    status, out = run(capsys, "createadmin", *args, "--no-input")
+    assert status == 1
+    assert message in out
+    assert User.objects.count() == users
+
+
+def test_createadmin_refuses_a_taken_name(db, capsys):
+    f.user_with("administrator", f.area("试验区", "district"), username="boss")
+    status, out = run(
+        capsys, "createadmin", "--username", "boss", "--password", STRONG, "--no-input"
+    )
+    assert status == 1 and "taken" in out
+
+
+def test_createadmin_needs_a_choice_between_several_roots(db, capsys):
+    f.area("一区", "district")
+    f.area("二区", "district")
+    status, out = run(
+        capsys, "createadmin", "--username", "boss", "--password", STRONG, "--no-input"
+    )
+    assert status == 1 and "--area" in out and "一区" in out
+    status, out = run(
+        capsys,
+        "createadmin",
+        "--username",
+        "boss",
+        "--password",
+        STRONG,
+        "--area",
+        "二区",
+        "--no-input",
+    )
+    assert status == 0, out
+    assert User.objects.get(username="boss").grants.get().area.name == "二区"
+
+
+def test_other_commands_pass_through_to_django(db, capsys):
+    status, out = run(capsys, "check")
+    assert status == 0 and "no issues" in out
+    status, out = run(capsys, "showmigrations", "core")
+    assert status == 0 and "0001_initial" in out
+
+
+def test_serve_refuses_an_impossible_port(db, capsys):
+    status, out = run(capsys, "serve", "--port", "70000")
+    assert status == 1 and "port" in out
+
+
+@pytest.mark.slow
+def test_linli_demo_end_to_end_from_an_empty_data_folder(db, tmp_path):
+    """What `make demo` does before serving: the real console command in a fresh data folder,
+    twice (the second run reuses the district), then `linli audit verify` on the result."""
+    linli = Path(sys.executable).with_name("linli")
+    assert linli.exists(), "the linli console command is installed with the package"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # embedded SQLite
+    env["LINLI_DATA_DIR"] = str(tmp_path / "var")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def linli_run(*args):
+        return subprocess.run(
+            [str(linli), *args], env=env, capture_output=True, text=True, timeout=180, check=False
+        )
+
+    first = linli_run("demo")
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "var" / "linli.sqlite3").exists()
+    assert data.DEMO_PASSWORD in first.stdout and data.DEMO_URL in first.stdout
+    for login in data.DEMO_LOGINS:
+        assert login.username in first.stdout
+    second = linli_run("demo")
+    assert second.returncode == 0, second.stderr
+    assert "峡山区" in first.stdout
+    assert first.stdout != second.stdout  # the first built, the second reused
+    verify = linli_run("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert Area.objects.filter(name="峡山区").count() == 0  # the test database is untouched
