@@ -6,6 +6,15 @@ import pytest
 
 from . import factories as f
 
+ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """argon2 is deliberately slow (~0.15 s a hash) and fixtures build many accounts; tests that
+    are not about hashing use a fast one. tests/accounts/test_login.py checks the real setting."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", ARGON2]
+
 
 @pytest.fixture
 def world(db):

@@ -33,12 +33,6 @@ class ApiClient:
         )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Argon2 is slow by design; these tests never check a password, so use a quick hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api_as(client):
     """api_as(user) → a client authenticated with a fresh API token of that user."""

@@ -108,9 +108,10 @@ class AuditRecord(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
-        db_constraint=False,  # the trail outlives accounts; it never cascades
+        # The trail outlives accounts: deleting a user must not touch (and so break) the chain.
+        db_constraint=False,
     )
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(

@@ -21,6 +21,7 @@ ENTRIES = [
     NavEntry(_("Households"), "registry:household_list", "registry.view"),
     NavEntry(_("Residents"), "registry:resident_list", "registry.view"),
     NavEntry(_("Organisations"), "registry:organisation_list", "organisation.view"),
+    NavEntry(_("Posts"), "registry:post_list", "organisation.view"),
     NavEntry(_("Tags"), "registry:tag_list", "tags.manage"),
     NavEntry(_("Audit trail"), "core:audit_list", "audit.view"),
 ]

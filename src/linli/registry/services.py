@@ -333,7 +333,8 @@ def resident_update(
 @transaction.atomic
 def resident_reveal(*, actor, resident: Resident, field: str, reason: str) -> str:
     """查看明文 — show one masked value in full. Needs the reveal permission over the resident's
-    area and a stated reason; the reveal is in the audit trail whatever its outcome."""
+    area and a stated reason. Each reveal is in the audit trail; a refused one is recorded as a
+    denial by the middleware that sees the 403/404."""
     reason = (reason or "").strip()
     if field not in REVEALABLE_FIELDS:
         raise ValidationError({"field": _("This field cannot be revealed.")})
