@@ -375,3 +375,18 @@ def test_verify_reports_an_intact_chain_and_then_a_tampered_one(client, world):
     assert "<html" not in fragment
     assert "The chain is broken" in fragment and "record 3" in fragment
     assert not audit.verify().ok
+
+
+def test_audit_page_shows_a_household_change_with_its_tag_list(world, client):
+    """A household's audit record carries its tags as a list (a many-to-many field): the page must
+    render it as text, not fail on it."""
+    from linli.registry import services
+
+    from .. import factories as f
+
+    poor = f.tag("困难户")
+    services.household_update(actor=None, household=world.households[0], tags=[(poor, "")])
+    client.force_login(world.users["auditor"])
+    response = client.get("/audit/", {"object_type": "registry.household"})
+    assert response.status_code == 200
+    assert "困难户" in response.content.decode()

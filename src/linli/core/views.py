@@ -272,7 +272,8 @@ def _shown(model, key: str, value, names: dict) -> str:
     if key in _MASKED_CHANGE_KEYS:
         return mask(str(value), _MASKED_CHANGE_KEYS[key])
     field = _field_of(model, key)
-    if field is not None and field.is_relation and (field.related_model, value) in names:
+    related = field is not None and field.is_relation and field.many_to_one
+    if related and (field.related_model, value) in names:
         return f"{names[(field.related_model, value)]} (#{value})"
     if field is not None and field.choices and not isinstance(value, list):
         return str(dict(field.flatchoices).get(value, value))

@@ -1,0 +1,105 @@
+"""Staff list pages and API lists with the demo district loaded: p50 / p95 over repeated requests.
+
+Standing target (docs/engineering.md): every staff list page and API list p95 < 100 ms with the
+demo district loaded on SQLite. Run with `make bench` (or `.venv/bin/python bench/list_pages.py`).
+It builds the demo into a temporary data folder, so it never touches ./var.
+Set DATABASE_URL to measure on PostgreSQL instead (the database must be empty).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("LINLI_DATA_DIR", tempfile.mkdtemp(prefix="linli-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+os.environ.setdefault("LINLI_ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "40"))
+TARGET_MS = 100.0
+
+# (role, label, url) — the lists each role uses every day, with and without a search.
+CASES = [
+    ("community_worker", "household list page", "/registry/households/"),
+    ("community_worker", "household list page, search lzh", "/registry/households/?q=lzh"),
+    ("community_worker", "resident list page", "/registry/residents/"),
+    ("community_worker", "resident list page, last 4 ID digits", "/registry/residents/?q=0012"),
+    ("district_leader", "household list page (whole district)", "/registry/households/"),
+    ("district_leader", "area tree page", "/areas/"),
+    ("auditor", "audit trail page", "/audit/"),
+    ("community_worker", "API households", "/api/households"),
+    ("community_worker", "API residents, search lzh", "/api/residents?q=lzh"),
+    ("district_leader", "API households (whole district)", "/api/households"),
+    ("district_leader", "API areas", "/api/areas"),
+]
+
+
+def build() -> None:
+    from linli.demo.builder import build_demo, demo_exists
+
+    call_command("migrate", verbosity=0)
+    if not demo_exists():
+        started = time.perf_counter()
+        summary = build_demo()
+        print(f"demo district built in {time.perf_counter() - started:.1f} s: {summary.counts}")
+
+
+def measure(client: Client, url: str) -> list[float]:
+    timings = []
+    for i in range(REPEATS + 3):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        if i >= 3:  # the first requests warm caches and are not what people see
+            timings.append(elapsed)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def main() -> None:
+    from linli.accounts.models import User
+
+    setup_test_environment()
+    build()
+    engine = django.db.connection.vendor
+    rows = []
+    clients: dict[str, Client] = {}
+    for role, label, url in CASES:
+        if role not in clients:
+            clients[role] = Client()
+            clients[role].force_login(User.objects.get(username=role))
+        timings = measure(clients[role], url)
+        rows.append((label, role, statistics.median(timings), p95(timings)))
+    width = max(len(r[0]) for r in rows)
+    print(f"\nlist pages and API lists on {engine}, {REPEATS} requests each (ms)")
+    print(f"{'list':<{width}}  {'role':<17} {'p50':>7} {'p95':>7}  p95/target")
+    for label, role, p50, p95_ in rows:
+        print(f"{label:<{width}}  {role:<17} {p50:7.1f} {p95_:7.1f}  {p95_ / TARGET_MS:6.2f}")
+    worst = max(rows, key=lambda r: r[3])
+    print(
+        f"worst p95: {worst[3]:.1f} ms ({worst[0]}), target {TARGET_MS:.0f} ms, "
+        f"ratio {worst[3] / TARGET_MS:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
