@@ -85,3 +85,21 @@ def test_a_security_officers_grant_is_audited(world):
     assert entry.action == "create"
     assert entry.changes["after"]["role"] == "village_cadre"
     assert new.granted_by == officer
+
+
+def test_administrator_cannot_deactivate_the_auditor_or_security_officer(world):
+    from django.core.exceptions import ValidationError
+
+    from linli.accounts.services import user_set_active
+
+    admin = world.users["administrator"]
+    for role in ("auditor", "security_officer"):
+        watcher = world.users[role]
+        with pytest.raises(ValidationError):
+            user_set_active(actor=admin, user=watcher, active=False)
+        watcher.refresh_from_db()
+        assert watcher.is_active
+    worker = world.users["community_worker"]
+    user_set_active(actor=admin, user=worker, active=False)
+    worker.refresh_from_db()
+    assert not worker.is_active

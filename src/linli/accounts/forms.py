@@ -1,6 +1,21 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from linli.core.forms import BootstrapFormMixin
+from linli.core.models import Area
+
+from .models import User
+from .roles import Role
 
 # One message whatever went wrong (unknown name, wrong password, locked account), so the page
 # tells an attacker nothing about which accounts exist or are locked.
@@ -35,3 +50,175 @@ class LockedLoginForm(LoginForm):
 
     def clean(self):
         raise self.get_invalid_login_error()
+
+
+# --- account management -----------------------------------------------------------------------
+# These forms only parse and check input; the writes are the services in accounts.services,
+# whose own checks (separation of duties, scope, password rules) stay authoritative.
+
+
+class UserFilterForm(BootstrapFormMixin, forms.Form):
+    """Search of the user list: user name or display name, and a role held today."""
+
+    q = forms.CharField(label=_("Search"), max_length=50, required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("Any role")), *Role.choices]
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("User name or display name"), "type": "search"}
+        )
+        self._style_widgets()
+
+
+class UserCreateForm(BootstrapFormMixin, forms.Form):
+    """A new account: user name, display name and an initial password (no role: the security
+    officer grants roles)."""
+
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only; used to log in."),
+    )
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    password = forms.CharField(label=_("Initial password"), strip=False)
+    password_again = forms.CharField(label=_("Initial password (again)"), strip=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = password_validators_help_text_html()
+        for name in ("password", "password_again"):
+            self.fields[name].widget = forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        self.fields["username"].widget.attrs.update({"autocomplete": "off"})
+        self._style_widgets()
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip()
+
+    def clean(self):
+        data = super().clean()
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords differ."))
+        if password:
+            probe = User(
+                username=data.get("username", ""), display_name=data.get("display_name", "")
+            )
+            try:
+                validate_password(password, probe)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class _AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        indent = "\u3000" * obj.depth  # areas come in tree order: indent shows the nesting
+        return f"{indent}{obj.name}（{obj.get_kind_display()}）"
+
+
+class _OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name}（{obj.get_kind_display()} · {obj.area.name}）"
+
+
+class GrantForm(BootstrapFormMixin, forms.Form):
+    """A new grant: role over a scope area (+ organisation for department staff), from/until."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "—"), *Role.choices])
+    area = _AreaChoiceField(
+        label=_("Scope area"),
+        queryset=Area.objects.none(),
+        empty_label=_("Choose an area"),
+        error_messages={
+            "invalid_choice": _("Choose one of the listed areas (those inside your own grant).")
+        },
+    )
+    organisation = _OrganisationChoiceField(
+        label=_("Organisation"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label="—",
+        help_text=_("Required for department staff: the department they work for."),
+    )
+    starts_on = forms.DateField(label=_("From"), widget=_DateInput())
+    ends_on = forms.DateField(
+        label=_("Until"),
+        widget=_DateInput(),
+        required=False,
+        help_text=_("Last day of the grant; leave empty for no end date."),
+    )
+
+    def __init__(self, *args, areas, organisations, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("starts_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["organisation"].queryset = organisations
+        self._style_widgets()
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on < timezone.localdate():
+            raise ValidationError(_("A grant cannot start in the past."), code="past")
+        return starts_on
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The end date cannot be before the start date."))
+        return data
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    """A new API token for an integration: a name, and optionally the last day it works."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use the token, e.g. the city data platform."),
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        widget=_DateInput(),
+        required=False,
+        help_text=_("Last day the token works; leave empty for no expiry."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Please name the token after what will use it."))
+        return name
+
+    def clean_valid_until(self):
+        day = self.cleaned_data["valid_until"]
+        if day is not None and day < timezone.localdate():
+            raise ValidationError(_("The last day cannot be in the past."), code="past")
+        return day
+
+    @property
+    def expires_at(self):
+        """The moment the token stops working: the end of its last day, local time."""
+        day = self.cleaned_data.get("valid_until")
+        if day is None:
+            return None
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+        return timezone.make_aware(midnight)
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=255)

@@ -6,4 +6,17 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    # administrator: accounts and API tokens
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/tokens/new/", views.api_token_issue, name="api_token_issue"),
+    path("users/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    # security officer: grants and lockouts
+    path("grants/", views.grant_user_list, name="grant_user_list"),
+    path("grants/users/<int:pk>/", views.user_grants, name="user_grants"),
+    path("grants/<int:pk>/end/", views.grant_end, name="grant_end"),
+    path("locked/", views.locked_list, name="locked_list"),
+    path("locked/unlock/", views.account_unlock, name="account_unlock"),
 ]

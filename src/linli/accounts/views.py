@@ -1,7 +1,38 @@
-from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+"""Pages of accounts 账号: login and logout, and the account management of the three separate
+duties (三权分立) — users and API tokens for the administrator, grants and unlocking for the
+security officer.
 
-from .forms import LockedLoginForm, LoginForm
+Views are thin: parse, call one selector or service, render. A missing permission is a 403,
+which `core.middleware.DenialAuditMiddleware` records as a denial.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linli.core.forms import add_service_errors
+
+from . import selectors, services
+from .forms import (
+    ApiTokenForm,
+    GrantForm,
+    LockedLoginForm,
+    LoginForm,
+    UnlockForm,
+    UserCreateForm,
+    UserFilterForm,
+)
+
+PAGE_SIZE = 50
 
 
 class LoginView(auth_views.LoginView):
@@ -22,3 +53,248 @@ def locked_out(request, original_response=None, credentials=None):
     form.is_valid()
     context = {"form": form, "next": request.POST.get("next", "")}
     return render(request, "accounts/login.html", context)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _require(user, perm: str) -> None:
+    if not user.has_permission(perm):
+        raise PermissionDenied
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- users (administrator) ------------------------------------------------------------------
+
+
+def _user_list_page(request, *, perm: str, mode: str):
+    _require(request.user, perm)
+    form = UserFilterForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    users = selectors.user_list(user=request.user, filters=filters)
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "mode": mode,
+    }
+    return render(request, "accounts/user_list.html", context, status=200 if valid else 400)
+
+
+@login_required
+@require_GET
+def user_list(request):
+    """用户管理 — every account, searchable, for the administrator."""
+    return _user_list_page(request, perm="accounts.manage", mode="users")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    """A new account with an initial password; roles come later, from the security officer."""
+    _require(request.user, "accounts.manage")
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                display_name=data["display_name"].strip(),
+                password=data["password"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Account %(name)s created.") % {"name": user.username})
+            return redirect("accounts:user_detail", pk=user.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/user_form.html", {"form": form}, status=status)
+
+
+def _user_page(request, target, *, token_form=None, status: int = 200):
+    context = {
+        "target": target,
+        "current_grants": target.active_grants,
+        "tokens": selectors.api_token_list(user=request.user, target=target),
+        "token_form": token_form or ApiTokenForm(),
+        "is_self": target.pk == request.user.pk,
+    }
+    return render(request, "accounts/user_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def user_detail(request, pk: int):
+    """One account for the administrator: status, the roles it holds, its API tokens."""
+    _require(request.user, "accounts.manage")
+    target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
+    return _user_page(request, target)
+
+
+@login_required
+@require_POST
+def user_set_active(request, pk: int):
+    """Deactivate or reactivate an account (`active` = 1 or 0)."""
+    _require(request.user, "accounts.manage")
+    target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=target, active=active)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        done = _("%(name)s can log in again.") if active else _("%(name)s is deactivated.")
+        messages.success(request, done % {"name": target.username})
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+# --- API tokens (administrator) -------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_issue(request, pk: int):
+    """Issue a token and show its key on this one response only: it is stored as a hash, so
+    neither this page nor any other can show it again (and the response is never cached)."""
+    _require(request.user, "accounts.manage")
+    target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = services.api_token_issue(
+                actor=request.user,
+                user=target,
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            context = {"target": target, "token": token, "key": key}
+            return render(request, "accounts/token_issued.html", context)
+    return _user_page(request, target, token_form=form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    _require(request.user, "accounts.manage")
+    token = selectors.api_token_get(user=request.user, pk=pk)
+    try:
+        services.api_token_revoke(actor=request.user, token=token)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("accounts:user_detail", pk=token.user_id)
+
+
+# --- grants (security officer) --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def grant_user_list(request):
+    """授权管理 — the same list of accounts, each leading to its grants."""
+    return _user_list_page(request, perm="grants.manage", mode="grants")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_grants(request, pk: int):
+    """One account's grants, with the form that adds one (not for one's own account)."""
+    user = request.user
+    _require(user, "grants.manage")
+    target = selectors.user_get(user=user, pk=pk, perms=("grants.manage",))
+    is_self = target.pk == user.pk
+    form = GrantForm(
+        request.POST or None,
+        areas=selectors.grantable_areas(user=user),
+        organisations=selectors.grantable_organisations(user=user),
+    )
+    if request.method == "POST":
+        if is_self:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                grant = services.grant_create(actor=user, user=target, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(user)s is now %(role)s over %(area)s.")
+                    % {
+                        "user": target,
+                        "role": grant.get_role_display(),
+                        "area": grant.area.name,
+                    },
+                )
+                return redirect("accounts:user_grants", pk=target.pk)
+    context = {
+        "target": target,
+        "grants": selectors.grant_list(user=user, target=target),
+        "form": form,
+        "is_self": is_self,
+    }
+    return render(request, "accounts/user_grants.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def grant_end(request, pk: int):
+    """End a grant now (its last day becomes yesterday)."""
+    _require(request.user, "grants.manage")
+    grant = selectors.grant_get(user=request.user, pk=pk)
+    try:
+        services.grant_end(actor=request.user, grant=grant)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(user)s no longer holds %(role)s over %(area)s.")
+            % {"user": grant.user, "role": grant.get_role_display(), "area": grant.area.name},
+        )
+    return redirect("accounts:user_grants", pk=grant.user_id)
+
+
+# --- locked-out accounts (security officer) -------------------------------------------------
+
+
+@login_required
+@require_GET
+def locked_list(request):
+    """锁定账号 — accounts django-axes refuses after too many failed logins."""
+    _require(request.user, "accounts.unlock")
+    context = {
+        "locked": selectors.locked_out_list(user=request.user),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
+    return render(request, "accounts/locked_list.html", context)
+
+
+@login_required
+@require_POST
+def account_unlock(request):
+    _require(request.user, "accounts.unlock")
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an account to unlock."))
+        return redirect("accounts:locked_list")
+    username = form.cleaned_data["username"]
+    locked = {e.username: e for e in selectors.locked_out_list(user=request.user)}
+    addresses = locked[username].addresses if username in locked else []
+    if services.account_unlock(actor=request.user, username=username, addresses=addresses):
+        messages.success(request, _("%(name)s is unlocked.") % {"name": username})
+    else:
+        messages.info(request, _("%(name)s was not locked.") % {"name": username})
+    return redirect("accounts:locked_list")

@@ -24,6 +24,9 @@ ENTRIES = [
     NavEntry(_("Posts"), "registry:post_list", "organisation.view"),
     NavEntry(_("Tags"), "registry:tag_list", "tags.manage"),
     NavEntry(_("Audit trail"), "core:audit_list", "audit.view"),
+    NavEntry(_("Users"), "accounts:user_list", "accounts.manage"),
+    NavEntry(_("Grants"), "accounts:grant_user_list", "grants.manage"),
+    NavEntry(_("Locked accounts"), "accounts:locked_list", "accounts.unlock"),
 ]
 
 
