@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +42,7 @@ def _is_htmx(request) -> bool:
 
 
 @login_required
+@require_GET
 def workbench(request):
     area = current_area(request)
     context = {"area": area, "tiles": selectors.workbench_tiles(user=request.user, area=area)}
@@ -78,9 +80,12 @@ def _area_param(request) -> int | None:
 def area_tree(request):
     """The areas in the user's scope, from the tops of their grants down; `?area=` opens one."""
     user = request.user
-    _require(user, "area.view")
     pk = _area_param(request)
+    # An id is looked up first, so an area the user cannot see is a 404 for everyone, as on
+    # every page that takes an id; only the plain tree answers 403 without area.view.
     area = selectors.area_get(user=user, pk=pk) if pk is not None else None
+    if area is None:
+        _require(user, "area.view")
     context = {
         "area": area,
         "breadcrumb": selectors.area_breadcrumb(user=user, area=area) if area else [],
@@ -103,8 +108,7 @@ def area_tree(request):
 def area_children(request, pk: int):
     """HTMX partial: the children of one node, each with its counts."""
     user = request.user
-    _require(user, "area.view")
-    area = selectors.area_get(user=user, pk=pk)
+    area = selectors.area_get(user=user, pk=pk)  # 404 without area.view over it
     context = {
         "nodes": selectors.area_nodes(user=user, parent=area),
         "shows_households": user.has_permission("registry.view"),
@@ -217,6 +221,15 @@ _OTHER_KEY_LABELS = {
     "status": gettext_lazy("Status"),
     "field": gettext_lazy("Field"),
     "tags": gettext_lazy("Tags"),
+    # Model fields that carry no translatable verbose_name of their own.
+    "user": gettext_lazy("User"),
+    "granted_by": gettext_lazy("Granted by"),
+    "created_at": gettext_lazy("Created at"),
+    "updated_at": gettext_lazy("Updated at"),
+    "version": gettext_lazy("Version"),
+    "revoked": gettext_lazy("Revoked"),
+    "since": gettext_lazy("Since"),
+    "detail": gettext_lazy("Detail"),
 }
 
 
@@ -238,9 +251,11 @@ def _field_of(model, key: str):
 
 def _field_label(model, key: str) -> str:
     field = _field_of(model, key)
-    if field is None:
-        return str(_OTHER_KEY_LABELS.get(key, key))
-    return str(getattr(field, "verbose_name", key))
+    label = getattr(field, "verbose_name", None)
+    if isinstance(label, Promise):  # a translatable verbose_name
+        return str(label)
+    name = field.name if field is not None else key  # "user_id" in a change is the field "user"
+    return str(_OTHER_KEY_LABELS.get(name, label or key))
 
 
 def _related_names(records) -> dict:
@@ -279,6 +294,8 @@ def _shown(model, key: str, value, names: dict) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if key == "field" and model is not None:
         return _field_label(model, str(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if isinstance(value, list):
         value = "、".join(str(v) for v in value)
     return mask_text(str(value))

@@ -1,0 +1,1195 @@
+"""The access matrix 访问矩阵: every page URL and every API operation, tried by every role on an
+object in its own area, in a sibling area and in the parent area.
+
+The matrix (`PAGES`, `API`) is written by hand: for each URL name (read from the resolver) and
+each API operation (read from the OpenAPI document) it says the method, what kind of object the
+URL takes and where (path, query string, request body), the permission it needs, the body an
+allowed user would send, and what kind of records a list shows. The first test fails when the
+resolver or the API has a URL or operation the matrix does not list, or the matrix lists one that
+is gone.
+
+What each case expects is computed here from the role table (`ROLE_PERMISSIONS`), the grant
+areas below and `Area.path` prefixes, not from the application's scoping code. The answers
+accepted are kept tight, one status per case:
+
+- allowed (the role holds the permission and the object is inside the area it holds it over)
+  → the entry's success status: 200 for a page or a read, 302 after a successful form POST,
+  201 for an API create;
+- the object is outside what the role may see → 404, on pages and for API path ids alike;
+  an out-of-scope reference in an API request body or query (`area`, `household`) → 422
+  naming the field; in a page form → 400 (the form only offers choices in scope);
+- the object is visible to the role but the action is not granted there → 403;
+- a URL that takes no object, to a role without its permission → 403 on pages; API lists
+  answer 200 with nothing in them (a list is "what you may see");
+- anonymous → 302 to the login page (pages) or 401 (API); public URLs as listed;
+- never a 500 (the test client raises on an unhandled error).
+
+Tags (one vocabulary that every staff member sees in the filters), user accounts, API tokens and
+grants belong to the whole deployment, not to an area, so there is no scope to hide them in: a
+role without the permission gets 403 whichever one it asks for.
+
+Every response a case receives is scanned: it may not contain the id (in a link, an area
+choice, an API record) or the number or name of any household, resident, area, organisation or
+post outside the role's scope. Area references that are attributes of a visible record (the area
+a visible household sits in, its parent shown for context) are part of that record; areas are
+checked where they are listed: links, area choices, area lists. The audit trail is the one list
+whose scope is the whole deployment (for the auditor, who holds `audit.view` at the top).
+
+List answers are also checked for completeness: a household or resident list shows exactly the
+records in scope, so an over-eager filter cannot pass the leak check by showing nothing.
+
+Methods a page or an API path does not list are refused with 405.
+
+The world is built once per module inside a transaction that is rolled back at the end; each
+case runs in a savepoint of its own (pytest-django's `db`), so writes never leak into later cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from linli.accounts.models import Grant, User
+from linli.accounts.roles import ROLE_PERMISSIONS, Role
+from linli.accounts.services import api_token_issue
+from linli.api import api
+from linli.core.choices import AuditAction
+from linli.core.models import Area, AuditRecord
+from linli.registry import services as registry_services
+from linli.registry.models import Household, Organisation, Post, Resident
+
+from . import factories as f
+
+PUBLIC = "public"  # anyone, logged in or not
+LOGGED_IN = "logged-in"  # any logged-in user
+ANON = "anonymous"
+# Objects that belong to the whole deployment rather than to an area: no scope to hide them
+# in, so a role without the permission gets 403 whichever one it asks for.
+DEPLOYMENT_WIDE = ("tag", "user", "token", "grant")
+ROLES = [r.value for r in Role] + [ANON]
+DISTRICT_ROLES = (
+    "department_staff",
+    "district_leader",
+    "administrator",
+    "security_officer",
+    "auditor",
+)
+NEW_ID_NUMBER = f.make_id_number(dt.date(2010, 3, 9), male=False, serial=450)
+WRITE_ACTIONS = [
+    AuditAction.CREATE,
+    AuditAction.UPDATE,
+    AuditAction.DELETE,
+    AuditAction.MOVE,
+    AuditAction.REVEAL,
+]
+
+# --- the world ------------------------------------------------------------------------------
+#
+# 矩阵区 D
+# ├── 金街道 S1
+# │   ├── 春社区 C1 ─ household HC1 directly on the community
+# │   │   ├── 甲村 V1 ─ household HV1 directly on the village
+# │   │   │   ├── 东格 G1 ─ HG1 (the resident's own household, 2 members), HG1N (a neighbour)
+# │   │   │   └── 西格 G2 ─ HG2
+# │   │   └── 乙村 V2 ── 南格 G3 ─ HG3
+# │   └── 夏社区 C2 ── 丙村 V3 ── 北格 G4 ─ HG4
+# └── 木街道 S2 ── 秋社区 C3 ── 丁村 V4 ── 中格 G5 ─ HG5
+
+AREAS = [  # key, name, kind, parent key
+    ("D", "矩阵区", "district", None),
+    ("S1", "金街道", "street", "D"),
+    ("S2", "木街道", "street", "D"),
+    ("C1", "春社区", "community", "S1"),
+    ("C2", "夏社区", "community", "S1"),
+    ("C3", "秋社区", "community", "S2"),
+    ("V1", "甲村", "village", "C1"),
+    ("V2", "乙村", "village", "C1"),
+    ("V3", "丙村", "village", "C2"),
+    ("V4", "丁村", "village", "C3"),
+    ("G1", "东格", "grid", "V1"),
+    ("G2", "西格", "grid", "V1"),
+    ("G3", "南格", "grid", "V2"),
+    ("G4", "北格", "grid", "V3"),
+    ("G5", "中格", "grid", "V4"),
+]
+HOUSEHOLDS = [  # key, area key, number, head's name
+    ("HG1", "G1", "MX-01", "户主甲"),
+    ("HG1N", "G1", "MX-02", "户主乙"),
+    ("HG2", "G2", "MX-03", "户主丙"),
+    ("HV1", "V1", "MX-04", "户主丁"),
+    ("HG3", "G3", "MX-05", "户主戊"),
+    ("HC1", "C1", "MX-06", "户主己"),
+    ("HG4", "G4", "MX-07", "户主庚"),
+    ("HG5", "G5", "MX-08", "户主辛"),
+]
+ORGANISATIONS = [  # key, name, kind, area key
+    ("dept", "矩阵民政局", "department", "D"),
+    ("C1", "春社区党总支", "general_party_branch", "C1"),
+    ("V1", "甲村党支部", "village_party_branch", "V1"),
+    ("V3", "丙村党支部", "village_party_branch", "V3"),
+    ("V4", "丁村党支部", "village_party_branch", "V4"),
+]
+POSTS = [("V1", "书记子"), ("V3", "书记丑"), ("V4", "书记寅")]  # organisation key, holder
+
+# Where each role's grant is. The resident's grant names their village, but a resident's scope
+# is their own household only (product.md: "resident — own household").
+GRANT_AREA = {
+    "resident": "V1",
+    "grid_worker": "G1",
+    "village_cadre": "V1",
+    "community_worker": "C1",
+    "street_cadre": "S1",
+    "panel_member": "C1",
+    **dict.fromkeys(DISTRICT_ROLES, "D"),
+}
+# own = inside the grant; sibling = in an area with the same parent; parent = the parent area
+# itself. District roles have no sibling or parent; their "own" area is a village deep inside
+# (the district root itself cannot be moved, which is not what this matrix is about).
+AREA_TARGETS = {
+    "resident": {"own": "G1", "sibling": "G2", "parent": "V1"},
+    "grid_worker": {"own": "G1", "sibling": "G2", "parent": "V1"},
+    "village_cadre": {"own": "V1", "sibling": "V2", "parent": "C1"},
+    "community_worker": {"own": "C1", "sibling": "C2", "parent": "S1"},
+    "panel_member": {"own": "C1", "sibling": "C2", "parent": "S1"},
+    "street_cadre": {"own": "S1", "sibling": "S2", "parent": "D"},
+    **{role: {"own": "V1"} for role in DISTRICT_ROLES},
+    ANON: {"own": "G1"},
+}
+# Households (and their heads, for resident URLs): own = inside the grant (the resident's own
+# household), sibling = in a sibling area (the resident's neighbour in the same grid), parent =
+# a household attached directly to the parent area. Households sit on communities at most, so
+# a community or street grant has no "parent" household.
+HOUSEHOLD_TARGETS = {
+    "resident": {"own": "HG1", "sibling": "HG1N", "parent": "HV1"},
+    "grid_worker": {"own": "HG1", "sibling": "HG2", "parent": "HV1"},
+    "village_cadre": {"own": "HV1", "sibling": "HG3", "parent": "HC1"},
+    "community_worker": {"own": "HG1", "sibling": "HG4"},
+    "panel_member": {"own": "HG1", "sibling": "HG4"},
+    "street_cadre": {"own": "HG3", "sibling": "HG5"},
+    **{role: {"own": "HG5"} for role in DISTRICT_ROLES},
+    ANON: {"own": "HG1"},
+}
+
+
+def _build_world() -> SimpleNamespace:
+    areas: dict[str, Area] = {}
+    for key, name, kind, parent in AREAS:
+        areas[key] = f.area(name, kind, areas.get(parent))
+    households: dict[str, Household] = {}
+    for n, (key, area_key, number, head) in enumerate(HOUSEHOLDS, start=1):
+        households[key] = f.household(
+            areas[area_key],
+            number,
+            head_name=head,
+            head_id=f.make_id_number(serial=100 + n),
+            mobile=f"1391234{n:04d}",
+        )
+    registry_services.resident_create(
+        actor=None,
+        household=households["HG1"],
+        name="成员甲",
+        id_number=f.make_id_number(male=False, serial=200),
+        relation="spouse",
+    )
+    organisations = {
+        key: registry_services.organisation_create(
+            actor=None, name=name, kind=kind, area=areas[area_key]
+        )
+        for key, name, kind, area_key in ORGANISATIONS
+    }
+    for org_key, holder in POSTS:
+        org = organisations[org_key]
+        registry_services.post_create(
+            actor=None,
+            holder_name=holder,
+            kind="village_branch_secretary",
+            area=org.area,
+            organisation=org,
+            starts_on=dt.date(2024, 1, 1),
+        )
+    users = {}
+    for role in Role:
+        org = organisations["dept"] if role == Role.DEPARTMENT_STAFF else None
+        users[role.value] = f.user_with(
+            role.value, areas[GRANT_AREA[role.value]], username=f"mx-{role.value}", organisation=org
+        )
+    person = households["HG1"].head
+    person.account = users["resident"]
+    person.save(update_fields=["account"])
+    issued = {
+        role: api_token_issue(actor=None, user=user, name="access matrix")
+        for role, user in users.items()
+    }
+    return SimpleNamespace(
+        areas=areas,
+        households=households,
+        users=users,
+        tokens={role: key for role, (_, key) in issued.items()},
+        token_records={role: token for role, (token, _) in issued.items()},
+        tag=f.tag("矩阵标签"),
+        own_household_id=households["HG1"].pk,
+    )
+
+
+@pytest.fixture(scope="module")
+def mx(django_db_setup, django_db_blocker):
+    """The world, built once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            world = _build_world()
+        world.sessions = {}
+        for role, user in world.users.items():
+            client = Client()
+            client.force_login(user)
+            world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        _SNAPSHOT.clear()
+        yield world
+        _SNAPSHOT.clear()
+        transaction.set_rollback(True)
+
+
+# --- scope, computed from the role table and area paths --------------------------------------
+
+FAMILY_VIEW = {
+    "area": "area.view",
+    "household_area": "area.view",
+    "household": "registry.view",
+    "resident": "registry.view",
+    "organisation": "organisation.view",
+    "post": "organisation.view",
+}
+
+
+def _path(kind: str, obj) -> str:
+    if kind in ("area", "household_area"):
+        return obj.path
+    if kind == "household":
+        return obj.area.path
+    if kind == "resident":
+        return obj.household.area.path
+    return obj.area.path  # organisation, post
+
+
+def _household_id(kind: str, obj) -> int | None:
+    return {
+        "household": getattr(obj, "pk", None),
+        "resident": getattr(obj, "household_id", None),
+    }.get(kind)
+
+
+def covers(w, role: str, perm: str, kind: str, obj) -> bool:
+    """Whether `role` holds `perm` over `obj`: a grant area whose path is a prefix of the
+    object's, or — for a resident — the object is their own household or one of its members."""
+    if role == ANON or perm not in ROLE_PERMISSIONS[role]:
+        return False
+    if role == Role.RESIDENT:
+        return _household_id(kind, obj) == w.own_household_id
+    return _path(kind, obj).startswith(w.areas[GRANT_AREA[role]].path)
+
+
+def sees(w, role: str, kind: str, obj) -> bool:
+    return covers(w, role, FAMILY_VIEW[kind], kind, obj)
+
+
+MODELS = {
+    "area": Area,
+    "household": Household,
+    "resident": Resident,
+    "organisation": Organisation,
+    "post": Post,
+}
+
+
+# Read-only cases share one reading of each table (the world does not change under them);
+# a case that writes reads afresh and leaves nothing behind for the next.
+_SNAPSHOT: dict[str, list] = {}
+
+
+def _all(kind: str):
+    if kind not in _SNAPSHOT:
+        _SNAPSHOT[kind] = _read_all(kind)
+    return _SNAPSHOT[kind]
+
+
+def _read_all(kind: str):
+    qs = MODELS[kind].objects.all()
+    if kind == "household":
+        qs = qs.select_related("area")
+    elif kind == "resident":
+        qs = qs.select_related("household__area")
+    elif kind in ("organisation", "post"):
+        qs = qs.select_related("area")
+    return list(qs)
+
+
+def in_scope_ids(w, role: str, kind: str, perm: str | None = None) -> set[int]:
+    perm = perm or FAMILY_VIEW[kind]
+    return {obj.pk for obj in _all(kind) if covers(w, role, perm, kind, obj)}
+
+
+# --- the matrix -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One way of calling a URL. `obj` is the kind of object it takes (None, "area",
+    "household_area" — an area that holds households —, "household", "resident", "tag") and
+    `via` where it goes: "path", "query" (?area=), "body" or "filter" (a list's ?area= filter)."""
+
+    method: str
+    perm: str
+    obj: str | None = None
+    via: str = "path"
+    ok: int = 200
+    anon: int | None = None  # for PUBLIC entries: the answer to anonymous visitors
+    body: Callable | None = None  # (world, target) → what an allowed user sends
+    lists: str | None = None  # the kind of records the answer lists
+    staff_only: bool = False  # a staff page: residents have the portal and their household page
+    writes: bool = False  # an allowed call leaves a create/update/move/reveal in the audit trail
+    # What the answer may show, when not each kind's own view scope: {kind or "*": permission}
+    leak_perm: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.method}{'-' + self.label if self.label else ''}"
+
+
+def _area_edit_body(w, area):
+    return {"name": f"{area.name}改", "code": ""}
+
+
+def _household_body(w, household):
+    return {
+        "area": household.area_id,
+        "number": household.number,
+        "address": f"{household.address}甲",
+        "version": household.version,
+    }
+
+
+def _resident_form(w, person):
+    return {
+        "name": f"{person.name}改",
+        "id_number": "",
+        "mobile": "",
+        "relation": person.relation,
+        "version": person.version,
+    }
+
+
+_NEW_MEMBER = {"name": "新成员", "id_number": NEW_ID_NUMBER, "mobile": "", "relation": "child"}
+_REVEAL = {"field": "mobile", "reason": "核实身份"}
+
+
+def _tag_form(w, tag=None):
+    return {
+        "name": tag.name if tag else "新标签",
+        "target": "household",
+        "description": "改过的说明",
+        "detail_label": "",
+        "detail_choices": "",
+        "active": "on",
+        "sort_order": "100",
+    }
+
+
+def _move_body(w, area):
+    return {"parent": w.areas["C2"].pk, "reason": "区划调整"}
+
+
+def _new_user(w, target):
+    password = "Matrix-Pass-2026!x"
+    return {
+        "username": "mx-new",
+        "display_name": "新用户",
+        "password": password,
+        "password_again": password,
+    }
+
+
+def _new_grant(w, user):
+    return {
+        "role": "grid_worker",
+        "area": w.areas["G2"].pk,
+        "organisation": "",
+        "starts_on": timezone.localdate().isoformat(),  # the form's "today" is Shanghai's
+        "ends_on": "",
+    }
+
+
+# The audit trail is the deployment's record: the auditor reads all of it.
+AUDIT_SCOPE = (("*", "audit.view"),)
+# The grant form offers the areas and organisations a security officer may grant over.
+GRANT_SCOPE = (("area", "grants.manage"), ("organisation", "grants.manage"))
+
+PAGES: dict[str, tuple[Op, ...]] = {
+    "core:workbench": (Op("GET", LOGGED_IN),),
+    "core:area_tree": (
+        Op("GET", "area.view", lists="area"),
+        Op("GET", "area.view", obj="area", via="query", lists="area", label="area"),
+    ),
+    "core:area_children": (Op("GET", "area.view", obj="area", lists="area"),),
+    "core:area_edit": (
+        Op("GET", "area.change", obj="area"),
+        Op("POST", "area.change", obj="area", ok=302, body=_area_edit_body, writes=True),
+    ),
+    "core:area_add": (
+        Op("GET", "area.add", obj="area"),
+        Op(
+            "POST",
+            "area.add",
+            obj="area",
+            ok=302,
+            body=lambda w, a: {"name": "新格", "kind": "grid", "code": ""},
+            writes=True,
+        ),
+    ),
+    "core:area_move": (
+        Op("GET", "area.change", obj="area"),
+        Op("POST", "area.change", obj="area", ok=302, body=_move_body, writes=True),
+    ),
+    "core:area_switch": (Op("GET", "area.view", obj="area", via="query", ok=302),),
+    "core:audit_list": (Op("GET", "audit.view", lists="audit", leak_perm=AUDIT_SCOPE),),
+    "core:audit_verify": (Op("POST", "audit.view", leak_perm=AUDIT_SCOPE),),
+    "accounts:login": (
+        Op("GET", PUBLIC, anon=200, ok=302),
+        Op("POST", PUBLIC, anon=200, ok=302),  # logged in: straight on to the workbench
+    ),
+    "accounts:logout": (Op("POST", PUBLIC, anon=302, ok=302),),
+    # Accounts belong to the whole deployment, not to an area (三权分立): users and API tokens
+    # are the administrator's, grants the security officer's, and so is unlocking.
+    "accounts:user_list": (Op("GET", "accounts.manage"),),
+    "accounts:user_create": (
+        Op("GET", "accounts.manage"),
+        Op("POST", "accounts.manage", ok=302, body=_new_user, writes=True),
+    ),
+    "accounts:user_detail": (Op("GET", "accounts.manage", obj="user"),),
+    "accounts:user_set_active": (
+        Op(
+            "POST",
+            "accounts.manage",
+            obj="user",
+            ok=302,
+            body=lambda w, u: {"active": "0"},
+            writes=True,
+        ),
+    ),
+    "accounts:api_token_issue": (
+        Op(
+            "POST",
+            "accounts.manage",
+            obj="user",
+            body=lambda w, u: {"name": "新令牌", "valid_until": ""},
+            writes=True,
+        ),
+    ),
+    "accounts:api_token_revoke": (Op("POST", "accounts.manage", obj="token", ok=302, writes=True),),
+    "accounts:grant_user_list": (Op("GET", "grants.manage"),),
+    "accounts:user_grants": (
+        Op("GET", "grants.manage", obj="user", leak_perm=GRANT_SCOPE),
+        Op(
+            "POST",
+            "grants.manage",
+            obj="user",
+            ok=302,
+            body=_new_grant,
+            writes=True,
+            leak_perm=GRANT_SCOPE,
+        ),
+    ),
+    "accounts:grant_end": (Op("POST", "grants.manage", obj="grant", ok=302, writes=True),),
+    "accounts:locked_list": (Op("GET", "accounts.unlock"),),
+    "accounts:account_unlock": (  # nobody is locked here: "was not locked", nothing written
+        Op("POST", "accounts.unlock", ok=302, body=lambda w, _: {"username": "mx-grid_worker"}),
+    ),
+    "set_language": (
+        Op("POST", PUBLIC, anon=302, ok=302, body=lambda w, _: {"language": "en", "next": "/"}),
+        Op("GET", PUBLIC, anon=302, ok=302),  # Django's own view: back to where one came from
+    ),
+    "registry:household_list": (
+        Op("GET", "registry.view", lists="household", staff_only=True),
+        Op(
+            "GET",
+            "registry.view",
+            obj="area",
+            via="filter",
+            lists="household",
+            staff_only=True,
+            label="area",
+        ),
+    ),
+    "registry:household_create": (
+        Op("GET", "registry.add", staff_only=True),
+        Op(
+            "POST",
+            "registry.add",
+            obj="household_area",
+            via="body",
+            ok=302,
+            body=lambda w, a: {"area": a.pk, "number": "MX-99", "address": "新登记地址"},
+            staff_only=True,
+            writes=True,
+        ),
+    ),
+    "registry:household_detail": (Op("GET", "registry.view", obj="household"),),
+    "registry:household_edit": (
+        Op("GET", "registry.change", obj="household"),
+        Op("POST", "registry.change", obj="household", ok=302, body=_household_body, writes=True),
+    ),
+    # Adding a member changes the household: registry.change over the household's area.
+    "registry:resident_create": (
+        Op("GET", "registry.change", obj="household"),
+        Op(
+            "POST",
+            "registry.change",
+            obj="household",
+            ok=302,
+            body=lambda w, h: _NEW_MEMBER,
+            writes=True,
+        ),
+    ),
+    "registry:resident_list": (
+        Op("GET", "registry.view", lists="resident", staff_only=True),
+        Op(
+            "GET",
+            "registry.view",
+            obj="area",
+            via="filter",
+            lists="resident",
+            staff_only=True,
+            label="area",
+        ),
+    ),
+    "registry:resident_edit": (
+        Op("GET", "registry.change", obj="resident"),
+        Op("POST", "registry.change", obj="resident", ok=302, body=_resident_form, writes=True),
+    ),
+    "registry:resident_reveal": (
+        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: _REVEAL, writes=True),
+    ),
+    "registry:organisation_list": (
+        Op("GET", "organisation.view", lists="organisation", staff_only=True),
+    ),
+    "registry:post_list": (Op("GET", "organisation.view", lists="post", staff_only=True),),
+    "registry:tag_list": (Op("GET", "tags.manage"),),
+    "registry:tag_create": (
+        Op("GET", "tags.manage"),
+        Op("POST", "tags.manage", ok=302, body=lambda w, _: _tag_form(w), writes=True),
+    ),
+    "registry:tag_edit": (
+        Op("GET", "tags.manage", obj="tag"),
+        Op("POST", "tags.manage", obj="tag", ok=302, body=_tag_form, writes=True),
+    ),
+    # The API's own pages: the OpenAPI document and its docs are public (they describe the
+    # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
+    "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
+    "api:openapi-view": (Op("GET", PUBLIC, anon=200, ok=200),),
+    "api:api-root": (Op("GET", PUBLIC, anon=404, ok=404),),
+}
+
+API: dict[tuple[str, str], tuple[Op, ...]] = {
+    ("GET", "/api/areas"): (Op("GET", LOGGED_IN, lists="area"),),
+    ("GET", "/api/areas/{id}"): (Op("GET", "area.view", obj="area", lists="area"),),
+    ("GET", "/api/areas/{id}/children"): (Op("GET", "area.view", obj="area", lists="area"),),
+    ("GET", "/api/households"): (
+        Op("GET", LOGGED_IN, lists="household"),
+        Op("GET", LOGGED_IN, obj="area", via="filter", lists="household", label="area"),
+    ),
+    ("POST", "/api/households"): (
+        Op(
+            "POST",
+            "registry.add",
+            obj="household_area",
+            via="body",
+            ok=201,
+            body=lambda w, a: {"area": a.pk, "number": "MX-99", "address": "新登记地址"},
+            lists="household",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/households/{id}"): (
+        Op("GET", "registry.view", obj="household", lists="household"),
+    ),
+    ("PATCH", "/api/households/{id}"): (
+        Op(
+            "PATCH",
+            "registry.change",
+            obj="household",
+            body=lambda w, h: {"version": h.version, "address": f"{h.address}甲"},
+            lists="household",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/residents"): (
+        Op("GET", LOGGED_IN, lists="resident"),
+        Op("GET", LOGGED_IN, obj="area", via="filter", lists="resident", label="area"),
+    ),
+    ("POST", "/api/residents"): (
+        Op(
+            "POST",
+            "registry.change",
+            obj="household",
+            via="body",
+            ok=201,
+            body=lambda w, h: {"household": h.pk, **_NEW_MEMBER},
+            lists="resident",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/residents/{id}"): (Op("GET", "registry.view", obj="resident", lists="resident"),),
+    ("PATCH", "/api/residents/{id}"): (
+        Op(
+            "PATCH",
+            "registry.change",
+            obj="resident",
+            body=lambda w, p: {"version": p.version, "name": f"{p.name}改"},
+            lists="resident",
+            writes=True,
+        ),
+    ),
+    ("POST", "/api/residents/{id}/reveal"): (
+        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: _REVEAL, writes=True),
+    ),
+}
+
+
+# --- what the resolver and the API actually have ---------------------------------------------
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def resolver_routes() -> list[tuple[str, str]]:
+    """(qualified name, route) of every URL pattern; an unnamed one is named by its route."""
+
+    def walk(patterns, prefix: str, namespace: str):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            else:
+                route = prefix + str(p.pattern)
+                yield (f"{namespace}{p.name}" if p.name else f"<unnamed {route}>", route)
+
+    return list(walk(get_resolver().url_patterns, "/", ""))
+
+
+def api_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(m.upper(), path) for path, ops in paths.items() for m in ops if m in HTTP_METHODS}
+
+
+def _as_openapi_path(route: str) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def page_routes() -> dict[str, str]:
+    """The resolver's URLs that are not API operations (those are matched against `API`)."""
+    api_paths = {path for _, path in api_operations()}
+    return {
+        name: route for name, route in resolver_routes() if _as_openapi_path(route) not in api_paths
+    }
+
+
+# --- the cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str | tuple[str, str]
+    op: Op
+    role: str
+    relation: str  # own / sibling / parent, or "-" for URLs without an object
+
+    def __str__(self) -> str:
+        key = self.key if isinstance(self.key, str) else f"{self.key[0]} {self.key[1]}"
+        return f"{key}-{self.op}-{self.role}-{self.relation}"
+
+
+def _relations(op: Op, role: str) -> list[str]:
+    if op.obj is None or op.obj in DEPLOYMENT_WIDE:
+        return ["-"]
+    table = AREA_TARGETS if op.obj == "area" else HOUSEHOLD_TARGETS
+    return list(table[role])
+
+
+def _cases(matrix) -> list[Case]:
+    return [
+        Case(key, op, role, relation)
+        for key, ops in matrix.items()
+        for op in ops
+        for role in ROLES
+        for relation in _relations(op, role)
+    ]
+
+
+PAGE_CASES = _cases(PAGES)
+API_CASES = _cases(API)
+
+
+def target_of(w, case: Case):
+    op, role, rel = case.op, case.role, case.relation
+    if op.obj is None:
+        return None
+    if op.obj == "tag":
+        return w.tag
+    if op.obj == "user":  # the accounts pages act on another person's account
+        return User.objects.get(pk=w.users["grid_worker"].pk)
+    if op.obj == "token":
+        return w.token_records["grid_worker"]
+    if op.obj == "grant":
+        return Grant.objects.get(user=w.users["grid_worker"])
+    if op.obj == "area":
+        return Area.objects.get(pk=w.areas[AREA_TARGETS[role][rel]].pk)
+    household = Household.objects.select_related("area", "head").get(
+        pk=w.households[HOUSEHOLD_TARGETS[role][rel]].pk
+    )
+    if op.obj == "household_area":
+        return household.area
+    if op.obj == "household":
+        return household
+    return Resident.objects.select_related("household__area").get(pk=household.head_id)
+
+
+# --- expectations -----------------------------------------------------------------------------
+
+
+def holds(role: str, op: Op) -> bool:
+    if op.perm == LOGGED_IN:
+        return True
+    if op.staff_only and role == Role.RESIDENT:
+        return False
+    return op.perm in ROLE_PERMISSIONS[role]
+
+
+def expected_status(w, op: Op, channel: str, role: str, target) -> int:
+    if role == ANON:
+        if op.perm == PUBLIC:
+            return op.anon
+        return 302 if channel == "page" else 401
+    if op.perm == PUBLIC:
+        return op.ok
+    has = holds(role, op)
+    if op.obj is None or op.obj in DEPLOYMENT_WIDE:
+        return op.ok if has else 403
+    if op.via == "filter":
+        if not has:
+            return 403
+        if channel == "api" and not sees(w, role, op.obj, target):
+            return 422
+        return op.ok
+    if has and covers(w, role, op.perm, op.obj, target):
+        return op.ok
+    visible = sees(w, role, op.obj, target)
+    if op.via == "body":
+        if channel == "page":
+            return 400 if has else 403
+        return 403 if visible else 422
+    return 403 if visible else 404
+
+
+def expected_list(w, op: Op, role: str, target, key) -> tuple[str, set[int], bool] | None:
+    """(kind, ids, exact) a successful list answer must show: exactly those ids, or (for the
+    area tree, which opens level by level) at least those."""
+    kind = op.lists
+    if kind in (None, "audit") or op.via in ("body",) or op.method != "GET":
+        return None
+    scope = in_scope_ids(w, role, kind)
+    if op.via == "filter":
+        under = {o.pk for o in _all(kind) if _path(kind, o).startswith(target.path)}
+        return kind, scope & under, True
+    if kind == "area" and target is not None:
+        if key == ("GET", "/api/areas/{id}"):
+            return kind, {target.pk}, True
+        children = set(Area.objects.filter(parent=target).values_list("pk", flat=True))
+        return kind, scope & children, isinstance(key, tuple)
+    if kind == "area" and isinstance(key, str):  # the tree page opens at the grant's top
+        return kind, {w.areas[GRANT_AREA[role]].pk} & scope, False
+    if kind in ("household", "resident") and target is not None:
+        return None  # a detail: the leak scan covers it
+    return kind, scope, True
+
+
+# --- reading answers --------------------------------------------------------------------------
+
+_HOUSEHOLD_LINK = re.compile(r"/registry/households/(\d+)/")
+_RESIDENT_LINK = re.compile(r"/registry/residents/(\d+)/")
+_AREA_LINK = re.compile(r"(?:/areas/(\d+)/|[?&](?:amp;)?area=(\d+))")
+_AREA_SELECT = re.compile(r"<select[^>]*\bname=\"(?:area|parent)\"[^>]*>(.*?)</select>", re.S)
+_OPTION = re.compile(r"value=\"(\d+)\"")
+
+
+def _named(kind: str, text: str) -> set[int]:
+    """Records of `kind` whose number or name appears in the text."""
+    field = {
+        "household": "number",
+        "resident": "name",
+        "organisation": "name",
+        "post": "holder_name",
+    }.get(kind)
+    if field is None:
+        return set()
+    return {obj.pk for obj in _all(kind) if getattr(obj, field) in text}
+
+
+def html_refs(text: str) -> dict[str, set[int]]:
+    areas = {int(a or b) for a, b in _AREA_LINK.findall(text)}
+    for options in _AREA_SELECT.findall(text):
+        areas |= {int(v) for v in _OPTION.findall(options)}
+    households = {int(v) for v in _HOUSEHOLD_LINK.findall(text)} | _named("household", text)
+    residents = {int(v) for v in _RESIDENT_LINK.findall(text)} | _named("resident", text)
+    return {
+        "area": areas,
+        "household": households,
+        "resident": residents,
+        "organisation": _named("organisation", text),
+        "post": _named("post", text),
+    }
+
+
+def _records(data) -> list[dict]:
+    if not isinstance(data, dict):
+        return []
+    if "items" in data:
+        return list(data["items"])
+    return [data] if "id" in data else []
+
+
+def json_refs(data, kind: str | None) -> dict[str, set[int]]:
+    """The records an API answer holds. Area references inside a registry record are the
+    record's own attributes (see the module docstring) and are not counted as listed areas."""
+    refs: dict[str, set[int]] = {k: set() for k in ("area", "household", "resident")}
+    for record in _records(data):
+        if kind == "area":
+            refs["area"].add(record["id"])
+        elif kind == "household":
+            refs["household"].add(record["id"])
+            if record.get("head"):
+                refs["resident"].add(record["head"]["id"])
+            refs["resident"] |= {m["id"] for m in record.get("members", [])}
+        elif kind == "resident":
+            refs["resident"].add(record["id"])
+            refs["household"].add(record["household"]["id"])
+    text = json.dumps(data, ensure_ascii=False)
+    for named in ("household", "resident"):
+        refs[named] |= _named(named, text)
+    return refs
+
+
+def assert_nothing_out_of_scope(w, case: Case, refs: dict[str, set[int]], body: str) -> None:
+    for kind, ids in refs.items():
+        if not ids:
+            continue
+        perms = dict(case.op.leak_perm)
+        scope = in_scope_ids(w, case.role, kind, perms.get(kind, perms.get("*")))
+        leaked = ids - scope
+        assert not leaked, (
+            f"{case}: the answer shows {kind} {sorted(leaked)} outside the role's scope\n"
+            f"{body[:1500]}"
+        )
+
+
+def _without_own_address(body: str, request: dict) -> str:
+    path = request["PATH_INFO"]
+    query = request.get("QUERY_STRING", "")
+    for own in (f"{path}?{query}" if query else path, path):
+        body = body.replace(html.escape(own), "").replace(own, "")
+    return body
+
+
+def _audit_writes() -> int:
+    return AuditRecord.objects.filter(action__in=WRITE_ACTIONS).count()
+
+
+def _body_for(w, op: Op, target):
+    return {} if op.body is None else op.body(w, target)
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_matrix_lists_every_url_and_operation():
+    """A URL or API operation the matrix does not list fails here (and so does a stale entry)."""
+    routes = resolver_routes()
+    names = [name for name, _ in routes]
+    assert len(names) == len(set(names)), "two URL patterns share a name"
+    found = page_routes()
+    assert set(found) - set(PAGES) == set(), "URLs missing from the access matrix"
+    assert set(PAGES) - set(found) == set(), "matrix entries for URLs that no longer exist"
+    operations = api_operations()
+    assert operations - set(API) == set(), "API operations missing from the access matrix"
+    assert set(API) - operations == set(), "matrix entries for API operations that are gone"
+    for name, route in found.items():
+        takes_id = "<" in route
+        assert takes_id == any(op.via == "path" and op.obj for op in PAGES[name]), name
+    for (method, path), ops in API.items():
+        assert all(op.method == method for op in ops)
+        assert ("{id}" in path) == any(op.via == "path" and op.obj for op in ops), path
+
+
+def _logged_in(w, role: str) -> Client:
+    """A client on the role's session (made once per module; each case's savepoint rollback
+    puts the session row back as it was)."""
+    client = Client()
+    if role != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = w.sessions[role]
+    return client
+
+
+@pytest.fixture
+def case_reads(case):
+    """Writes change the tables: such a case reads them afresh, and so does the one after."""
+    if case.op.method != "GET":
+        _SNAPSHOT.clear()
+    yield
+    if case.op.method != "GET":
+        _SNAPSHOT.clear()
+
+
+def _request_page(w, case: Case, target):
+    name, op = case.key, case.op
+    client = _logged_in(w, case.role)
+    kwargs = {"pk": target.pk} if op.via == "path" and target is not None else {}
+    url = reverse(name, kwargs=kwargs)
+    if op.method == "GET":
+        query = {"area": target.pk} if op.via in ("query", "filter") else {}
+        return client.get(url, query)
+    return client.post(url, _body_for(w, op, target))
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=str)
+def test_page(mx, db, case_reads, case: Case):
+    target = target_of(mx, case)
+    writes_before = _audit_writes()
+    response = _request_page(mx, case, target)
+    want = expected_status(mx, case.op, "page", case.role, target)
+    # The page echoes its own address (the language form's "next"); that is not a disclosure.
+    body = _without_own_address(response.content.decode(errors="replace"), response.request)
+    assert response.status_code == want, (
+        f"{case}: {response.status_code}, expected {want}\n{body[:800]}"
+    )
+    location = response.get("Location", "")
+    if case.role == ANON and case.op.perm != PUBLIC:
+        assert location.startswith(reverse("accounts:login")), location
+    elif want == 302 and case.op.perm != PUBLIC:
+        assert not location.startswith(reverse("accounts:login")), location
+    refs = html_refs(body)
+    assert_nothing_out_of_scope(mx, case, refs, body)
+    if response.status_code == case.op.ok and case.op.ok == 200:
+        _check_list(mx, case, target, refs, body)
+    allowed_write = case.op.writes and want == case.op.ok and case.role != ANON
+    assert (_audit_writes() > writes_before) == allowed_write, f"{case}: audit trail writes"
+
+
+def _check_list(w, case: Case, target, refs, body: str) -> None:
+    listed = expected_list(w, case.op, case.role, target, case.key)
+    if listed is None:
+        return
+    kind, ids, exact = listed
+    shown = refs[kind]
+    if exact:
+        assert shown == ids, f"{case}: shows {kind} {sorted(shown)}, expected {sorted(ids)}"
+    else:
+        assert ids <= shown, f"{case}: {kind} {sorted(ids - shown)} missing\n{body[:800]}"
+
+
+def _request_api(w, case: Case, target):
+    op = case.op
+    client = Client()
+    headers = {"Authorization": f"Bearer {w.tokens[case.role]}"} if case.role != ANON else {}
+    path = case.key[1]
+    if op.via == "path" and target is not None:
+        path = path.replace("{id}", str(target.pk))
+    if op.method == "GET":
+        query = {"limit": 200}
+        if op.via == "filter":
+            query["area"] = target.pk
+        return client.get(path, query, headers=headers)
+    payload = json.dumps(_body_for(w, op, target))
+    send = client.post if op.method == "POST" else client.patch
+    return send(path, payload, content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=str)
+def test_api(mx, db, case_reads, case: Case):
+    target = target_of(mx, case)
+    writes_before = _audit_writes()
+    response = _request_api(mx, case, target)
+    want = expected_status(mx, case.op, "api", case.role, target)
+    data = response.json()
+    assert response.status_code == want, f"{case}: {response.status_code}, expected {want}: {data}"
+    if want == 422:
+        fields = {e["field"] for e in data["errors"]}
+        assert fields == {"area" if case.op.obj in ("area", "household_area") else "household"}
+    refs = json_refs(data, case.op.lists)
+    assert_nothing_out_of_scope(mx, case, refs, json.dumps(data, ensure_ascii=False))
+    if response.status_code == 200:
+        listed = expected_list(mx, case.op, case.role, target, case.key)
+        if listed is not None:
+            kind, ids, _exact = listed
+            assert refs[kind] == ids, f"{case}: lists {sorted(refs[kind])}, expected {sorted(ids)}"
+            if "count" in data:
+                assert data["count"] == len(ids)
+    allowed_write = case.op.writes and want == case.op.ok and case.role != ANON
+    assert (_audit_writes() > writes_before) == allowed_write, f"{case}: audit trail writes"
+
+
+# Methods a URL does not list are refused with 405 (checked as a logged-in administrator, with
+# ids of records that exist, so that nothing but the method is wrong).
+UNLISTED = [
+    (name, method)
+    for name, ops in PAGES.items()
+    for method in ("GET", "POST")
+    if method not in {op.method for op in ops} and not name.startswith("api:")
+]
+UNLISTED_API = [
+    (method, path)
+    for path in sorted({p for _, p in API})
+    for method in ("GET", "POST", "PATCH", "PUT", "DELETE")
+    if (method, path) not in API
+]
+
+
+@pytest.mark.parametrize(("name", "method"), UNLISTED, ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):
+    client = Client()
+    client.force_login(mx.users["administrator"])
+    op = PAGES[name][0]
+    kwargs = {}
+    if op.via == "path" and op.obj:
+        case = Case(name, op, "administrator", _relations(op, "administrator")[0])
+        kwargs = {"pk": target_of(mx, case).pk}
+    url = reverse(name, kwargs=kwargs)
+    response = client.get(url) if method == "GET" else client.post(url)
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize(("method", "path"), UNLISTED_API, ids=lambda v: str(v))
+def test_api_refuses_unlisted_methods(mx, db, method, path):
+    client = Client()
+    url = path.replace("{id}", str(mx.households["HG1"].pk))
+    headers = {"Authorization": f"Bearer {mx.tokens['district_leader']}"}
+    response = client.generic(method, url, "{}", content_type="application/json", headers=headers)
+    assert response.status_code == 405
+
+
+# --- a few expectations written out by hand, so the matrix cannot drift with the code ----------
+
+
+def _page_client(mx, role: str) -> Client:
+    client = Client()
+    client.force_login(mx.users[role])
+    return client
+
+
+def _api_get(mx, role: str, path: str, **query):
+    return Client().get(path, query, headers={"Authorization": f"Bearer {mx.tokens[role]}"})
+
+
+def _api_post(mx, role: str, path: str, body: dict):
+    return Client().post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {mx.tokens[role]}"},
+    )
+
+
+def test_village_cadre_gets_404_for_another_villages_household(mx, db):
+    other = mx.households["HG3"]  # 乙村, the cadre works in 甲村
+    page = _page_client(mx, "village_cadre").get(f"/registry/households/{other.pk}/")
+    assert page.status_code == 404
+    assert "MX-05" not in page.content.decode()
+    assert _api_get(mx, "village_cadre", f"/api/households/{other.pk}").status_code == 404
+    own = mx.households["HG1"]  # a grid of 甲村
+    assert (
+        _page_client(mx, "village_cadre").get(f"/registry/households/{own.pk}/").status_code == 200
+    )
+
+
+def test_auditor_sees_no_household(mx, db):
+    answer = _api_get(mx, "auditor", "/api/households", limit=200).json()
+    assert answer == {"count": 0, "items": []}
+    assert _api_get(mx, "auditor", "/api/residents").json()["count"] == 0
+    assert _page_client(mx, "auditor").get("/registry/households/").status_code == 403
+
+
+def test_resident_sees_only_own_household_through_the_api(mx, db):
+    own = mx.households["HG1"]
+    answer = _api_get(mx, "resident", "/api/households", limit=200).json()
+    assert [h["id"] for h in answer["items"]] == [own.pk]
+    people = _api_get(mx, "resident", "/api/residents", limit=200).json()
+    assert sorted(p["name"] for p in people["items"]) == ["成员甲", "户主甲"]
+    neighbour = mx.households["HG1N"]  # same grid, next door
+    assert _api_get(mx, "resident", f"/api/households/{neighbour.pk}").status_code == 404
+    assert _api_get(mx, "resident", "/api/areas").json()["count"] == 0
+
+
+def test_administrator_cannot_reveal(mx, db):
+    person = mx.households["HG1"].head
+    before = AuditRecord.objects.filter(action=AuditAction.REVEAL).count()
+    api_answer = _api_post(mx, "administrator", f"/api/residents/{person.pk}/reveal", _REVEAL)
+    assert api_answer.status_code == 404
+    page = _page_client(mx, "administrator").post(
+        f"/registry/residents/{person.pk}/reveal/", _REVEAL
+    )
+    assert page.status_code == 404
+    assert "13912340001" not in page.content.decode()
+    assert AuditRecord.objects.filter(action=AuditAction.REVEAL).count() == before
+
+
+def test_grid_worker_reveals_in_own_grid_only(mx, db):
+    own = mx.households["HG1"].head
+    answer = _api_post(mx, "grid_worker", f"/api/residents/{own.pk}/reveal", _REVEAL)
+    assert answer.status_code == 200
+    assert answer.json() == {"field": "mobile", "value": "13912340001"}
+    sibling = mx.households["HG2"].head  # 西格, the next grid of the same village
+    answer = _api_post(mx, "grid_worker", f"/api/residents/{sibling.pk}/reveal", _REVEAL)
+    assert answer.status_code == 404
+    page = _page_client(mx, "grid_worker").post(
+        f"/registry/residents/{sibling.pk}/reveal/", _REVEAL
+    )
+    assert page.status_code == 404
+
+
+def test_street_cadre_reads_and_reveals_but_does_not_edit(mx, db):
+    household = mx.households["HG3"]  # in 金街道
+    answer = _api_get(mx, "street_cadre", f"/api/households/{household.pk}")
+    assert answer.status_code == 200
+    patch = Client().patch(
+        f"/api/households/{household.pk}",
+        json.dumps({"version": household.version, "address": "改"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {mx.tokens['street_cadre']}"},
+    )
+    assert patch.status_code == 403
+    reveal = _api_post(mx, "street_cadre", f"/api/residents/{household.head_id}/reveal", _REVEAL)
+    assert reveal.status_code == 200
+    other_street = mx.households["HG5"]
+    assert _api_get(mx, "street_cadre", f"/api/households/{other_street.pk}").status_code == 404
+
+
+def test_community_worker_list_shows_own_community_only(mx, db):
+    text = _page_client(mx, "community_worker").get("/registry/households/").content.decode()
+    for number in ("MX-01", "MX-02", "MX-03", "MX-04", "MX-05", "MX-06"):  # all in 春社区
+        assert number in text
+    for number in ("MX-07", "MX-08"):  # 夏社区 and 木街道
+        assert number not in text
+
+
+def test_anonymous_gets_nothing(mx, db):
+    assert Client().get("/api/households").status_code == 401
+    page = Client().get("/registry/households/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/")
