@@ -39,10 +39,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## Regenerate the translation catalogues after changing user-facing strings
+## Regenerate the translation catalogues after changing user-facing strings (needs GNU gettext
+## for the extraction), compile them to .mo and list the Chinese entries still to translate
 messages: $(STAMP)
-	cd src/linli && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --settings=linli.settings --pythonpath=..
+	cd src/linli && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete \
+		--add-location=file --ignore='static/vendor/*' --settings=linli.settings --pythonpath=..
 	$(BIN)/python -m linli.i18n compile
+	-$(BIN)/python -m linli.i18n check
 
 clean-demo:
 	rm -rf var/

@@ -59,7 +59,11 @@ def test_field_errors_name_the_field_and_change_nothing(world, api_as):
     assert "id_number" in fields
     assert Resident.objects.count() == before
 
-    response = api.post("/api/households", _new_household(world, number=hh.number))
+    response = api.post(
+        "/api/households",
+        _new_household(world, number=hh.number),
+        headers={"Accept-Language": "zh-hans"},
+    )
     assert response.status_code == 422
     assert "已存在" in error_fields(response)["number"]  # Django's own message, in Chinese
 

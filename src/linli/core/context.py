@@ -19,7 +19,8 @@ class ActionContext:
 
 
 _current: contextvars.ContextVar[ActionContext] = contextvars.ContextVar(
-    "linli_action_context", default=ActionContext()  # noqa: B039 (frozen dataclass)
+    "linli_action_context",
+    default=ActionContext(),  # noqa: B039 (frozen dataclass)
 )
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
@@ -165,7 +166,7 @@ class ResidentForm(TagFieldsMixin, forms.Form):
     When editing, the ID and mobile fields start empty (the page never holds the full values
     unless revealed); left empty they keep the current number."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     # The model's own validators, so every bad field is reported at once (the service checks
     # again and stops at the first). Longer than 18, so the validator, not a length check,
     # explains what an ID number looks like.

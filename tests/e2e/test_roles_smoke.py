@@ -1,0 +1,99 @@
+"""Every demo login in Chromium: log in on a 375 px phone, land on the workbench, open the menu
+with the hamburger button and every module it offers, with nothing wider than the phone and no
+error page; then the same workbench and main list on a desktop. One demo district serves all
+roles (one build, one test). Screenshots: test-artifacts/screenshots/roles-<role>-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from linli.accounts.roles import Role
+from linli.demo.data import DEMO_LOGINS
+
+from .conftest import DESKTOP, log_in, log_out, open_nav, screenshot, wider_than_window
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# The list a role works from, by preference; a resident's is their own household.
+MAIN_LISTS = (
+    "/registry/households/",
+    "/audit/",
+    "/accounts/users/",
+    "/accounts/grants/",
+    "/registry/organisations/",
+    "/areas/",
+)
+
+
+def _nav_hrefs(page) -> list[str]:
+    return page.locator("#main-nav a.nav-link").evaluate_all("links => links.map(a => a.pathname)")
+
+
+def _open_module(page, href: str, role: str) -> None:
+    """Open one module from the menu and check a person gets its page: not an error, the entry
+    marked active, nothing wider than the window."""
+    from playwright.sync_api import expect
+
+    open_nav(page)
+    with page.expect_navigation() as navigation:
+        page.locator(f"#main-nav a.nav-link[href='{href}']").click()
+    response = navigation.value
+    assert response is not None and response.ok, f"{role}: {href} answered {response.status}"
+    expect(page.get_by_test_id("not-found")).to_have_count(0)
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator(f"#main-nav a.nav-link.active[href='{href}']")).to_have_count(1)
+    assert wider_than_window(page) == [], f"{role}: {href} is wider than the window"
+
+
+def _main_list(page, hrefs: list[str]) -> str:
+    """The list the role works from; read on the workbench."""
+    for href in MAIN_LISTS:
+        if href in hrefs:
+            return href
+    own = page.locator("main a[href^='/registry/households/']")
+    assert own.count() == 1, "a role with no list has its own household on the workbench"
+    return own.get_attribute("href")
+
+
+def _check_role(page, base: str, role: str, username: str) -> None:
+    from playwright.sync_api import expect
+
+    log_in(page, base, username)
+    assert wider_than_window(page) == [], f"{role}: the workbench is wider than the phone"
+    expect(page.locator("#main-nav")).to_be_hidden()
+    screenshot(page, f"roles-{role}-phone-workbench")
+
+    open_nav(page)
+    screenshot(page, f"roles-{role}-phone-menu", max_height=812)
+    hrefs = _nav_hrefs(page)
+    assert hrefs[0] == "/", f"{role}: the workbench is the first menu entry"
+    for link in page.locator("#main-nav a.nav-link").all():
+        expect(link).to_be_visible()
+    main_list = _main_list(page, hrefs)
+    for href in hrefs[1:]:
+        _open_module(page, href, role)
+
+    page.goto(f"{base}{main_list}")
+    assert wider_than_window(page) == [], f"{role}: {main_list} is wider than the phone"
+    screenshot(page, f"roles-{role}-phone-list", max_height=2400)
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{base}/")
+    expect(page.locator("#main-nav")).to_be_visible()
+    expect(page.locator("button.navbar-toggler")).to_be_hidden()
+    screenshot(page, f"roles-{role}-desktop-workbench")
+    page.goto(f"{base}{main_list}")
+    assert wider_than_window(page) == [], f"{role}: {main_list} is wider than the desktop"
+    screenshot(page, f"roles-{role}-desktop-list", max_height=1600)
+    log_out(page, base)
+
+
+def test_every_role_on_phone_and_desktop(page_at, problems, demo_site):
+    roles = [(login.role, login.username) for login in DEMO_LOGINS]
+    assert {role for role, _ in roles} == set(Role.values), "every role has a demo login"
+    for role, username in roles:
+        page = page_at("phone")
+        _check_role(page, demo_site, role, username)
+        problems.assert_clean()
+        page.context.close()
