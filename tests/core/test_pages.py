@@ -32,12 +32,28 @@ def last_record() -> AuditRecord:
 
 
 def test_tree_starts_at_the_users_scope(client, world):
+    """With one area of work, the tree opens on it and lists what lies below it."""
     as_user(client, world, "community_worker")
     page = client.get(tree_url()).content.decode()
-    tree = page[page.index('id="area-tree"') :]
+    heading, tree = page.split('id="area-tree"', 1)
+    assert world.communities[0].name in heading
+    own_villages = [v for v in world.villages if v.parent_id == world.communities[0].pk]
+    other_villages = [v for v in world.villages if v.parent_id != world.communities[0].pk]
+    assert all(v.name in tree for v in own_villages)
+    assert not any(v.name in page for v in other_villages)
+    assert world.communities[1].name not in page
+
+
+def test_tree_with_several_areas_of_work_lists_them_closed(client, world):
+    from linli.accounts.services import grant_create
+
+    worker = world.users["community_worker"]
+    grant_create(actor=None, user=worker, role="community_worker", area=world.communities[2])
+    as_user(client, world, "community_worker")
+    tree = client.get(tree_url()).content.decode().split('id="area-tree"', 1)[1]
     assert world.communities[0].name in tree
+    assert world.communities[2].name in tree
     assert world.communities[1].name not in tree
-    assert world.streets[0].name not in tree
 
 
 def test_a_node_shows_kind_code_breadcrumb_and_counts(client, world):

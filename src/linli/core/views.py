@@ -86,6 +86,9 @@ def area_tree(request):
     area = selectors.area_get(user=user, pk=pk) if pk is not None else None
     if area is None:
         _require(user, "area.view")
+        tops = user.scope_areas()
+        if len(tops) == 1:  # one area of work: open it rather than show a lone closed node
+            area = tops[0]
     context = {
         "area": area,
         "breadcrumb": selectors.area_breadcrumb(user=user, area=area) if area else [],

@@ -71,7 +71,9 @@ class Household(models.Model):
         on_delete=models.SET_NULL,
         related_name="headed_household",
     )
-    tags = models.ManyToManyField(Tag, through="HouseholdTag", blank=True, related_name="+")
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), through="HouseholdTag", blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,7 +136,9 @@ class Resident(models.Model):
     relation = models.CharField(
         _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
-    tags = models.ManyToManyField(Tag, through="ResidentTag", blank=True, related_name="+")
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), through="ResidentTag", blank=True, related_name="+"
+    )
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login account"),
