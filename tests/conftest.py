@@ -21,7 +21,7 @@ def english_unless_asked(request, settings):
     """Linli defaults to Chinese (LANGUAGE_CODE "zh-hans"); tests read the English msgids unless
     a request asks for Chinese (Accept-Language, the language cookie). tests/test_translations.py
     checks the real default and that the pages render in Chinese. Browser tests keep the real
-    default, so the data they build (timeline lines …) is Chinese like their pages."""
+    default, so the records they build (audit object names …) are Chinese like their pages."""
     if request.node.get_closest_marker("browser") is None:
         settings.LANGUAGE_CODE = "en"
 

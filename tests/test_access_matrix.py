@@ -182,6 +182,20 @@ HOUSEHOLD_TARGETS = {
     ANON: {"own": "HG1"},
 }
 
+# Organisations, and for post URLs the post at that organisation (keys of ORGANISATIONS and
+# POSTS): own = inside the grant, outside = in another community or street, parent = the
+# branch of the village around a grid worker's grid. Only village branches hold posts here.
+ORGANISATION_TARGETS = {
+    "resident": {"own": "V1"},  # the resident's village: a resident sees no organisation
+    "grid_worker": {"parent": "V1"},
+    "village_cadre": {"own": "V1", "outside": "V3"},
+    "community_worker": {"own": "V1", "outside": "V3"},
+    "panel_member": {"own": "V1", "outside": "V3"},
+    "street_cadre": {"own": "V3", "outside": "V4"},
+    **{role: {"own": "V4"} for role in DISTRICT_ROLES},
+    ANON: {"own": "V1"},
+}
+
 
 def _build_world() -> SimpleNamespace:
     areas: dict[str, Area] = {}
@@ -209,9 +223,10 @@ def _build_world() -> SimpleNamespace:
         )
         for key, name, kind, area_key in ORGANISATIONS
     }
+    posts = {}
     for org_key, holder in POSTS:
         org = organisations[org_key]
-        registry_services.post_create(
+        posts[org_key] = registry_services.post_create(
             actor=None,
             holder_name=holder,
             kind="village_branch_secretary",
@@ -240,6 +255,8 @@ def _build_world() -> SimpleNamespace:
         token_records={role: token for role, (token, _) in issued.items()},
         tag=f.tag("矩阵标签"),
         own_household_id=households["HG1"].pk,
+        organisations=organisations,
+        posts=posts,
     )
 
 
@@ -345,8 +362,8 @@ def in_scope_ids(w, role: str, kind: str, perm: str | None = None) -> set[int]:
 @dataclass(frozen=True)
 class Op:
     """One way of calling a URL. `obj` is the kind of object it takes (None, "area",
-    "household_area" — an area that holds households —, "household", "resident", "tag") and
-    `via` where it goes: "path", "query" (?area=), "body" or "filter" (a list's ?area= filter)."""
+    "household_area" — an area that holds households —, "household", "resident",
+    "organisation", "post", "tag" …) and `via` where it goes: "path", "query" (?area=), "body" or "filter" (a list's ?area= filter)."""
 
     method: str
     perm: str
@@ -427,6 +444,36 @@ def _new_grant(w, user):
         "starts_on": timezone.localdate().isoformat(),  # the form's "today" is Shanghai's
         "ends_on": "",
     }
+
+
+def _new_organisation(w, area):
+    return {"name": "新卫生室", "kind": "clinic", "area": area.pk, "parent_organisation": ""}
+
+
+def _organisation_form(w, org):
+    return {
+        "name": f"{org.name}改",
+        "kind": org.kind,
+        "area": org.area_id,
+        "parent_organisation": "",
+    }
+
+
+def _new_post(w, area):
+    return {
+        "holder_name": "新任职者",
+        "account": "",
+        "kind": "grid_worker",
+        "title": "",
+        "organisation": "",
+        "area": area.pk,
+        "starts_on": "2025-03-01",
+        "ends_on": "",
+    }
+
+
+def _post_end(w, post):
+    return {"ends_on": timezone.localdate().isoformat()}  # the form's "today" is Shanghai's
 
 
 # The audit trail is the deployment's record: the auditor reads all of it.
@@ -583,6 +630,48 @@ PAGES: dict[str, tuple[Op, ...]] = {
         Op("GET", "organisation.view", lists="organisation", staff_only=True),
     ),
     "registry:post_list": (Op("GET", "organisation.view", lists="post", staff_only=True),),
+    # Organisations and posts are the administrator's (organisation.change over an area).
+    "registry:organisation_create": (
+        Op("GET", "organisation.change", staff_only=True),
+        Op(
+            "POST",
+            "organisation.change",
+            obj="area",
+            via="body",
+            ok=302,
+            body=_new_organisation,
+            staff_only=True,
+            writes=True,
+        ),
+    ),
+    "registry:organisation_edit": (
+        Op("GET", "organisation.change", obj="organisation"),
+        Op(
+            "POST",
+            "organisation.change",
+            obj="organisation",
+            ok=302,
+            body=_organisation_form,
+            writes=True,
+        ),
+    ),
+    "registry:post_create": (
+        Op("GET", "organisation.change", staff_only=True),
+        Op(
+            "POST",
+            "organisation.change",
+            obj="area",
+            via="body",
+            ok=302,
+            body=_new_post,
+            staff_only=True,
+            writes=True,
+        ),
+    ),
+    "registry:post_end": (
+        Op("GET", "organisation.change", obj="post"),
+        Op("POST", "organisation.change", obj="post", ok=302, body=_post_end, writes=True),
+    ),
     "registry:tag_list": (Op("GET", "tags.manage"),),
     "registry:tag_create": (
         Op("GET", "tags.manage"),
@@ -720,7 +809,12 @@ class Case:
 def _relations(op: Op, role: str) -> list[str]:
     if op.obj is None or op.obj in DEPLOYMENT_WIDE:
         return ["-"]
-    table = AREA_TARGETS if op.obj == "area" else HOUSEHOLD_TARGETS
+    if op.obj == "area":
+        table = AREA_TARGETS
+    elif op.obj in ("organisation", "post"):
+        table = ORGANISATION_TARGETS
+    else:
+        table = HOUSEHOLD_TARGETS
     return list(table[role])
 
 
@@ -752,6 +846,12 @@ def target_of(w, case: Case):
         return Grant.objects.get(user=w.users["grid_worker"])
     if op.obj == "area":
         return Area.objects.get(pk=w.areas[AREA_TARGETS[role][rel]].pk)
+    if op.obj == "organisation":
+        org = w.organisations[ORGANISATION_TARGETS[role][rel]]
+        return Organisation.objects.select_related("area").get(pk=org.pk)
+    if op.obj == "post":
+        post = w.posts[ORGANISATION_TARGETS[role][rel]]
+        return Post.objects.select_related("area").get(pk=post.pk)
     household = Household.objects.select_related("area", "head").get(
         pk=w.households[HOUSEHOLD_TARGETS[role][rel]].pk
     )

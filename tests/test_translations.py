@@ -294,7 +294,7 @@ def client_for(world, role: str | None, **headers) -> Client:
 
 
 def test_the_main_pages_render_in_chinese_by_default(chinese_default, world, pages):
-    # chinese_default comes first: the records (timeline lines …) are written in Chinese too.
+    # chinese_default comes first: the records (audit object names …) are written in Chinese too.
     leftovers = {}
     for name, role, url in pages:
         response = client_for(world, role).get(url)
@@ -326,8 +326,8 @@ def test_browsers_asking_for_chinese_get_chinese(world):
 
 
 def test_the_language_cookie_gives_english_pages(world, pages, chinese_default):
-    # world and pages come first, so the records are written in English: a timeline line or the
-    # name an audit record keeps of its object is stored once, in the writer's language.
+    # world and pages come first, so the records are written in English: the name an audit
+    # record keeps of its object is stored once, in the writer's language.
     for name, role, url in pages:
         # A browser in China asks for Chinese; the cookie set by the language switcher wins.
         client = client_for(world, role, HTTP_ACCEPT_LANGUAGE="zh-CN")

@@ -50,8 +50,10 @@ def _find_liu(page, size: str, liu: Resident) -> None:
     if size == "phone":
         match = results.get_by_role("link", name="刘志辉", exact=True)
     else:
+        # In the household list the head's name is the link a person taps.
         row = results.locator("tbody tr").filter(has_text="刘志辉")
-        match = row.locator(f"a[href='/registry/households/{liu.household_id}/']")
+        match = row.get_by_role("link", name="刘志辉", exact=True)
+        expect(match).to_have_attribute("href", f"/registry/households/{liu.household_id}/")
     expect(match).to_have_count(1)
     expect(match).to_be_visible()
     assert liu.id_number not in page.content(), "a list shows a full ID number"

@@ -167,7 +167,9 @@ class TimelineEvent(models.Model):
         related_name="+",
     )
     verb = models.CharField(max_length=32)
+    # The English msgid, untranslated; `text` translates it for whoever reads the line.
     summary = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -177,7 +179,14 @@ class TimelineEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return self.summary
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The line in the reader's (active) language."""
+        from .timeline import render  # timeline imports this module
+
+        return render(self.summary, self.params)
 
 
 class IdempotencyKey(models.Model):

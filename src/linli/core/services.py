@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import audit, timeline
 from .choices import ALLOWED_PARENT_KINDS, AreaKind
@@ -91,7 +92,8 @@ def area_move(*, actor, area: Area, new_parent: Area, reason: str = "") -> Area:
     timeline.add_event(
         subject=area,
         verb="moved",
-        summary=_("Moved to %(parent)s") % {"parent": new_parent.name},
+        message=gettext_noop("Moved to %(parent)s"),
+        params={"parent": new_parent.name},
         actor=actor,
         data={"from": old_parent_id, "to": new_parent.pk},
     )

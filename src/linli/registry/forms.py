@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,8 +17,8 @@ from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.validators import validate_id_number, validate_mobile
 
-from .choices import Relation, TagTarget
-from .models import Tag
+from .choices import OrganisationKind, PostKind, Relation, TagTarget
+from .models import Organisation, Tag
 
 # A household is registered in one of these; communities are left to imports and the API.
 HOUSEHOLD_FORM_AREA_KINDS = ("village", "compound", "grid", "building")
@@ -260,3 +262,159 @@ class TagForm(forms.Form):
             if line and line not in choices:
                 choices.append(line)
         return choices
+
+
+# --- organisations and posts --------------------------------------------------------------
+
+
+def organisation_areas_for(user, *, include: Area | None = None):
+    """Areas where `user` holds organisation.change, in tree order, for the area choices of
+    the organisation and post forms (`include` keeps a record's present area selectable)."""
+    condition = Q(pk__in=[])
+    for path in user.scope_paths("organisation.change"):
+        condition |= Q(path__startswith=path)
+    if include is not None:
+        condition |= Q(pk=include.pk)
+    return Area.objects.filter(condition).order_by("path")
+
+
+class TreeAreaChoiceField(forms.ModelChoiceField):
+    """Areas in tree order, indented by depth and named with their kind: 甲村（村）."""
+
+    def label_from_instance(self, obj: Area) -> str:
+        indent = "\u3000" * obj.depth  # an ideographic space a level
+        return f"{indent}{obj.name}（{obj.get_kind_display()}）"
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        # Two villages may each have a "卫生室": the area tells them apart.
+        return f"{obj.name}（{obj.area.name}）"
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_name}（{obj.username}）" if obj.display_name else obj.username
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class OrganisationForm(forms.Form):
+    """组织 — register an organisation or change its name, kind, area and parent.
+
+    The parent field is not called "parent": on these pages that name means an area."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *OrganisationKind.choices])
+    area = TreeAreaChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.none(),
+        empty_label=_("Choose an area"),
+        error_messages={
+            "invalid_choice": _("Choose one of the listed areas (those inside your own grant).")
+        },
+    )
+    parent_organisation = OrganisationChoiceField(
+        label=_("Parent organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="—",
+        help_text=_("Optional: e.g. the community's general party branch for a village branch."),
+        error_messages={"invalid_choice": _("Choose a parent organisation from the list.")},
+    )
+
+    def __init__(self, *args, areas, parents, organisation: Organisation | None = None, **kwargs):
+        if organisation is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": organisation.name,
+                    "kind": organisation.kind,
+                    "area": organisation.area_id,
+                    "parent_organisation": organisation.parent_id,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["parent_organisation"].queryset = parents
+        _style(self)
+
+
+class PostForm(forms.Form):
+    """职务 — who holds a post, serving which area, at which organisation, from when."""
+
+    holder_name = forms.CharField(label=_("Holder"), max_length=50)
+    account = AccountChoiceField(
+        label=_("Login account"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="—",
+        help_text=_("Optional: the holder's own login account, if they have one."),
+        error_messages={"invalid_choice": _("Choose an active login account from the list.")},
+    )
+    kind = forms.ChoiceField(label=_("Post"), choices=[("", "—"), *PostKind.choices])
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=100,
+        required=False,
+        help_text=_("Optional: the title as written locally, e.g. 村党支部书记兼村委会主任."),
+    )
+    organisation = OrganisationChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="—",
+        error_messages={"invalid_choice": _("Choose an organisation from the list.")},
+    )
+    area = TreeAreaChoiceField(
+        label=_("Area served"),
+        queryset=Area.objects.none(),
+        empty_label=_("Choose an area"),
+        error_messages={
+            "invalid_choice": _("Choose one of the listed areas (those inside your own grant).")
+        },
+    )
+    starts_on = forms.DateField(label=_("From"), widget=_DateInput())
+    ends_on = forms.DateField(
+        label=_("Until"),
+        widget=_DateInput(),
+        required=False,
+        help_text=_("Last day in the post; leave empty while the post is held."),
+    )
+
+    def __init__(self, *args, areas, organisations, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("starts_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["organisation"].queryset = organisations
+        self.fields["account"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        _style(self)
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("A post cannot end before it starts."))
+        return data
+
+
+class PostEndForm(forms.Form):
+    """卸任 — the last day of a post."""
+
+    ends_on = forms.DateField(
+        label=_("Last day in the post"),
+        widget=_DateInput(),
+        error_messages={"required": _("Give the last day of the post.")},
+    )
+
+    def __init__(self, *args, post, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("ends_on", post.ends_on or timezone.localdate())
+        super().__init__(*args, **kwargs)
+        _style(self)

@@ -113,3 +113,42 @@ def organisation_list(*, user):
 
 def post_list(*, user):
     return Post.objects.restrict(user, "view").select_related("area", "organisation")
+
+
+def organisation_get(*, user, pk, action: str = "view") -> Organisation:
+    """One organisation, or 404 — also when it exists outside the user's scope."""
+    org = (
+        Organisation.objects.restrict(user, action)
+        .select_related("area", "parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if org is None:
+        raise OutOfScope(Organisation, pk)
+    return org
+
+
+def organisation_subtree_ids(organisation: Organisation) -> set[int]:
+    """The organisation and every one below it, level by level (trees are a few levels deep)."""
+    found, level = {organisation.pk}, {organisation.pk}
+    while level:
+        level = set(
+            Organisation.objects.filter(parent_id__in=level)
+            .exclude(pk__in=found)
+            .values_list("pk", flat=True)
+        )
+        found |= level
+    return found
+
+
+def post_get(*, user, pk, action: str = "view") -> Post:
+    """One post, or 404 — also when it exists outside the user's scope."""
+    post = (
+        Post.objects.restrict(user, action)
+        .select_related("area", "organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if post is None:
+        raise OutOfScope(Post, pk)
+    return post

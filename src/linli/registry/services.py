@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pypinyin import Style, lazy_pinyin
 
 from linli.core import audit, timeline
@@ -26,6 +27,8 @@ from .models import Household, HouseholdTag, Organisation, Post, Resident, Resid
 
 REVEALABLE_FIELDS = ("id_number", "mobile")
 HOUSEHOLD_AREA_KINDS = {"village", "compound", "grid", "building", "community"}
+# Search keys derived from the name and numbers: in the audit trail, not named on the timeline.
+SEARCH_KEYS = ("name_pinyin", "name_initials", "id_number_reversed", "mobile_reversed")
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -125,7 +128,10 @@ def household_create(
     after = audit.snapshot(household) | {"tags": _tags_snapshot(household.tag_links.all())}
     audit.record_change(actor=actor, obj=household, before=None, after=after)
     timeline.add_event(
-        subject=household, verb="created", summary=_("Household registered"), actor=actor
+        subject=household,
+        verb="created",
+        message=gettext_noop("Household registered"),
+        actor=actor,
     )
     return household
 
@@ -174,21 +180,11 @@ def household_update(
         timeline.add_event(
             subject=household,
             verb="updated",
-            summary=_("Household details changed: %(fields)s")
-            % {"fields": ", ".join(_field_labels(Household, changed))},
+            message=gettext_noop("Household details changed: %(fields)s"),
+            params=timeline.changed_fields(Household, changed),
             actor=actor,
         )
     return household
-
-
-def _field_labels(model, changed: dict) -> list[str]:
-    labels = []
-    for name in changed:
-        try:
-            labels.append(str(model._meta.get_field(name.removesuffix("_id")).verbose_name))
-        except Exception:  # noqa: BLE001 — pseudo-fields such as "tags"
-            labels.append(str(_("tags")) if name == "tags" else name)
-    return labels
 
 
 def _replace_household_tags(household: Household, links: list[tuple[Tag, str]]) -> None:
@@ -219,7 +215,8 @@ def household_set_head(*, actor, household: Household, resident: Resident) -> Ho
     timeline.add_event(
         subject=household,
         verb="head",
-        summary=_("Head of household: %(name)s") % {"name": resident.name},
+        message=gettext_noop("Head of household: %(name)s"),
+        params={"name": resident.name},
         actor=actor,
     )
     return household
@@ -261,8 +258,8 @@ def resident_create(
     timeline.add_event(
         subject=person,
         verb="created",
-        summary=_("%(name)s registered in household %(number)s")
-        % {"name": person.name, "number": household.number},
+        message=gettext_noop("%(name)s registered in household %(number)s"),
+        params={"name": person.name, "number": household.number},
         actor=actor,
     )
     return person
@@ -323,8 +320,9 @@ def resident_update(
         timeline.add_event(
             subject=person,
             verb="updated",
-            summary=_("%(name)s: %(fields)s changed")
-            % {"name": person.name, "fields": ", ".join(_field_labels(Resident, changed))},
+            message=gettext_noop("%(name)s: %(fields)s changed"),
+            params={"name": person.name}
+            | timeline.changed_fields(Resident, [k for k in changed if k not in SEARCH_KEYS]),
             actor=actor,
         )
     return person
@@ -379,9 +377,13 @@ def tag_save(*, actor, tag: Tag | None = None, **fields) -> Tag:
 def organisation_create(
     *, actor, name: str, kind: str, area: Area, parent: Organisation | None = None
 ) -> Organisation:
+    """组织 — register an organisation in an area inside the actor's organisation.change grant,
+    optionally under a parent organisation in the same area or an area above it."""
     _require_permission(actor, "organisation.change")
+    _require_organisation_scope(actor, area)
     org = Organisation(name=name.strip(), kind=kind, area=area, parent=parent)
     org.full_clean()
+    _check_organisation_parent(actor, org)
     org.save()
     audit.record_change(actor=actor, obj=org, before=None, after=audit.snapshot(org))
     return org
@@ -401,7 +403,10 @@ def post_create(
     holder: Resident | None = None,
     account=None,
 ) -> Post:
+    """职务 — record who holds a post, serving an area inside the actor's organisation.change
+    grant, at an organisation the actor can see, from when (and until when, if known)."""
     _require_permission(actor, "organisation.change")
+    _require_organisation_scope(actor, area)
     post = Post(
         holder_name=holder_name.strip(),
         kind=kind,
@@ -409,11 +414,12 @@ def post_create(
         starts_on=starts_on,
         organisation=organisation,
         ends_on=ends_on,
-        title=title,
+        title=title.strip(),
         holder=holder,
         account=account,
     )
     post.full_clean()
+    _check_post_links(actor, post)
     if post.ends_on and post.ends_on < post.starts_on:
         raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
     post.save()
@@ -440,7 +446,152 @@ def resident_link_account(*, actor, resident: Resident, account) -> Resident:
     timeline.add_event(
         subject=person,
         verb="account",
-        summary=_("Login account linked") if account else _("Login account removed"),
+        message=(
+            gettext_noop("Login account linked")
+            if account
+            else gettext_noop("Login account removed")
+        ),
         actor=actor,
     )
     return person
+
+
+# --- organisations and posts: edits and their checks ------------------------------------
+
+
+class _Unchanged:
+    """The default of an optional argument that may also be set to None (e.g. no parent)."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
+def _require_organisation_scope(actor, area: Area) -> None:
+    if actor is not None and not covers(actor, area, "organisation.change"):
+        raise PermissionDenied
+
+
+def _is_within(organisation_pk: int, candidate: Organisation) -> bool:
+    """Whether `candidate` is the organisation itself or below it (walks up, one query a level;
+    organisation trees are a few levels deep)."""
+    seen: set[int] = set()
+    node: Organisation | None = candidate
+    while node is not None and node.pk not in seen:
+        if node.pk == organisation_pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+def _check_organisation_parent(actor, org: Organisation) -> None:
+    """The parent must be visible to the actor, not the organisation or one below it, and in
+    the same area or an area above (a 村党支部 sits under its community's 党总支)."""
+    parent = org.parent
+    if parent is None:
+        return
+    if actor is not None and not can(actor, parent, "view"):
+        raise ValidationError({"parent": _("Choose a parent organisation from the list.")})
+    if org.pk is not None and _is_within(org.pk, parent):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "An organisation cannot be placed under itself "
+                    "or under one of its own sub-organisations."
+                )
+            }
+        )
+    if not org.area.path.startswith(parent.area.path):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "The parent organisation must be in the same area as this one "
+                    "or in an area above it."
+                )
+            }
+        )
+
+
+def _check_organisation_children(org: Organisation) -> None:
+    """After an area change the sub-organisations must still be inside the new area."""
+    if org.children.exclude(area__path__startswith=org.area.path).exists():
+        raise ValidationError(
+            {
+                "area": _(
+                    "Some organisations under this one are outside the new area; move them first."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    actor,
+    organisation: Organisation,
+    name: str | None = None,
+    kind: str | None = None,
+    area: Area | None = None,
+    parent: Organisation | None | _Unchanged = UNCHANGED,
+) -> Organisation:
+    """Change an organisation's name, kind, area or parent (None removes the parent); None
+    keeps a field. No version check: organisations are short records kept by administrators,
+    and the row lock keeps two saves from interleaving. Audited with before and after."""
+    org = (
+        Organisation.objects.select_for_update()
+        .select_related("area", "parent")
+        .get(pk=organisation.pk)
+    )
+    _require(actor, org, "change")
+    before = audit.snapshot(org)
+    if name is not None:
+        org.name = name.strip()
+    if kind is not None:
+        org.kind = kind
+    if area is not None and area.pk != org.area_id:
+        _require_organisation_scope(actor, area)
+        org.area = area
+    if not isinstance(parent, _Unchanged):
+        org.parent = parent
+    org.full_clean()
+    _check_organisation_parent(actor, org)
+    _check_organisation_children(org)
+    org.save()
+    audit.record_change(actor=actor, obj=org, before=before, after=audit.snapshot(org))
+    return org
+
+
+def _check_post_links(actor, post: Post) -> None:
+    """The organisation and the registry record must be ones the actor can see; the login
+    account must be one that can log in."""
+    errors = {}
+    if actor is not None and post.organisation is not None:
+        visible = can(actor, post.organisation, "view")
+        if not visible:
+            errors["organisation"] = [_("Choose an organisation from the list.")]
+    if post.holder is not None and actor is not None and not can(actor, post.holder, "view"):
+        errors["holder"] = [_("Choose a resident from the list.")]
+    if post.account is not None and not post.account.is_active:
+        errors["account"] = [_("This login account is switched off; choose an active one.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def post_end(*, actor, post: Post, ends_on) -> Post:
+    """卸任 — record the last day of a post (or correct it). Refuses a day before the post
+    began. Audited with before and after."""
+    post = Post.objects.select_for_update().select_related("area").get(pk=post.pk)
+    _require(actor, post, "change")
+    if ends_on is None:
+        raise ValidationError({"ends_on": _("Give the last day of the post.")})
+    if ends_on < post.starts_on:
+        raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
+    before = audit.snapshot(post)
+    post.ends_on = ends_on
+    post.save(update_fields=["ends_on"])
+    audit.record_change(actor=actor, obj=post, before=before, after=audit.snapshot(post))
+    return post

@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -32,13 +33,17 @@ from . import selectors, services
 from .choices import OrganisationKind, PostKind, TagTarget
 from .forms import (
     HouseholdForm,
+    OrganisationForm,
+    PostEndForm,
+    PostForm,
     ResidentForm,
     TagForm,
     apply_service_errors,
     areas_for,
     is_stale,
+    organisation_areas_for,
 )
-from .models import Resident, Tag
+from .models import Organisation, Resident, Tag
 
 PAGE_SIZE = 50
 SEARCH_MAX_LENGTH = 50
@@ -221,6 +226,14 @@ def resident_list(request):
     return _render(request, "registry/resident_list.html", context, partial="results")
 
 
+def _mark_changeable(user, page: Page) -> None:
+    """Flag the rows the user may change (organisation.change over the row's area); the
+    grants are cached on the user, so this costs no query however many rows there are."""
+    page.object_list = list(page.object_list)
+    for row in page.object_list:
+        row.can_change = covers(user, row.area, "organisation.change")
+
+
 def _under_area(queryset, area: Area | None):
     return queryset.filter(area__path__startswith=area.path) if area else queryset
 
@@ -238,7 +251,14 @@ def organisation_list(request):
     if kind in OrganisationKind.values:
         organisations = organisations.filter(kind=kind)
     page = _paginate(request, organisations.order_by("area__path", "kind", "name"))
-    context = _list_context(filters, page, kinds=OrganisationKind.choices, kind=kind)
+    _mark_changeable(user, page)
+    context = _list_context(
+        filters,
+        page,
+        kinds=OrganisationKind.choices,
+        kind=kind,
+        can_add=bool(user.scope_paths("organisation.change")),
+    )
     return _render(request, "registry/organisation_list.html", context, partial="results")
 
 
@@ -255,12 +275,21 @@ def post_list(request):
     if kind in PostKind.values:
         posts = posts.filter(kind=kind)
     current_only = filters.params.get("current") == "1"
+    today = timezone.localdate()
     if current_only:
-        today = timezone.localdate()
         posts = posts.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
     page = _paginate(request, posts.order_by("area__path", "kind", "-starts_on", "id"))
+    _mark_changeable(user, page)
+    for post in page.object_list:
+        # A post already over is history: ending it again is not offered.
+        post.can_end = post.can_change and (post.ends_on is None or post.ends_on >= today)
     context = _list_context(
-        filters, page, kinds=PostKind.choices, kind=kind, current_only=current_only
+        filters,
+        page,
+        kinds=PostKind.choices,
+        kind=kind,
+        current_only=current_only,
+        can_add=bool(user.scope_paths("organisation.change")),
     )
     return _render(request, "registry/post_list.html", context, partial="results")
 
@@ -543,3 +572,144 @@ def _tag_form(request, *, tag: Tag | None) -> HttpResponse:
                 messages.success(request, _("Tag saved."))
                 return redirect("registry:tag_list")
     return render(request, "registry/tag_form.html", {"form": form, "tag": tag}, status=status)
+
+
+# --- organisations and posts: the administrator's forms ------------------------------------
+
+
+def _require_organisation_change(user, area: Area) -> None:
+    """Seen but not the user's to change: 403 (the record was already looked up in scope)."""
+    if not (user.is_staff_member and covers(user, area, "organisation.change")):
+        raise PermissionDenied
+
+
+def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """The service names model fields; a form may call one differently."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({names.get(k, k): v for k, v in error.error_dict.items()})
+
+
+def _working_area_initial(request, areas) -> dict:
+    working = current_area(request)
+    return {"area": working.pk} if working and areas.filter(pk=working.pk).exists() else {}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request):
+    _require(request.user, "organisation.change")
+    return _organisation_form(request, organisation=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, pk: int):
+    organisation = selectors.organisation_get(user=request.user, pk=pk)
+    _require_organisation_change(request.user, organisation.area)
+    return _organisation_form(request, organisation=organisation)
+
+
+def _organisation_form(request, *, organisation: Organisation | None) -> HttpResponse:
+    user = request.user
+    areas = organisation_areas_for(user, include=organisation.area if organisation else None)
+    parents = selectors.organisation_list(user=user).order_by("area__path", "kind", "name")
+    if organisation is not None:
+        # Under itself or under one of its own would make a loop.
+        parents = parents.exclude(pk__in=selectors.organisation_subtree_ids(organisation))
+    # A new organisation starts in the working area; an edit starts from the record.
+    extra = {} if organisation else {"initial": _working_area_initial(request, areas)}
+    form = OrganisationForm(
+        request.POST or None, areas=areas, parents=parents, organisation=organisation, **extra
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "name": data["name"],
+                "kind": data["kind"],
+                "area": data["area"],
+                "parent": data["parent_organisation"],
+            }
+            try:
+                if organisation is None:
+                    saved = services.organisation_create(actor=user, **fields)
+                else:
+                    saved = services.organisation_update(
+                        actor=user, organisation=organisation, **fields
+                    )
+            except ValidationError as e:
+                status = _save_failed(form, _renamed(e, {"parent": "parent_organisation"}))
+            else:
+                messages.success(request, _("Organisation %(name)s saved.") % {"name": saved.name})
+                return redirect(_list_url("registry:organisation_list", saved.area_id))
+    context = {"form": form, "organisation": organisation}
+    return render(request, "registry/organisation_form.html", context, status=status)
+
+
+def _list_url(name: str, area_id: int) -> str:
+    """A list filtered to the saved record's area, so the record is in view."""
+    return f"{reverse(name)}?area={area_id}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_create(request):
+    user = request.user
+    _require(user, "organisation.change")
+    areas = organisation_areas_for(user)
+    organisations = selectors.organisation_list(user=user).order_by("area__path", "kind", "name")
+    form = PostForm(
+        request.POST or None,
+        areas=areas,
+        organisations=organisations,
+        initial=_working_area_initial(request, areas),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                post = services.post_create(
+                    actor=user,
+                    holder_name=data["holder_name"],
+                    account=data["account"],
+                    kind=data["kind"],
+                    title=data["title"],
+                    organisation=data["organisation"],
+                    area=data["area"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                )
+            except ValidationError as e:
+                status = _save_failed(form, e)
+            else:
+                messages.success(request, _("Post of %(name)s saved.") % {"name": post.holder_name})
+                return redirect(_list_url("registry:post_list", post.area_id))
+    return render(request, "registry/post_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_end(request, pk: int):
+    """卸任 — set the last day of a post."""
+    user = request.user
+    post = selectors.post_get(user=user, pk=pk)
+    _require_organisation_change(user, post.area)
+    form = PostEndForm(request.POST or None, post=post)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.post_end(actor=user, post=post, ends_on=form.cleaned_data["ends_on"])
+            except ValidationError as e:
+                status = _save_failed(form, e)
+            else:
+                messages.success(request, _("Post of %(name)s ended.") % {"name": post.holder_name})
+                return redirect(_list_url("registry:post_list", post.area_id))
+    context = {"form": form, "post": post, "ending": True}
+    return render(request, "registry/post_form.html", context, status=status)

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         "Migrate the database, build the 峡山区 demo district if it is not built yet, "
         "and print one demo login per role."
     )
-    # Keep the configured language: timeline entries written by the build are stored in it.
+    # Keep the configured language: the audit trail stores object names as they read when written.
     leave_locale_alone = True
 
     def add_arguments(self, parser):
