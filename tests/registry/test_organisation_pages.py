@@ -40,11 +40,14 @@ def text(response) -> str:
 
 
 def errors_under(page: str, field: str) -> list[str]:
-    """The error messages shown in one field's block of a form page."""
+    """The error messages shown in one field's block of a form page, without the field's label
+    that each message starts with ("Name: This field is required.")."""
     start = page.index(f'id="id_{field}"')
     end = page.find('<div class="mb-3">', start)
     block = page[start : end if end != -1 else None]
-    return [html.unescape(m) for m in re.findall(r'invalid-feedback d-block">([^<]*)<', block)]
+    shown = [html.unescape(m) for m in re.findall(r'invalid-feedback d-block">([^<]*)<', block)]
+    assert all(": " in m for m in shown), shown
+    return [m.split(": ", 1)[1] for m in shown]
 
 
 def audit_of(obj, action: str) -> list[AuditRecord]:
