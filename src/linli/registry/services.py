@@ -541,7 +541,7 @@ def organisation_update(
     keeps a field. No version check: organisations are short records kept by administrators,
     and the row lock keeps two saves from interleaving. Audited with before and after."""
     org = (
-        Organisation.objects.select_for_update()
+        Organisation.objects.select_for_update(of=("self",))
         .select_related("area", "parent")
         .get(pk=organisation.pk)
     )
