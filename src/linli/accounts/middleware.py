@@ -7,6 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "linli_last_seen"
+# Refresh the stamp at most this often: every request would otherwise write the session row,
+# and a minute is far finer than a 30-minute timeout needs.
+STAMP_EVERY_SECONDS = 60
 
 
 class StaffIdleTimeoutMiddleware:
@@ -26,7 +29,9 @@ class StaffIdleTimeoutMiddleware:
                     return self.get_response(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
                 return redirect_to_login(request.get_full_path())
-            request.session[SESSION_KEY] = int(time.time())
+            now = int(time.time())
+            if now - request.session.get(SESSION_KEY, 0) >= STAMP_EVERY_SECONDS:
+                request.session[SESSION_KEY] = now
         return self.get_response(request)
 
     @staticmethod
