@@ -342,6 +342,8 @@ def _audit_page(request, *, verify_report=None):
     names = _related_names(page.object_list)
     for entry in page.object_list:
         entry.rows = readable_changes(entry, names)
+        model = _model_of(entry)
+        entry.type_label = model._meta.verbose_name if model else entry.object_type
     query = request.GET.copy()
     query.pop("page", None)
     context = {
