@@ -29,6 +29,8 @@ _REGISTRY_WORKER = {
     "registry.add",
     "registry.change",
     "registry.reveal",
+    "registry.import",
+    "registry.export",
     "organisation.view",
 }
 
@@ -38,10 +40,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER),
     Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER),
     Role.STREET_CADRE: frozenset(
-        {"area.view", "registry.view", "registry.reveal", "organisation.view"}
+        {"area.view", "registry.view", "registry.reveal", "registry.export", "organisation.view"}
     ),
     Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view"}),
-    Role.DISTRICT_LEADER: frozenset({"area.view", "registry.view", "organisation.view"}),
+    Role.DISTRICT_LEADER: frozenset(
+        {"area.view", "registry.view", "registry.export", "organisation.view"}
+    ),
     Role.PANEL_MEMBER: frozenset({"area.view"}),
     Role.ADMINISTRATOR: frozenset(
         {

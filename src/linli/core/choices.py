@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     MOVE = "move", _("Move")
     REVEAL = "reveal", _("Reveal")
     EXPORT = "export", _("Export")
+    IMPORT = "import", _("Import")
     LOGIN = "login", _("Log in")
     LOGOUT = "logout", _("Log out")
     LOGIN_FAILED = "login_failed", _("Failed login")

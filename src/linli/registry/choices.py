@@ -56,3 +56,13 @@ class PostKind(models.TextChoices):
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     DISTRICT_LEADER = "district_leader", _("District leader")
     OTHER = "other", _("Other post")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    CHECKING = "checking", _("Checking rows")
+    WRITING = "writing", _("Writing to the register")
+    DONE = "done", _("Imported")
+    CHECKED = "checked", _("Checked (trial run, nothing written)")
+    REJECTED = "rejected", _("Not imported: errors found")
+    FAILED = "failed", _("Failed")

@@ -9,7 +9,7 @@ from linli.core.models import Area
 from linli.core.scoping import RestrictedQuerySet, ScopeSpec
 from linli.core.validators import validate_id_number, validate_mobile
 
-from .choices import OrganisationKind, PostKind, Relation, Sex, TagTarget
+from .choices import ImportStatus, OrganisationKind, PostKind, Relation, Sex, TagTarget
 
 
 class Tag(models.Model):
@@ -260,3 +260,56 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_name} · {self.get_kind_display()}"
+
+
+class RegistryImport(models.Model):
+    """登记导入 — one register workbook handed in for import: the file (kept, with its hash),
+    the options, progress while it runs and what it did or why it did not."""
+
+    file_name = models.CharField(_("file"), max_length=200)
+    file_sha256 = models.CharField(max_length=64, editable=False)
+    file_size = models.PositiveIntegerField(default=0)
+    stored_name = models.CharField(max_length=100, editable=False)  # under DATA_DIR/imports
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(max_length=16, default="web")
+    address = models.CharField(max_length=64, blank=True)
+    valid_only = models.BooleanField(_("import the valid households only"), default=False)
+    dry_run = models.BooleanField(_("trial run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    households_total = models.PositiveIntegerField(default=0)
+    households_skipped = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # [[row, column, value, msgid, params]]
+    failure = models.JSONField(default=dict, blank=True)  # {"message": msgid, "params": {…}}
+    created_at = models.DateTimeField(_("handed in"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (
+            ImportStatus.DONE,
+            ImportStatus.CHECKED,
+            ImportStatus.REJECTED,
+            ImportStatus.FAILED,
+        )

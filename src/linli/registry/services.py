@@ -329,6 +329,37 @@ def resident_update(
 
 
 @transaction.atomic
+def resident_move(*, actor, resident: Resident, household: Household) -> Resident:
+    """迁户 — a person leaves their household for another. If they headed the old household,
+    it is left without a head until one is named."""
+    person = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
+    target = Household.objects.select_for_update().get(pk=household.pk)
+    _require(actor, person, "change")
+    _require(actor, target, "change")
+    if person.household_id == target.pk:
+        return person
+    before = audit.snapshot(person)
+    old = person.household
+    if old.head_id == person.pk:
+        Household.objects.filter(pk=old.pk).update(head=None, version=F("version") + 1)
+    person.household = target
+    person.version = F("version") + 1
+    person.save(update_fields=["household", "version", "updated_at"])
+    person.refresh_from_db()
+    audit.record_change(actor=actor, obj=person, before=before, after=audit.snapshot(person))
+    params = {"name": person.name, "from": old.number, "to": target.number}
+    for subject in (old, target):
+        timeline.add_event(
+            subject=subject,
+            verb="moved",
+            message=gettext_noop("%(name)s moved from household %(from)s to %(to)s"),
+            params=params,
+            actor=actor,
+        )
+    return person
+
+
+@transaction.atomic
 def resident_reveal(*, actor, resident: Resident, field: str, reason: str) -> str:
     """查看明文 — show one masked value in full. Needs the reveal permission over the resident's
     area and a stated reason. Each reveal is in the audit trail; a refused one is recorded as a

@@ -1,0 +1,113 @@
+"""Reading a register workbook with python-calamine: find the header row, map its headers to our
+columns, hand back the data rows with their real spreadsheet row numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext_noop
+from python_calamine import CalamineError, CalamineWorkbook
+
+from . import normalise
+from .columns import COLUMNS
+
+HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the headers
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read; `message` is a msgid, `params` fill it."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message)
+        self.message, self.params = message, params
+
+
+@dataclass
+class Sheet:
+    name: str
+    header_row: int  # spreadsheet row number of the headers (1 = first row)
+    headers: list[str]  # as written in the file
+    positions: dict[str, int]  # column key → index in a row
+    rows: list[tuple[int, list]] = field(default_factory=list)  # (row number, cells)
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+def _header_key(value) -> str:
+    return normalise.compact(value).replace("（", "(").replace("）", ")")
+
+
+_KNOWN = {}
+for _column in COLUMNS:
+    for _header in (_column.header, *_column.aliases):
+        _KNOWN[_header_key(_header)] = _column.key
+
+
+def _positions(cells: list) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = _KNOWN.get(_header_key(cell))
+        if key and key not in found:
+            found[key] = index
+    return found
+
+
+def read_rows(path: str | Path) -> list[list]:
+    """Every row of the first sheet, as calamine gives it — what the benchmark calls reading."""
+    return (
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    )
+
+
+def read_workbook(path: str | Path) -> Sheet:
+    """The first sheet that has our headers, with its data rows (blank rows left out)."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, ValueError, OSError) as e:
+        raise FileError(
+            gettext_noop("This file cannot be read as an Excel workbook (%(reason)s)."),
+            reason=str(e)[:200],
+        ) from None
+    for sheet_name in workbook.sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except CalamineError:
+            continue
+        sheet = _find_headers(sheet_name, rows)
+        if sheet is not None:
+            return sheet
+    raise FileError(
+        gettext_noop(
+            "No sheet of this workbook has the register's headers (%(headers)s). "
+            "Download the template and copy your data into it."
+        ),
+        headers="、".join(c.header for c in COLUMNS if c.required),
+    )
+
+
+def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        positions = _positions(cells)
+        if len(positions) < 3:
+            continue
+        missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+        if missing:
+            raise FileError(
+                gettext_noop("Sheet %(sheet)s lacks the required columns: %(columns)s."),
+                sheet=sheet_name,
+                columns="、".join(missing),
+            )
+        headers = [normalise.text(c) for c in cells]
+        used = set(positions.values())
+        sheet = Sheet(
+            name=sheet_name,
+            header_row=index + 1,
+            headers=headers,
+            positions=positions,
+            ignored_headers=[h for i, h in enumerate(headers) if h and i not in used],
+        )
+        for number, data in enumerate(rows[index + 1 :], start=index + 2):
+            if any(cell not in ("", None) for cell in data):
+                sheet.rows.append((number, data))
+        return sheet
+    return None
