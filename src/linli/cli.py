@@ -1,10 +1,11 @@
 """The `linli` command: Django's management commands under friendly names.
 
 `linli demo`, `linli serve`, `linli migrate`, `linli audit verify`, `linli check`,
-`linli createadmin`; anything else goes to Django unchanged (`linli shell`,
-`linli makemigrations`, `linli collectstatic` …). Every command except the server runs inside
-`core.context.acting(channel="cli")`, so whatever it changes shows in the audit trail as done
-from the command line, by which operating-system account on which machine.
+`linli createadmin`, `linli worker`; anything else goes to Django unchanged (`linli shell`,
+`linli makemigrations`, `linli collectstatic` …). Every command except the server and the
+worker runs inside `core.context.acting(channel="cli")`, so whatever it changes shows in the
+audit trail as done from the command line, by which operating-system account on which machine;
+the worker runs each job as a system action instead.
 """
 
 from __future__ import annotations
@@ -19,17 +20,27 @@ from importlib import metadata
 ALIASES = {
     "create-admin": "createadmin",
     "createsuperuser": "createadmin",  # Linli has no superusers; roles are separated
+    "import-registry": "import_registry",
+    "export-registry": "export_registry",
 }
-# The server sets the channel and address per request itself.
-OWN_CONTEXT = {"serve", "runserver"}
+# The server sets the channel and address per request itself, the worker per job.
+OWN_CONTEXT = {"serve", "runserver", "worker"}
 
 COMMANDS = (
     ("demo [--rebuild]", "Prepare the database, build the demo district, print the logins"),
     ("serve [--host H] [--port P]", "Serve Linli with waitress (default 127.0.0.1:8000)"),
+    ("worker [--batch]", "Run background jobs (production; --batch: those ready, then stop)"),
     ("migrate", "Bring the database up to date"),
     ("createadmin", "Create an administrator, security officer or auditor"),
     ("audit verify", "Check that no audit record was edited or deleted"),
     ("check [--deploy]", "Check the configuration (--deploy: production checks)"),
+    ("figures [--area CODE] [--json]", "An area's headline figures, counted from the records"),
+    (
+        "import-registry FILE [--valid-only] [--dry-run]",
+        "Import households and residents from a register workbook",
+    ),
+    ("export-registry --area CODE FILE", "Export the households under an area to a workbook"),
+    ("registry template FILE", "Write the empty register import template"),
     ("shell", "A Python shell with Linli loaded"),
 )
 

@@ -148,8 +148,8 @@ def _claim(pk: int) -> RegistryImport | None:
 
 
 def import_run(*, import_id: int, progress=None) -> RegistryImport:
-    """Check and (unless refused or a trial) write one import. `progress(rows, errors)` is
-    called as rows are checked, besides the progress kept on the import's row."""
+    """Check and (unless refused or a trial) write one import. `progress(rows, total, errors)`
+    is called as rows are checked, besides the progress kept on the import's row."""
     registry_import = _claim(import_id)
     if registry_import is None:
         return RegistryImport.objects.get(pk=import_id)
@@ -191,7 +191,7 @@ def _run(registry_import: RegistryImport, source: str, progress) -> None:
     def both(rows: int, errors: int) -> None:
         report(rows, errors)
         if progress:
-            progress(rows, errors)
+            progress(rows, len(sheet.rows), errors)
 
     checked = validate.check_sheet(sheet, user=registry_import.created_by, progress=both)
     _set(

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import, views_overview
 
 app_name = "registry"
 urlpatterns = [
+    path("overview/", views_overview.overview, name="overview"),
     path("households/", views.household_list, name="household_list"),
+    path("households/export/", views_import.export, name="export"),
+    path("import/", views_import.import_page, name="import"),
+    path("import/template/", views_import.import_template, name="import_template"),
+    path("import/<int:pk>/", views_import.import_detail, name="import_detail"),
+    path("import/<int:pk>/errors/", views_import.import_errors, name="import_errors"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -203,7 +203,13 @@ def household_list(request):
             household.head.masked_id = mask(household.head.id_number, ID_NUMBER)
             household.head.masked_mobile = mask(household.head.mobile, MOBILE)
     context = _list_context(
-        filters, page, rows=rows, can_add=bool(user.scope_paths("registry.add"))
+        filters,
+        page,
+        rows=rows,
+        can_add=bool(user.scope_paths("registry.add")),
+        can_import=bool(user.scope_paths("registry.import")),
+        can_export=bool(user.scope_paths("registry.export")),
+        export_query=filters.params.urlencode(),
     )
     return _render(request, "registry/household_list.html", context, partial="results")
 

@@ -17,3 +17,11 @@ function linliRenderCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { linliRenderCharts(); });
 document.addEventListener("htmx:afterSwap", function (e) { linliRenderCharts(e.target); });
+// Progress bars give their width as data-width (a percentage): the CSP allows no inline styles.
+function linliSizeBars(root) {
+  (root || document).querySelectorAll("[data-width]").forEach(function (el) {
+    el.style.width = Math.max(0, Math.min(100, Number(el.dataset.width) || 0)) + "%";
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { linliSizeBars(); });
+document.addEventListener("htmx:afterSwap", function (e) { linliSizeBars(e.target.parentNode || e.target); });

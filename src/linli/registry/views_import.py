@@ -1,0 +1,192 @@
+"""Pages for register import and export 导入导出: upload a workbook, watch it being checked and
+written, read the errors or download them in the workbook, the template, and the export of the
+household list as it is filtered."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from linli.core.forms import BootstrapFormMixin
+from linli.core.models import Area
+from linli.core.workspace import current_area
+
+from . import imports, selectors
+from .importing.validate import RowError
+from .models import RegistryImport
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ERRORS_ON_PAGE = 200
+
+
+class ImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Register workbook"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.ods"}),
+    )
+    valid_only = forms.BooleanField(
+        label=gettext_lazy("Import the valid households only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=gettext_lazy(
+            "Otherwise nothing is imported while any row has an error. A household is imported "
+            "whole or not at all."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Trial run: check and count, change nothing"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+def _workbook_response(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
+    return response
+
+
+def _require_import(user) -> None:
+    if not (user.is_staff_member and user.scope_paths("registry.import")):
+        raise PermissionDenied
+
+
+def _own_import(user, pk: int) -> RegistryImport:
+    found = RegistryImport.objects.filter(pk=pk, created_by=user).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request):
+    user = request.user
+    _require_import(user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            started = imports.import_start(
+                actor=user,
+                source=upload,
+                file_name=upload.name,
+                valid_only=form.cleaned_data["valid_only"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as e:
+            for message in e.message_dict.get("file", e.messages):
+                form.add_error("file", message)
+        else:
+            return redirect("registry:import_detail", started.pk)
+    recent = RegistryImport.objects.filter(created_by=user)[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registry/import.html", {"form": form, "recent": recent}, status=status)
+
+
+def _progress_context(registry_import: RegistryImport) -> dict:
+    elapsed = None
+    if registry_import.started_at:
+        end = registry_import.finished_at or timezone.now()
+        elapsed = max((end - registry_import.started_at).total_seconds(), 0.001)
+    rate = (
+        round(registry_import.rows_done / elapsed) if elapsed and registry_import.rows_done else 0
+    )
+    percent = (
+        round(100 * registry_import.rows_done / registry_import.rows_total)
+        if registry_import.rows_total
+        else 0
+    )
+    errors = [RowError.from_list(e) for e in registry_import.errors[:ERRORS_ON_PAGE]]
+    for error in errors:
+        error.text = imports.render_error(error)
+    failure = registry_import.failure
+    return {
+        "imp": registry_import,
+        "rate": rate,
+        "percent": percent,
+        "elapsed": round(elapsed, 1) if elapsed else None,
+        "errors": errors,
+        "more_errors": registry_import.error_count - len(errors),
+        "failure": imports.timeline.render(failure["message"], failure.get("params"))
+        if failure
+        else "",
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def import_detail(request, pk: int):
+    registry_import = _own_import(request.user, pk)
+    context = _progress_context(registry_import)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "registry/import_detail.html#progress", context)
+    return render(request, "registry/import_detail.html", context)
+
+
+@login_required
+@require_GET
+def import_errors(request, pk: int):
+    registry_import = _own_import(request.user, pk)
+    if not registry_import.errors:
+        raise Http404
+    out = io.BytesIO()
+    imports.import_error_report(registry_import=registry_import, target=out)
+    stem = registry_import.file_name.rsplit(".", 1)[0]
+    return _workbook_response(out.getvalue(), f"{stem}-{_('errors')}.xlsx")
+
+
+@login_required
+@require_GET
+def import_template(request):
+    if not request.user.is_staff_member:
+        raise PermissionDenied
+    out = io.BytesIO()
+    imports.registry_template(target=out)
+    return _workbook_response(out.getvalue(), "户籍登记模板.xlsx")
+
+
+@login_required
+@require_GET
+def export(request):
+    """The household list as filtered (area, search, tags), as a workbook."""
+    user = request.user
+    if not (user.is_staff_member and user.scope_paths("registry.export")):
+        raise PermissionDenied
+    params = request.GET.copy()
+    params.pop("page", None)
+    area = _export_area(request, params.get("area", ""))
+    params["area"] = str(area.pk)
+    households = selectors.household_list(user=user, filters=params)
+    if not imports.export_allowed(user, area):
+        raise PermissionDenied
+    out = io.BytesIO()
+    imports.registry_export(
+        actor=user, area=area, households=households, target=out, filters=dict(params.lists())
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _workbook_response(out.getvalue(), f"{area.name}-户籍-{stamp}.xlsx")
+
+
+def _export_area(request, raw: str) -> Area:
+    if raw.isdigit():
+        area = Area.objects.restrict(request.user, "view").filter(pk=int(raw)).first()
+        if area is None:
+            raise Http404
+        return area
+    area = current_area(request)
+    if area is None:
+        raise PermissionDenied
+    return area
