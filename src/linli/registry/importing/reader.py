@@ -106,8 +106,11 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
             positions=positions,
             ignored_headers=[h for i, h in enumerate(headers) if h and i not in used],
         )
-        for number, data in enumerate(rows[index + 1 :], start=index + 2):
-            if any(cell not in ("", None) for cell in data):
-                sheet.rows.append((number, data))
+        # A blank row reads as empty strings (or zeros, which no register row is made of).
+        sheet.rows = [
+            (number, data)
+            for number, data in enumerate(rows[index + 1 :], start=index + 2)
+            if any(data)
+        ]
         return sheet
     return None

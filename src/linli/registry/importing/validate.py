@@ -61,13 +61,6 @@ class RowError:
 
 
 @dataclass
-class _Row:
-    row: int
-    cells: dict  # column key → clean value
-    raw: dict  # column key → text as written, for error messages
-
-
-@dataclass
 class Checked:
     records: list[HouseholdRecord]  # the households with no error, ready to write
     errors: list[RowError]
@@ -99,6 +92,50 @@ _CLEANERS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """What is wrong with one cell: a msgid and its params."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+
+
+_REQUIRED = {c.key for c in COLUMNS if c.required}
+_MUST_FILL = gettext_noop("This cell must be filled in.")
+_BAD_MOBILE = gettext_noop("A mainland mobile number has 11 digits and starts with 13–19.")
+
+
+def _clean_cell(key: str, value, today: dt.date):
+    """The clean value of one cell, or the `_Problem` with it."""
+    try:
+        clean = _CLEANERS[key](value)
+    except normalise.CellError as e:
+        return _Problem(e.message, e.params)
+    if clean == "" and key in _REQUIRED:
+        return _Problem(_MUST_FILL)
+    if key in ("id_number", "head_id_number") and clean:
+        problem = _id_problem(clean, today)
+        if problem:
+            return _Problem(*problem)
+    elif key == "mobile" and clean and not _MOBILE.match(clean):
+        return _Problem(_BAD_MOBILE)
+    return clean
+
+
+def _clean_column(key: str, values: list, memo: dict, today: dt.date) -> list:
+    out = []
+    append = out.append
+    for value in values:
+        if type(value) is str or value is None:  # memo only what cannot collide (1 == 1.0 == True)
+            found = memo.get(value, memo)
+            if found is memo:
+                found = memo[value] = _clean_cell(key, value, today)
+            append(found)
+        else:
+            append(_clean_cell(key, value, today))
+    return out
+
+
 def _id_problem(number: str, today: dt.date) -> tuple[str, dict] | None:
     """Why an ID number is not valid (msgid, params), or None."""
     if not _ID_SHAPE.match(number):
@@ -119,223 +156,216 @@ def _id_problem(number: str, today: dt.date) -> tuple[str, dict] | None:
 
 
 class _Checker:
+    """Rows are numbered by their position among the data rows (`i`); `self.clean[key][i]` is a
+    cell's clean value (None where it has an error), `self.raw[key][i]` the cell as read, and
+    `self.numbers[i]` its spreadsheet row. Working by column keeps 200,000 rows cheap."""
+
     def __init__(self, sheet: Sheet, *, user, today: dt.date, progress: Progress | None):
         self.sheet, self.user, self.today, self.progress = sheet, user, today, progress
         self.errors: list[RowError] = []
-        self.rows: list[_Row] = []
+        self.numbers = [number for number, _cells in sheet.rows]
+        self.clean: dict[str, list] = {}
+        self.raw: dict[str, list] = {}
         self._covered: dict[str, bool] = {}  # area path → within the user's area of work
 
-    def error(self, row: int, column: str, value, message: str, **params) -> None:
-        self.errors.append(RowError(row, column, normalise.text(value)[:200], message, params))
+    def error(self, i: int, column: str, message: str, **params) -> None:
+        value = self.raw[column][i] if column in self.raw else ""
+        text = normalise.text(value)[:200]
+        self.errors.append(RowError(self.numbers[i], column, text, message, params))
+
+    def cell(self, key: str, i: int):
+        column = self.clean.get(key)
+        return column[i] if column is not None else None
 
     def run(self) -> Checked:
-        for count, (number, cells) in enumerate(self.sheet.rows, start=1):
-            self.rows.append(self._row(number, cells))
-            if self.progress and count % PROGRESS_EVERY == 0:
-                self.progress(count, len(self.errors))
+        self._clean_all()
         households = self._households()
         self._against_database(households)
         bad = self._bad_households()
-        records = [
-            self._record(number, rows) for number, rows in households.items() if number not in bad
-        ]
+        make = self._record_maker()
+        records = [make(number, rows) for number, rows in households.items() if number not in bad]
         self.errors.sort(key=lambda e: (e.row, _COLUMN_ORDER.get(e.column, -1)))
         if self.progress:
-            self.progress(len(self.sheet.rows), len(self.errors))
+            self.progress(len(self.numbers), len(self.errors))
         return Checked(
             records=records,
             errors=self.errors,
-            rows=len(self.sheet.rows),
+            rows=len(self.numbers),
             households=len(households),
             bad_households=bad,
         )
 
-    def _row(self, number: int, cells: list) -> _Row:
-        clean, raw = {}, {}
-        width = len(cells)
-        for key, index in self.sheet.positions.items():
-            value = cells[index] if index < width else None
-            raw[key] = value
-            try:
-                clean[key] = _CLEANERS[key](value)
-            except normalise.CellError as e:
-                self.error(number, key, value, e.message, **e.params)
-                clean[key] = None
-        for column in COLUMNS:
-            if column.required and clean.get(column.key) == "":
-                self.error(number, column.key, "", gettext_noop("This cell must be filled in."))
-        self._check_numbers(number, clean, raw)
-        return _Row(number, clean, raw)
+    # --- pass 1: each cell, a column at a time ---------------------------------------------------
+    # A register repeats itself: village codes, grids, addresses, relations, tags and the head's
+    # ID number recur on many rows. Cleaning and checking go a column at a time with one memo
+    # per column, so each distinct cell is cleaned and checked once.
 
-    def _check_numbers(self, number: int, clean: dict, raw: dict) -> None:
-        for key in ("id_number", "head_id_number"):
-            value = clean.get(key)
-            if value:
-                problem = _id_problem(value, self.today)
-                if problem:
-                    self.error(number, key, raw[key], problem[0], **problem[1])
-                    clean[key] = None
-        mobile = clean.get("mobile")
-        if mobile and not _MOBILE.match(mobile):
+    def _clean_all(self) -> None:
+        rows, positions = self.sheet.rows, self.sheet.positions
+        self.raw = {key: [] for key in positions}
+        self.clean = {key: [] for key in positions}
+        memos: dict[str, dict] = {key: {} for key in positions}
+        for start in range(0, len(rows), PROGRESS_EVERY):
+            chunk = rows[start : start + PROGRESS_EVERY]
+            for key, index in positions.items():
+                raw = [cells[index] if index < len(cells) else None for _n, cells in chunk]
+                self.raw[key] += raw
+                self.clean[key] += _clean_column(key, raw, memos[key], self.today)
+            if self.progress:
+                self.progress(start + len(chunk), len(self.errors))
+        for key, column in self.clean.items():
+            for i in [i for i, v in enumerate(column) if type(v) is _Problem]:
+                self.error(i, key, column[i].message, **column[i].params)
+                column[i] = None
+        births = self.clean.get("birth_date")
+        if births:
+            for i in [i for i, v in enumerate(births) if v]:
+                self._check_birth(i)
+
+    def _check_birth(self, i: int) -> None:
+        birth, person = self.clean["birth_date"][i], self.cell("id_number", i)
+        if birth > self.today:
+            self.error(i, "birth_date", gettext_noop("This date is in the future."))
+        elif person and birth.strftime("%Y%m%d") != person[6:14]:
             self.error(
-                number,
-                "mobile",
-                raw["mobile"],
-                gettext_noop("A mainland mobile number has 11 digits and starts with 13–19."),
-            )
-        birth, person = clean.get("birth_date"), clean.get("id_number")
-        if birth and birth > self.today:
-            self.error(
-                number, "birth_date", raw["birth_date"], gettext_noop("This date is in the future.")
-            )
-        elif birth and person and birth.strftime("%Y%m%d") != person[6:14]:
-            self.error(
-                number,
+                i,
                 "birth_date",
-                raw["birth_date"],
                 gettext_noop("The birth date does not agree with the ID number (%(inside)s)."),
                 inside=f"{person[6:10]}-{person[10:12]}-{person[12:14]}",
             )
 
     # --- pass 2: each household ---------------------------------------------------------------
 
-    def _households(self) -> dict[str, list[_Row]]:
-        households: dict[str, list[_Row]] = defaultdict(list)
-        seen_ids: dict[str, int] = {}
-        for row in self.rows:
-            person = row.cells.get("id_number")
-            if person:
-                if person in seen_ids:
-                    self.error(
-                        row.row,
-                        "id_number",
-                        row.raw["id_number"],
-                        gettext_noop("This ID number is already on row %(row)s of the file."),
-                        row=seen_ids[person],
-                    )
-                else:
-                    seen_ids[person] = row.row
-            if row.cells.get("number"):
-                households[row.cells["number"]].append(row)
+    def _households(self) -> dict[str, list[int]]:
+        households: dict[str, list[int]] = defaultdict(list)
+        for i, number in enumerate(self.clean["number"]):
+            if number:
+                households[number].append(i)
+        seen: dict[str, int] = {}
+        for i, person in enumerate(self.clean["id_number"]):
+            if not person:
+                continue
+            if person in seen:
+                self.error(
+                    i,
+                    "id_number",
+                    gettext_noop("This ID number is already on row %(row)s of the file."),
+                    row=self.numbers[seen[person]],
+                )
+            else:
+                seen[person] = i
+        keys = [k for k in HOUSEHOLD_KEYS if k in self.clean]
         for rows in households.values():
-            self._one_household(rows)
+            if len(rows) > 1:
+                self._agree(rows, keys)
+            self._head(rows)
         return households
 
-    def _one_household(self, rows: list[_Row]) -> None:
+    def _agree(self, rows: list[int], keys: list[str]) -> None:
         first = rows[0]
-        for row in rows[1:]:
-            for key in HOUSEHOLD_KEYS:
-                if key in self.sheet.positions and row.cells.get(key) != first.cells.get(key):
+        for key in keys:
+            column = self.clean[key]
+            expected = column[first]
+            for i in rows[1:]:
+                if column[i] != expected:
                     self.error(
-                        row.row,
+                        i,
                         key,
-                        row.raw[key],
                         gettext_noop("This household's rows disagree: row %(row)s says %(value)s."),
-                        row=first.row,
-                        value=normalise.text(first.raw[key]) or "—",
+                        row=self.numbers[first],
+                        value=normalise.text(self.raw[key][first]) or "—",
                     )
-        heads = [r for r in rows if r.cells.get("relation") == Relation.HEAD]
+
+    def _head(self, rows: list[int]) -> None:
+        relations, first = self.clean["relation"], rows[0]
+        number = self.clean["number"][first]
+        heads = [i for i in rows if relations[i] == Relation.HEAD]
         if not heads:
             self.error(
-                first.row,
+                first,
                 "relation",
-                first.raw.get("relation"),
                 gettext_noop("Household %(number)s has no head: one row must say 户主."),
-                number=first.cells["number"],
+                number=number,
             )
         for extra in heads[1:]:
             self.error(
-                extra.row,
+                extra,
                 "relation",
-                extra.raw["relation"],
                 gettext_noop("Household %(number)s has two heads (rows %(first)s and %(row)s)."),
-                number=first.cells["number"],
-                first=heads[0].row,
-                row=extra.row,
+                number=number,
+                first=self.numbers[heads[0]],
+                row=self.numbers[extra],
             )
-        head_id = first.cells.get("head_id_number")
-        if heads and head_id and heads[0].cells.get("id_number") not in (None, head_id):
+        head_id = self.cell("head_id_number", first)
+        if heads and head_id and self.cell("id_number", heads[0]) not in (None, head_id):
             self.error(
-                first.row,
+                first,
                 "head_id_number",
-                first.raw["head_id_number"],
                 gettext_noop(
                     "The head's ID number is not the ID number of the 户主 row (row %(row)s)."
                 ),
-                row=heads[0].row,
+                row=self.numbers[heads[0]],
             )
 
     # --- pass 3: the database -------------------------------------------------------------------
 
-    def _against_database(self, households: dict[str, list[_Row]]) -> None:
+    def _against_database(self, households: dict[str, list[int]]) -> None:
         probes = [
             HouseholdRecord(
-                village_code=rows[0].cells.get("village_code") or "",
+                village_code=self.cell("village_code", rows[0]) or "",
                 number=number,
                 address="",
                 head_id_number="",
-                grid=rows[0].cells.get("grid") or "",
+                grid=self.cell("grid", rows[0]) or "",
             )
             for number, rows in households.items()
         ]
         areas = area_index(probes)
-        tags = tag_index()
-        ids = [
-            r.cells["id_number"]
-            for rows in households.values()
-            for r in rows
-            if r.cells.get("id_number")
-        ]
-        registered = _people_places(ids)
         known_households = _household_places([p.number for p in probes])
         for number, rows in households.items():
             self._place(rows[0], areas, known_households.get(number))
-            for row in rows:
-                self._tags(row, "household_tags" if row is rows[0] else None, tags)
-                self._tags(row, "resident_tags", tags)
-                self._moves(row, number, registered)
+        tags = tag_index()
+        self._tags("household_tags", TagTarget.HOUSEHOLD, tags)
+        self._tags("resident_tags", TagTarget.RESIDENT, tags)
+        self._moves(_people_places([p for p in self.clean["id_number"] if p]))
 
-    def _place(self, first: _Row, areas, known_path: str | None) -> None:
-        code, grid = first.cells.get("village_code"), first.cells.get("grid") or ""
+    def _place(self, first: int, areas, known_path: str | None) -> None:
+        code, grid = self.cell("village_code", first), self.cell("grid", first) or ""
         if not code:
             return
         village = areas.get((code, ""))
         if village is None or village.kind not in ("village", "compound", "community"):
             self.error(
-                first.row,
+                first,
                 "village_code",
-                first.raw["village_code"],
                 gettext_noop("No village or compound has the code %(code)s."),
                 code=code,
             )
             return
         if self.user is not None and not self._covers_path(village.path):
             self.error(
-                first.row,
+                first,
                 "village_code",
-                first.raw["village_code"],
                 gettext_noop("%(place)s is outside your area of work."),
                 place=village.name,
             )
             return
         if grid and (code, grid) not in areas:
             self.error(
-                first.row,
+                first,
                 "grid",
-                first.raw["grid"],
                 gettext_noop("%(place)s has no grid called %(grid)s."),
                 place=village.name,
                 grid=grid,
             )
         if known_path is not None and self.user is not None and not self._covers_path(known_path):
             self.error(
-                first.row,
+                first,
                 "number",
-                first.raw["number"],
                 gettext_noop(
                     "Household number %(number)s is registered outside your area of work."
                 ),
-                number=first.cells["number"],
+                number=self.clean["number"][first],
             )
 
     def _covers_path(self, path: str) -> bool:
@@ -344,86 +374,112 @@ class _Checker:
             self._covered[path] = area is not None and covers(self.user, area, "registry.change")
         return self._covered[path]
 
-    def _tags(self, row: _Row, key: str | None, tags) -> None:
-        if key is None or not row.cells.get(key):
+    def _tags(self, key: str, target: str, tags) -> None:
+        """Every tag named in column `key` must be in use, with an allowed detail. Checked once
+        per distinct cell; every row with a bad cell gets the error."""
+        column = self.clean.get(key)
+        if not column:
             return
-        target = TagTarget.HOUSEHOLD if key == "household_tags" else TagTarget.RESIDENT
-        for name, detail in row.cells[key]:
-            tag = tags.get((target, name))
-            if tag is None:
-                self.error(
-                    row.row,
-                    key,
-                    row.raw[key],
-                    gettext_noop("Unknown tag %(tag)s; the tags in use are on the tags page."),
-                    tag=name,
-                )
-            elif tag.detail_choices and detail not in tag.detail_choices:
-                self.error(
-                    row.row,
-                    key,
-                    row.raw[key],
-                    gettext_noop("Tag %(tag)s needs one of: %(choices)s."),
-                    tag=name,
-                    choices="、".join(tag.detail_choices),
-                )
+        verdicts: dict[tuple, list] = {}
+        for i, pairs in enumerate(column):
+            if not pairs:
+                continue
+            found = verdicts.get(pairs)
+            if found is None:
+                found = verdicts[pairs] = _tag_problems(pairs, target, tags)
+            for message, params in found:
+                self.error(i, key, message, **params)
 
-    def _moves(self, row: _Row, number: str, registered) -> None:
-        person = row.cells.get("id_number")
-        if not person or person not in registered:
+    def _moves(self, registered: dict[str, tuple[str, str]]) -> None:
+        if not registered:
             return
-        current, path = registered[person]
-        if current == number:
-            return
-        if not row.cells.get("move"):
-            self.error(
-                row.row,
-                "id_number",
-                row.raw["id_number"],
-                gettext_noop(
-                    "This person is registered in household %(number)s. If they move to this "
-                    "household, write 是 in the 迁户 column."
-                ),
-                number=current,
-            )
-        elif self.user is not None and not self._covers_path(path):
-            self.error(
-                row.row,
-                "id_number",
-                row.raw["id_number"],
-                gettext_noop("This person's household %(number)s is outside your area of work."),
-                number=current,
-            )
+        numbers, moves = self.clean["number"], self.clean.get("move")
+        for i, person in enumerate(self.clean["id_number"]):
+            if not person or person not in registered:
+                continue
+            current, path = registered[person]
+            if current == numbers[i]:
+                continue
+            if not (moves and moves[i]):
+                self.error(
+                    i,
+                    "id_number",
+                    gettext_noop(
+                        "This person is registered in household %(number)s. If they move to "
+                        "this household, write 是 in the 迁户 column."
+                    ),
+                    number=current,
+                )
+            elif self.user is not None and not self._covers_path(path):
+                self.error(
+                    i,
+                    "id_number",
+                    gettext_noop(
+                        "This person's household %(number)s is outside your area of work."
+                    ),
+                    number=current,
+                )
 
     # --- the result -----------------------------------------------------------------------------
 
     def _bad_households(self) -> set[str]:
-        by_row = {row.row: row.cells.get("number") for row in self.rows}
-        return {by_row.get(e.row) or "" for e in self.errors}
+        index = {number: i for i, number in enumerate(self.numbers)}
+        numbers = self.clean["number"]
+        return {numbers[index[e.row]] or "" for e in self.errors}
 
-    def _record(self, number: str, rows: list[_Row]) -> HouseholdRecord:
-        first = rows[0].cells
-        return HouseholdRecord(
-            village_code=first["village_code"],
-            grid=first.get("grid") or "",
-            number=number,
-            address=first["address"],
-            head_id_number=first["head_id_number"],
-            tags=first.get("household_tags") or (),
-            members=[
-                PersonRecord(
-                    name=r.cells["name"],
-                    id_number=r.cells["id_number"],
-                    relation=r.cells["relation"],
-                    mobile=r.cells.get("mobile") or "",
-                    tags=r.cells.get("resident_tags") or (),
-                    move=bool(r.cells.get("move")),
-                    row=r.row,
+    def _record_maker(self):
+        c, numbers = self.clean, self.numbers
+        empty = [None] * len(numbers)
+        names, ids, relations = c["name"], c["id_number"], c["relation"]
+        mobiles, tags, moves = (c.get(k, empty) for k in ("mobile", "resident_tags", "move"))
+        grids, household_tags = c.get("grid", empty), c.get("household_tags", empty)
+
+        def record(number: str, rows: list[int]) -> HouseholdRecord:
+            first = rows[0]
+            return HouseholdRecord(
+                village_code=c["village_code"][first],
+                grid=grids[first] or "",
+                number=number,
+                address=c["address"][first],
+                head_id_number=c["head_id_number"][first],
+                tags=household_tags[first] or (),
+                members=[
+                    PersonRecord(
+                        name=names[i],
+                        id_number=ids[i],
+                        relation=relations[i],
+                        mobile=mobiles[i] or "",
+                        tags=tags[i] or (),
+                        move=bool(moves[i]),
+                        row=numbers[i],
+                    )
+                    for i in rows
+                ],
+                rows=[numbers[i] for i in rows],
+            )
+
+        return record
+
+
+def _tag_problems(pairs, target: str, tags) -> list[tuple[str, dict]]:
+    problems = []
+    for name, detail in pairs:
+        tag = tags.get((target, name))
+        if tag is None:
+            problems.append(
+                (
+                    gettext_noop("Unknown tag %(tag)s; the tags in use are on the tags page."),
+                    {"tag": name},
                 )
-                for r in rows
-            ],
-            rows=[r.row for r in rows],
-        )
+            )
+        elif tag.detail_choices and detail not in tag.detail_choices:
+            problems.append(
+                (
+                    gettext_noop("Tag %(tag)s needs one of: %(choices)s."),
+                    {"tag": name, "choices": "、".join(tag.detail_choices)},
+                )
+            )
+    return problems
 
 
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
