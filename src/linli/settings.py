@@ -1,7 +1,8 @@
 """Linli settings.
 
 Everything an operator changes comes from the environment (see `.env.example` and the README):
-`DATABASE_URL`, `LINLI_SECRET_KEY`, `LINLI_PRODUCTION`, `LINLI_ALLOWED_HOSTS`, `LINLI_DATA_DIR`.
+`DATABASE_URL`, `LINLI_SECRET_KEY`, `LINLI_PRODUCTION`, `LINLI_ALLOWED_HOSTS`, `LINLI_DATA_DIR`,
+`LINLI_EMBEDDED_WORKER`.
 Without any of them Linli runs embedded: SQLite in the data folder, a generated secret key.
 """
 
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "linli.core",
     "linli.accounts",
     "linli.registry",
@@ -118,6 +121,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (core/jobs.py): one task API, kept in the database on SQLite and PostgreSQL
+# alike. `linli serve` runs them in a thread of its own unless LINLI_EMBEDDED_WORKER=0 (the
+# default in production, where machines run `linli worker` and claim jobs with row locks).
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+LINLI_EMBEDDED_WORKER = _env_flag("LINLI_EMBEDDED_WORKER", not PRODUCTION)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

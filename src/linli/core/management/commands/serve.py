@@ -1,15 +1,27 @@
 """`linli serve`: serve Linli with waitress, a production WSGI server; static files come from
-whitenoise inside the application, so no other web server is needed on an intranet."""
+whitenoise inside the application, so no other web server is needed on an intranet. Unless
+LINLI_EMBEDDED_WORKER=0 (the default in production), it also runs the background jobs in a
+thread of its own, so no other service is needed either."""
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+
+JOB_GRACE_SECONDS = 10  # how long stopping waits for a job the embedded worker is running
+
+
+def _stop_serving(signum, frame):
+    # waitress ends its loop on KeyboardInterrupt as on Ctrl+C, so `systemctl stop` (SIGTERM)
+    # also lets the running requests finish and the embedded worker end its job.
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -55,8 +67,21 @@ class Command(BaseCommand):
                 "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
                 "clear_untrusted_proxy_headers": True,
             }
+        worker = None
+        if settings.LINLI_EMBEDDED_WORKER:
+            from linli.core.jobs import start_embedded_worker
+
+            worker = start_embedded_worker()
         self.stdout.write(
             _("Linli is being served on http://%(host)s:%(port)s/ — press Ctrl+C to stop.")
             % {"host": host, "port": port}
         )
-        serve(application, host=host, port=port, threads=threads, ident="linli", **proxy)
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _stop_serving) if main_thread else None
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="linli", **proxy)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
+            if worker is not None:
+                worker.stop(timeout=JOB_GRACE_SECONDS)  # let a running job finish, briefly

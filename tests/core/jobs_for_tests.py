@@ -1,0 +1,28 @@
+"""Jobs for tests/core/test_jobs.py: tasks must be module-level functions, so they live here."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from linli.core.context import current
+
+
+@task
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@task
+def where_am_i() -> dict:
+    """The audit context the job runs in."""
+    context = current()
+    return {"channel": context.channel, "address": context.address, "source": context.source}
+
+
+class JobFailed(Exception):
+    pass
+
+
+@task
+def fail(message: str) -> None:
+    raise JobFailed(message)
