@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import json
 import re
 from collections.abc import Callable
@@ -57,6 +58,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -68,7 +70,8 @@ from linli.api import api
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord
 from linli.registry import services as registry_services
-from linli.registry.models import Household, Organisation, Post, Resident
+from linli.registry import imports
+from linli.registry.models import Household, Organisation, Post, RegistryImport, Resident
 
 from . import factories as f
 
@@ -77,7 +80,7 @@ LOGGED_IN = "logged-in"  # any logged-in user
 ANON = "anonymous"
 # Objects that belong to the whole deployment rather than to an area: no scope to hide them
 # in, so a role without the permission gets 403 whichever one it asks for.
-DEPLOYMENT_WIDE = ("tag", "user", "token", "grant")
+DEPLOYMENT_WIDE = ("tag", "user", "token", "grant", "import")
 ROLES = [r.value for r in Role] + [ANON]
 DISTRICT_ROLES = (
     "department_staff",
@@ -93,6 +96,8 @@ WRITE_ACTIONS = [
     AuditAction.DELETE,
     AuditAction.MOVE,
     AuditAction.REVEAL,
+    AuditAction.EXPORT,
+    AuditAction.IMPORT,
 ]
 
 # --- the world ------------------------------------------------------------------------------
@@ -247,7 +252,10 @@ def _build_world() -> SimpleNamespace:
         role: api_token_issue(actor=None, user=user, name="access matrix")
         for role, user in users.items()
     }
+    # A register import per user: the import pages show a user only their own.
+    imports_by_role = {role: _import_of(user) for role, user in users.items()}
     return SimpleNamespace(
+        imports=imports_by_role,
         areas=areas,
         households=households,
         users=users,
@@ -381,6 +389,29 @@ class Op:
 
     def __str__(self) -> str:
         return f"{self.method}{'-' + self.label if self.label else ''}"
+
+
+def _import_of(user) -> RegistryImport:
+    """A finished import with one error, its file being the template (no rows)."""
+    out = io.BytesIO()
+    imports.registry_template(target=out)
+    out.seek(0)
+    handed_in = imports.import_start(
+        actor=None, source=out, file_name="矩阵.xlsx", queue=False
+    )
+    RegistryImport.objects.filter(pk=handed_in.pk).update(
+        created_by=user,
+        status="rejected",
+        errors=[[2, "name", "", "This cell must be filled in.", {}]],
+        error_count=1,
+    )
+    return RegistryImport.objects.get(pk=handed_in.pk)
+
+
+def _upload(w, _target):
+    out = io.BytesIO()
+    imports.registry_template(target=out)
+    return {"file": SimpleUploadedFile("登记.xlsx", out.getvalue())}
 
 
 def _area_edit_body(w, area):
@@ -577,6 +608,28 @@ PAGES: dict[str, tuple[Op, ...]] = {
             label="area",
         ),
     ),
+    # Import: a staff page for those who may import; imports are their own (404 otherwise).
+    "registry:import": (
+        Op("GET", "registry.import", staff_only=True),
+        Op("POST", "registry.import", ok=302, body=_upload, staff_only=True),
+    ),
+    "registry:import_template": (Op("GET", "registry.import", staff_only=True),),
+    "registry:import_detail": (Op("GET", "registry.import", obj="import", staff_only=True),),
+    "registry:import_errors": (Op("GET", "registry.import", obj="import", staff_only=True),),
+    # Export: the working area, or ?area= (404 outside what the role sees, 403 where it sees
+    # but may not export).
+    "registry:export": (
+        Op("GET", "registry.export", staff_only=True, writes=True),
+        Op(
+            "GET",
+            "registry.export",
+            obj="area",
+            via="query",
+            staff_only=True,
+            writes=True,
+            label="area",
+        ),
+    ),
     "registry:household_create": (
         Op("GET", "registry.add", staff_only=True),
         Op(
@@ -625,6 +678,20 @@ PAGES: dict[str, tuple[Op, ...]] = {
     ),
     "registry:resident_reveal": (
         Op("POST", "registry.reveal", obj="resident", body=lambda w, p: _REVEAL, writes=True),
+    ),
+    # The overview counts within the user's scope; `?area=` is looked up first (404 outside
+    # what the role sees), and the drill-down links every child area the role may see.
+    "registry:overview": (
+        Op("GET", "registry.view", staff_only=True),
+        Op(
+            "GET",
+            "registry.view",
+            obj="area",
+            via="query",
+            lists="area",
+            staff_only=True,
+            label="area",
+        ),
     ),
     "registry:organisation_list": (
         Op("GET", "organisation.view", lists="organisation", staff_only=True),
@@ -844,6 +911,8 @@ def target_of(w, case: Case):
         return w.token_records["grid_worker"]
     if op.obj == "grant":
         return Grant.objects.get(user=w.users["grid_worker"])
+    if op.obj == "import":  # the role's own import (imports belong to whoever handed them in)
+        return w.imports.get(role, w.imports["community_worker"])
     if op.obj == "area":
         return Area.objects.get(pk=w.areas[AREA_TARGETS[role][rel]].pk)
     if op.obj == "organisation":

@@ -165,6 +165,15 @@ def _add_tag_filters(filters: ListFilters, user) -> None:
     filters.sensitive_chosen = any(t.sensitive and t.pk in chosen for t in vocabulary)
 
 
+def _export_query(filters: ListFilters) -> str:
+    """The list's filters for the export link, naming only an area the user may see."""
+    params = filters.params.copy()
+    params.pop("area", None)
+    if filters.area is not None:
+        params["area"] = str(filters.area.pk)
+    return params.urlencode()
+
+
 def _list_context(filters: ListFilters, page: Page, **extra) -> dict:
     return {
         "filters": filters,
@@ -209,7 +218,7 @@ def household_list(request):
         can_add=bool(user.scope_paths("registry.add")),
         can_import=bool(user.scope_paths("registry.import")),
         can_export=bool(user.scope_paths("registry.export")),
-        export_query=filters.params.urlencode(),
+        export_query=_export_query(filters),
     )
     return _render(request, "registry/household_list.html", context, partial="results")
 

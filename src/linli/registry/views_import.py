@@ -129,6 +129,7 @@ def _progress_context(registry_import: RegistryImport) -> dict:
 @login_required
 @require_GET
 def import_detail(request, pk: int):
+    _require_import(request.user)
     registry_import = _own_import(request.user, pk)
     context = _progress_context(registry_import)
     if request.headers.get("HX-Request") == "true":
@@ -139,6 +140,7 @@ def import_detail(request, pk: int):
 @login_required
 @require_GET
 def import_errors(request, pk: int):
+    _require_import(request.user)
     registry_import = _own_import(request.user, pk)
     if not registry_import.errors:
         raise Http404
@@ -151,8 +153,7 @@ def import_errors(request, pk: int):
 @login_required
 @require_GET
 def import_template(request):
-    if not request.user.is_staff_member:
-        raise PermissionDenied
+    _require_import(request.user)
     out = io.BytesIO()
     imports.registry_template(target=out)
     return _workbook_response(out.getvalue(), "户籍登记模板.xlsx")
@@ -163,11 +164,11 @@ def import_template(request):
 def export(request):
     """The household list as filtered (area, search, tags), as a workbook."""
     user = request.user
-    if not (user.is_staff_member and user.scope_paths("registry.export")):
-        raise PermissionDenied
     params = request.GET.copy()
     params.pop("page", None)
-    area = _export_area(request, params.get("area", ""))
+    area = _export_area(request, params.get("area", ""))  # 404 for an area the user cannot see
+    if not (user.is_staff_member and user.scope_paths("registry.export")):
+        raise PermissionDenied
     params["area"] = str(area.pk)
     households = selectors.household_list(user=user, filters=params)
     if not imports.export_allowed(user, area):

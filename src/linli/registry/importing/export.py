@@ -103,3 +103,27 @@ def _household_rows(place, number, address, tags, members, resident_tags, reveal
             _tag_text(resident_tags.get(pk, [])),
             "",
         ]
+
+
+def records_as_rows(records) -> Iterator[list[str]]:
+    """Clean records as rows of the template (what a complete, tidy register looks like)."""
+    for record in records:
+        household = [
+            record.village_code,
+            record.grid,
+            record.number,
+            record.address,
+            record.head_id_number,
+            _tag_text(list(record.tags)),
+        ]
+        for person in record.members:
+            yield [
+                *household,
+                person.name,
+                person.id_number,
+                RELATION_LABELS.get(person.relation, person.relation),
+                person.mobile,
+                "",
+                _tag_text(list(person.tags)),
+                "是" if person.move else "",
+            ]
