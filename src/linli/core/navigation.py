@@ -18,6 +18,7 @@ class NavEntry:
 ENTRIES = [
     NavEntry(_("Workbench"), "core:workbench", None),
     NavEntry(_("Areas"), "core:area_tree", "area.view"),
+    NavEntry(_("Overview"), "registry:overview", "registry.view"),
     NavEntry(_("Households"), "registry:household_list", "registry.view"),
     NavEntry(_("Residents"), "registry:resident_list", "registry.view"),
     NavEntry(_("Organisations"), "registry:organisation_list", "organisation.view"),
