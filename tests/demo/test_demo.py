@@ -1,5 +1,8 @@
-"""The 峡山区 demo district: built once for this module through the real services, then checked
-for the structure, the people the source names, valid identities and one working login per role."""
+"""The 峡山区 demo district, small build: built once for this module (the same places,
+organisations and posts as the full build, a handful of households a village), then checked for
+the structure and the source's figures for organisations and posts, the people the source names,
+valid identities and one working login per role. The full build's household figures are checked
+in test_full_district.py."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from stdnum.cn import ric
 from linli.accounts.models import User
 from linli.accounts.roles import Role
 from linli.core import audit
-from linli.core.models import Area, AuditRecord
+from linli.core.models import Area, AuditRecord, TimelineEvent
 from linli.core.validators import parse_id_number
 from linli.demo import builder, data
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
@@ -33,7 +36,7 @@ def demo(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield builder.build_demo(seed=SEED)
+            yield builder.build_demo(seed=SEED, size="small")
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -55,27 +58,37 @@ def _tags(person_or_household) -> dict[str, str]:
 def test_the_area_tree_has_the_promised_shape(district):
     assert (district.name, district.kind, district.code) == ("峡山区", "district", "370772000000")
     streets = Area.objects.filter(kind="street")
-    assert sorted(s.name for s in streets) == ["太保庄街道", "王家庄街道"]
+    assert sorted(s.name for s in streets) == sorted(
+        ["太保庄街道", "王家庄街道", "岞山街道", "郑公街道"]
+    )
     assert all(s.parent_id == district.pk for s in streets)
     taibao = streets.get(name="太保庄街道")
     communities = Area.objects.filter(kind="community")
-    assert communities.count() >= 4
+    assert communities.count() == 26
     assert {"文岭社区", "营辉社区"} <= set(
         communities.filter(parent=taibao).values_list("name", flat=True)
     )
     villages = Area.objects.filter(kind="village")
-    assert villages.count() >= 20
+    assert villages.count() == 277
     assert villages.get(name="王家庄村").parent.name == "文岭社区"
-    for village in villages:
-        grids = village.children.filter(kind="grid")
-        assert 1 <= grids.count() <= 2, village.name
-        assert Household.objects.under(village).exists(), village.name
+    assert villages.get(name="营辉村").parent.name == "营辉社区"
+    codes = [v.code for v in villages]
+    assert len(set(codes)) == 277 and all(len(c) == 12 and c[9] == "2" for c in codes)
+    for village in villages.prefetch_related("children"):
+        grids = [g for g in village.children.all() if g.kind == "grid"]
+        assert 1 <= len(grids) <= 3, village.name
+        assert {g.name for g in grids} == {
+            f"{village.name}{name}" for name in data.GRID_NAMES[: len(grids)]
+        }
+        assert village.code.startswith(village.parent.parent.code[:9]), village.name
+    with_households = Household.objects.values_list("area__parent_id", flat=True).distinct()
+    assert set(with_households) == {v.pk for v in villages}
     assert Area.objects.under(district).count() == Area.objects.count()
 
 
-def test_a_few_hundred_households_of_one_to_five_members(district):
+def test_a_handful_of_households_a_village_of_one_to_five_members(district):
     households = Household.objects.prefetch_related("members").select_related("area")
-    assert 300 <= households.count() <= 400
+    assert 277 * 4 <= households.count() <= 277 * 6
     for household in households:
         members = list(household.members.all())
         assert 1 <= len(members) <= 5, household.number
@@ -86,7 +99,7 @@ def test_a_few_hundred_households_of_one_to_five_members(district):
 
 def test_every_id_number_is_valid_and_agrees_with_birth_date_and_sex(district):
     people = list(Resident.objects.all())
-    assert len(people) >= 600
+    assert len(people) >= 277 * 4 * 2
     assert len({p.id_number for p in people}) == len(people)
     for person in people:
         facts = parse_id_number(person.id_number)
@@ -171,24 +184,96 @@ def test_tag_vocabularies_are_data_with_sensitive_marks(district):
         assert tag.household_links.exists(), tag.name
 
 
-def test_organisations_and_posts(district):
-    communities = Area.objects.filter(kind="community")
-    villages = Area.objects.filter(kind="village")
-    for community in communities:
+def test_organisations_have_the_source_figures(district):
+    """26 general party branches, halls, 22 clinics, 24 police rooms; 275 village party branches
+    for 277 villages (two joint branches), a committee in every village."""
+    kinds = {}
+    for kind in Organisation.objects.values_list("kind", flat=True):
+        kinds[kind] = kinds.get(kind, 0) + 1
+    assert kinds == {
+        "department": len(data.DEPARTMENTS),
+        "street_office": 4,
+        "general_party_branch": 26,
+        "service_hall": 26,
+        "clinic": 22,
+        "police_room": 24,
+        "village_party_branch": 275,
+        "village_committee": 277,
+    }
+    for community in Area.objects.filter(kind="community"):
         kinds = set(community.organisations.values_list("kind", flat=True))
-        assert {"general_party_branch", "service_hall", "clinic", "police_room"} <= kinds
-    for village in villages:
-        branch = village.organisations.get(kind="village_party_branch")
-        assert branch.parent.kind == "general_party_branch"
-        assert branch.parent.area_id == village.parent_id
-        secretary = Post.objects.get(kind="village_branch_secretary", area=village)
-        assert secretary.holder is not None and "党员" in _tags(secretary.holder)
+        assert {"general_party_branch", "service_hall"} <= kinds
+        assert ("clinic" in kinds) == (community.name not in data.COMMUNITIES_WITHOUT_CLINIC)
+        assert ("police_room" in kinds) == (
+            community.name not in data.COMMUNITIES_WITHOUT_POLICE_ROOM
+        )
     departments = set(
         Organisation.objects.filter(kind="department", area=district).values_list("name", flat=True)
     )
     assert departments == {full for _short, full in data.DEPARTMENTS}
-    assert Post.objects.filter(kind="first_secretary").count() >= 5
-    assert Post.objects.filter(kind="general_branch_secretary").count() == communities.count()
+
+
+def test_every_village_has_a_party_branch_and_its_secretary(district):
+    joint = {v: pair for pair in data.JOINT_BRANCHES for v in pair}
+    for village in Area.objects.filter(kind="village").select_related("parent"):
+        assert village.organisations.filter(kind="village_committee").count() == 1
+        if village.name in joint:
+            first, second = joint[village.name]
+            branch = Organisation.objects.get(
+                kind="village_party_branch", name=f"{first}、{second}联合党支部"
+            )
+            assert branch.area.name == first
+        else:
+            branch = village.organisations.get(kind="village_party_branch")
+        assert branch.parent.kind == "general_party_branch"
+        assert branch.parent.area_id == village.parent_id
+        secretary = Post.objects.get(kind="village_branch_secretary", organisation=branch)
+        assert secretary.area == branch.area
+        assert secretary.holder is not None and "党员" in _tags(secretary.holder)
+        assert "党员中心户" in _tags(secretary.holder.household)
+        member = Post.objects.get(kind="general_branch_member", holder=secretary.holder)
+        assert member.organisation == branch.parent
+
+
+def test_posts_have_the_source_figures(district):
+    """54 first secretaries, 27 civil servants, 6 graduate village officials, 142 agency
+    cadres, 26 general branch secretaries, 275 village party secretaries on the branches — the
+    demo logins' own posts count in none of them."""
+    counts = {}
+    for kind in Post.objects.values_list("kind", flat=True):
+        counts[kind] = counts.get(kind, 0) + 1
+    assert {
+        kind: counts.get(kind, 0)
+        for kind in (
+            "first_secretary",
+            "civil_servant",
+            "graduate_village_official",
+            "agency_cadre",
+            "general_branch_secretary",
+            "general_branch_member",
+            "village_branch_secretary",
+        )
+    } == {
+        "first_secretary": 54,
+        "civil_servant": 27,
+        "graduate_village_official": 6,
+        "agency_cadre": 142,
+        "general_branch_secretary": 26,
+        "general_branch_member": 275,
+        "village_branch_secretary": 275,
+    }
+    assert counts["grid_worker"] == Area.objects.filter(kind="grid").count()
+    posts = Post.objects.select_related("area", "organisation", "area__parent")
+    for post in posts.filter(kind="first_secretary"):
+        assert post.area.kind == "village" and post.organisation.kind == "department"
+    for post in posts.filter(kind__in=["civil_servant", "graduate_village_official"]):
+        assert post.area.kind == "street" and post.organisation.kind == "street_office"
+        assert post.organisation.area_id == post.area_id
+    for post in posts.filter(kind="agency_cadre"):
+        assert post.area.kind == "community" and post.organisation.kind == "street_office"
+        assert post.organisation.area_id == post.area.parent_id
+    cadre = User.objects.get(username="village_cadre")
+    assert Post.objects.get(account=cadre).title == "王家庄村党支部书记"
 
 
 def test_one_demo_login_per_role_with_a_sensible_scope(district):
@@ -231,13 +316,24 @@ def test_a_wrong_password_is_refused(district, client):
 
 
 def test_the_audit_trail_and_timelines_are_real(demo, district):
+    """Households and people go in as an import does: one audit record for the batch, one
+    timeline line per household; everything else has its own audit record."""
     report = audit.verify()
     assert report.ok, report.problems
-    households, residents = Household.objects.count(), Resident.objects.count()
-    assert report.checked >= households + residents
+    households = Household.objects.count()
+    imports = AuditRecord.objects.filter(action="import", object_type="registry.household")
+    assert imports.count() == 1
+    created = imports.get().changes["created"]
+    assert created["households_created"] == households
+    assert created["residents_created"] == Resident.objects.count()
+    registered = TimelineEvent.objects.filter(verb="created", content_type__model="household")
+    assert registered.values("object_id").distinct().count() == households
     created = AuditRecord.objects.filter(action="create")
-    assert created.filter(object_type="registry.household").count() == households
-    assert created.filter(object_type="registry.resident").count() == residents
+    assert created.filter(object_type="registry.post").count() == Post.objects.count()
+    assert created.filter(object_type="registry.organisation").count() == (
+        Organisation.objects.count()
+    )
+    assert created.filter(object_type="core.area").count() == Area.objects.count()
     assert demo.counts["households"] == households
 
 
@@ -260,13 +356,16 @@ def test_the_demo_command_reuses_a_built_district(district):
         assert login.username in text
     assert data.DEMO_URL in text
     assert builder.demo_counts() == before
+    with translation.override("en"):
+        call_command("demo", "--small", stdout=StringIO())
+    assert builder.demo_counts() == before
 
 
 def test_the_plan_is_deterministic_for_a_seed():
     day = dt.date(2026, 3, 1)
-    _p1, first = builder.plan_district(seed=7, today=day)
-    _p2, second = builder.plan_district(seed=7, today=day)
-    _p3, other = builder.plan_district(seed=8, today=day)
+    _p1, first = builder.plan_district(seed=7, today=day, size="small")
+    _p2, second = builder.plan_district(seed=7, today=day, size="small")
+    _p3, other = builder.plan_district(seed=8, today=day, size="small")
 
     def people(villages):
         return [

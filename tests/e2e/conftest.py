@@ -121,12 +121,12 @@ def page_at(browser, problems):
 
 @pytest.fixture
 def demo_site(live_server) -> str:
-    """The 峡山区 demo district with its demo logins, built through the services into the live
-    server's database; returns the server's address. The build takes ~5 s on SQLite and ~11 s on
-    PostgreSQL; the live server's transactional test empties the database afterwards."""
+    """The 峡山区 demo district (small build) with its demo logins, built into the live server's
+    database; returns the server's address. The live server's transactional test empties the
+    database afterwards."""
     from linli.demo.builder import build_demo
 
-    build_demo()
+    build_demo(size="small")
     return live_server.url
 
 

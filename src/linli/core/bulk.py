@@ -245,3 +245,14 @@ def indexes_rebuilt_after(loads: dict[type[models.Model], int]):
                 cursor.execute(sql)
             if dropped and connection.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def refresh_statistics(models_: Iterable[type[models.Model]]) -> None:
+    """After a large load, let the query planner know the tables' new sizes (a freshly loaded
+    district otherwise plans its counts as if the tables were empty). SQLite samples a bounded
+    number of rows, so this stays cheap."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

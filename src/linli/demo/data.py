@@ -1,10 +1,12 @@
-"""The fixed data of the 峡山区 demo district: places, tag vocabularies, organisations, logins.
+"""The fixed data of the 峡山区 demo district: places, the source's figures, tag vocabularies,
+organisations, name lists and logins.
 
-Everything that varies (people, households, ages, tags) is drawn by `builder.py` from a seeded
-random generator; everything here is the same in every build. The district, its two streets and
-the communities 文岭社区 and 营辉社区 and the village 王家庄村 are named in the source; the other
-communities and villages are plausible local names made up for the demo. Division codes are
-illustrative codes in the range of county code 370772.
+Everything that varies (people, households, ages, tags, who holds which post) is drawn by
+`builder.py` from a seeded random generator; everything here is the same in every build. The
+district, the street 太保庄街道, the communities 文岭社区 and 营辉社区 and the villages 王家庄村
+and 营辉村 are named in the source, and 峡山区 has the four streets below; the other communities
+and villages are plausible local names made up for the demo. Division codes are illustrative
+codes in the range of county code 370772.
 """
 
 from __future__ import annotations
@@ -37,32 +39,158 @@ class StreetData:
 DISTRICT_NAME = "峡山区"
 DISTRICT_CODE = "370772000000"
 
-STREETS: tuple[StreetData, ...] = (
-    StreetData(
-        "太保庄街道",
-        "370772001000",
-        (
-            CommunityData("文岭社区", ("王家庄村", "文岭村", "北岭村", "前楼村")),
-            CommunityData("营辉社区", ("营辉村", "后营村", "辛庄村", "河崖村")),
-            CommunityData("卧龙社区", ("卧龙村", "李家庄村", "孙家岭村", "小店子村")),
-        ),
-    ),
-    StreetData(
-        "王家庄街道",
-        "370772002000",
-        (
-            CommunityData("东朱社区", ("东朱村", "西朱村", "马家庄村", "于家庄村")),
-            CommunityData("渠河社区", ("渠河村", "河西村", "韩家庄村", "庄头村")),
-            CommunityData("南孟社区", ("南孟村", "北孟村", "周家庄村", "大官庄村")),
-        ),
-    ),
-)
+# The four streets 街道 of 峡山区 with their 26 new rural communities 农村新型社区 and 277
+# villages: a street line gives its name and division code, each indented line a community and
+# its villages, the community's seat village first.
+_LAYOUT = """
+太保庄街道 370772001000
+    文岭社区 王家庄村 文岭村 北岭村 前楼村 西河村 高家峪村 许家沟村 东寨村 许家疃村 东楼村 杏园村
+    营辉社区 营辉村 后营村 辛庄村 河崖村 东泉村 东官庄村 东疃村 下里村 北河村 后坡村 小湾村
+    卧龙社区 卧龙村 李家庄村 孙家岭村 小店子村 冯家峪村 付家河村 大庙村 小官庄村 戴家庄村 展家埠村
+    太保庄社区 太保庄村 卢家台村 小营村 冯家疃村 西寨村 大庄村 谭家洼村 董家庄村 前沟村 姜家泊村 小疃村
+    青山社区 青山村 北庄村 南埠村 孙家庄村 西里村 葛家寨村 西湾村 上屯村 薛家庄村 大沟村
+    崖头社区 崖头村 前官庄村 许家湾村 吕家埠村 槐树村 卧虎村 孙家营村 东店子村 田家庄村 南泉村 管家营村
+    石埠社区 石埠村 郎家台村 谭家台村 后屯村 丁家庄村 蔺家庄村 北崖村 赵家崖村 后石河村 宅科村 隋家庄村
+王家庄街道 370772002000
+    东朱社区 东朱村 西朱村 马家庄村 于家庄村 东峪村 邱家泊村 隋家屯村 安乐村 后崖村 西峪村 新安村
+    渠河社区 渠河村 河西村 韩家庄村 庄头村 丁家院村 东石河村 单家店村 大泊村 前庙村 上官庄村
+    南孟社区 南孟村 北孟村 周家庄村 大官庄村 上营村 卢家庄村 下峪村 大石河村 石家河村 冯家寨村 丁家岭村
+    宋家庄社区 宋家庄村 前埠村 后泊村 下坡村 后泉村 后寨村 付家岭村 郭家泊村 曹家埠村 上庄村
+    浯河社区 浯河村 上岭村 下庙村 许家庄村 大疃村 徐家屯村 西沟村 大寨村 崔家崖村 蔺家店村 曹家泊村
+    柳沟社区 柳沟村 崔家庄村 石门村 南屯村 南泊村 北峪村 戴家楼村 前疃村 曹家庄村 前营村 后庙村
+岞山街道 370772003000
+    岞山社区 岞山村 前寨村 北营村 小崖村 蔺家台村 南楼村 杨家寨村 魏家坡村 南湾村 北泉村 崔家寨村 魏家峪村
+    东岞社区 东岞村 下泉村 西楼村 刘家岭村 下疃村 栾家沟村 小埠村 西屯村 管家寨村 苗家屯村
+    河湾社区 河湾村 前洼村 后洼村 小楼村 后楼村 田家坡村 栾家峪村 北里村 上峪村 大湾村 十里堡村
+    龙泉社区 龙泉村 前石河村 南岭村 上店子村 南庄村 石桥村 花园村 苗家营村 上庙村 郭家洼村
+    杨家埠社区 杨家埠村 小河村 綦家埠村 郎家崖村 展家峪村 上泉村 前泊村 闫家台村 前里村 大峪村 小里村
+    双庙社区 双庙村 小石河村 南坡村 刘家泊村 陈家屯村 上埠村 郎家疃村 前峪村 綦家泊村 大坡村
+郑公街道 370772004000
+    郑公社区 郑公村 赵家岭村 孟家埠村 下埠村 朱家湾村 闫家庄村 下台村 龙湾村 隋家埠村 三里村 董家楼村
+    后店社区 后店村 永安村 东埠村 魏家庄村 前湾村 东河村 刘家埠村 下崖村 南台村 西店子村
+    梁家庄社区 梁家庄村 邢家屯村 袁家庄村 管家岭村 吕家店村 张家庄村 陈家埠村 上河村 小坡村 魏家岭村 邱家院村
+    洼里社区 洼里村 东营村 南疃村 卢家峪村 南庙村 栾家庄村 小岭村 杨家疃村 下河村 葛家庄村
+    双羊社区 双羊村 东泊村 大台村 下寨村 北官庄村 西台村 上泊村 丁家台村 南崖村 田家埠村 赵家沟村
+    红石社区 红石村 东坡村 西坡村 白庙村 东崖村 付家庄村 后河村 官道村 南里村 大店子村
+    峒峪社区 峒峪村 北泊村 牟家沟村 郭家台村 前岭村 黄埠村 邱家庄村 前屯村 东湾村 福胜村 大埠村
+"""
 
-# Households per village are drawn from this range; a village with more than
-# TWO_GRID_THRESHOLD households is split into two grids 网格.
-HOUSEHOLDS_PER_VILLAGE = (11, 18)
-TWO_GRID_THRESHOLD = 14
-GRID_NAMES = ("第一网格", "第二网格")
+
+def _streets(layout: str) -> tuple[StreetData, ...]:
+    streets: list[tuple[str, str, list[CommunityData]]] = []
+    for line in layout.strip().splitlines():
+        if not line.startswith(" "):
+            name, code = line.split()
+            streets.append((name, code, []))
+        else:
+            community, *villages = line.split()
+            streets[-1][2].append(CommunityData(community, tuple(villages)))
+    return tuple(StreetData(name, code, tuple(cs)) for name, code, cs in streets)
+
+
+STREETS: tuple[StreetData, ...] = _streets(_LAYOUT)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# --- the source's figures -------------------------------------------------------------------
+
+HOUSEHOLDS = 65_549  # 农户
+POOR_HOUSEHOLDS = 2_271  # 困难户, every one covered
+FIRST_SECRETARIES = 54  # 第一书记, sent down by district departments
+CIVIL_SERVANTS = 27  # 公务员 sent down to the streets
+GRADUATE_VILLAGE_OFFICIALS = 6  # 大学生村官 sent down to the streets
+AGENCY_CADRES = 142  # 机关干部 sent from the streets to the communities
+# 275 village party secretaries sit on the general party branches: two pairs of small
+# neighbouring villages share one joint branch 联合党支部, so 277 villages have 275 branches.
+JOINT_BRANCHES: tuple[tuple[str, str], ...] = (("前洼村", "后洼村"), ("东坡村", "西坡村"))
+# 26 service halls in every community, but 22 clinics and 24 police rooms.
+COMMUNITIES_WITHOUT_CLINIC = ("东岞社区", "洼里社区", "双庙社区", "青山社区")
+COMMUNITIES_WITHOUT_POLICE_ROOM = ("龙泉社区", "后店社区")
+
+# --- how the households are drawn -----------------------------------------------------------
+
+# A village's households: drawn between these bounds (most near the lower third), then nudged
+# so that the district has exactly HOUSEHOLDS. The joint-branch villages are the small ones.
+VILLAGE_HOUSEHOLDS = (150, 350)
+SMALL_VILLAGE_HOUSEHOLDS = (150, 165)
+# The small build (`linli demo --small`, the tests): the same places, organisations and posts,
+# but only this many households a village.
+SMALL_BUILD_HOUSEHOLDS = (4, 6)
+# A village is split into grids 网格 of about this many households each (100–150 mostly).
+GRID_HOUSEHOLDS = 125
+GRID_NAMES = tuple(
+    f"第{n}网格" for n in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+)
+# A party-member central household 党员中心户 keeps in touch with its 10–15 neighbours: about
+# one household in this many is one.
+CENTRAL_HOUSEHOLD_EVERY = 12
+
+# Surnames of the Weifang countryside with rough weights; a village named after a clan
+# (李家庄村, 孙家岭村) has that surname in about half its families.
+SURNAMES: tuple[tuple[str, int], ...] = tuple(
+    (name, int(weight))
+    for name, weight in (
+        item.split(":")
+        for item in _words(
+            "王:90 张:70 刘:62 李:60 孙:34 赵:32 杨:28 陈:28 于:26 马:24 高:22 郭:20 徐:18 "
+            "周:16 韩:15 宋:14 梁:13 丁:13 田:12 董:12 袁:10 邱:10 姜:10 曹:10 冯:10 谭:8 "
+            "綦:8 卢:8 许:8 朱:8 牟:7 隋:7 邢:7 臧:6 单:6 潘:6 管:6 郎:5 栾:6 苗:5 石:6 "
+            "葛:6 崔:7 戴:5 付:6 吕:6 闫:5 魏:7 薛:5 吴:7 黄:6 胡:6 林:6 程:5 尹:5 唐:4 "
+            "范:5 任:5 秦:4 毕:5 孟:6 鞠:4 谢:4 郑:6 蔡:3 贾:4 侯:4 逄:3 仇:3 滕:3"
+        )
+    )
+)
+# Given names by when a person was born: older people are 秀英 and 德明, the youngest 欣怡 and
+# 浩然. Keyed by the last birth year of each era.
+GIVEN_NAMES: dict[str, dict[int, tuple[str, ...]]] = {
+    "male": {
+        1959: _words(
+            "建国 国庆 德明 德胜 德华 振华 玉林 玉山 永福 永祥 金山 长林 长福 树林 宝山 连生 "
+            "学文 世昌 守义 殿元 广田 洪亮 立春 传福 汝田 来福 兆祥 希贵 春生 文明 秀山 "
+            "明德 庆余 修田 清泉 福来 学礼 继武 延年 成林"
+        ),
+        1984: _words(
+            "志强 建华 建军 海涛 伟 勇 军 刚 强 磊 明 华 峰 涛 波 鹏 志刚 志勇 国强 卫东 "
+            "红军 新民 立新 建平 洪涛 海波 春雷 晓东 学军 光明 明亮 庆华 永强 志国 文军 "
+            "玉军 立国 卫国 兆军 洪伟 东升 志辉 振东 建民 海军 学东 德利 爱国 风雷 炳利"
+        ),
+        1999: _words(
+            "鹏 超 帅 凯 磊 鑫 浩 健 亮 晨 伟 杰 斌 龙 阳 晓宇 振宇 文博 鹏飞 晓明 晓龙 "
+            "海龙 俊杰 建伟 志鹏 明阳 子健 文龙 家乐 宁 坤 昊 旭 飞"
+        ),
+        9999: _words(
+            "浩然 子轩 宇航 浩宇 梓豪 一鸣 子豪 博文 泽宇 昊天 晨阳 嘉豪 家豪 皓轩 "
+            "宇轩 志豪 明轩 思远 天宇 雨泽 子墨 铭 佳乐 锦程 俊熙 奕辰 睿 宸 安 瑞 "
+            "沐阳 梓睿 子航 浩轩"
+        ),
+    },
+    "female": {
+        1959: _words(
+            "秀英 桂兰 玉兰 秀兰 桂英 秀珍 凤英 玉珍 桂芝 淑珍 兰英 玉梅 秀芝 春兰 凤兰 "
+            "翠兰 玉英 桂香 秀云 素芳 金凤 淑英 爱莲 玉芬 桂荣 秀荣 春英 秀华 美英 玉华"
+        ),
+        1984: _words(
+            "丽 敏 静 燕 霞 红 艳 娟 芳 萍 玲 丽华 秀梅 红梅 海燕 春燕 晓燕 丽娟 美玲 爱华 "
+            "淑芳 翠萍 艳红 雪梅 玉霞 彩霞 金霞 秀丽 丽萍 红霞 晓红 玉红 春梅 冬梅 桂梅"
+        ),
+        1999: _words(
+            "婷 倩 颖 雪 娜 静 佳 璐 慧 晶 蕾 婷婷 晶晶 丽娜 晓丽 晓雪 晓琳 文静 雪莹 "
+            "梦洁 佳慧 雅琪 欣 悦 琳 瑶 莹 楠 丹 晨 亚楠 珊珊"
+        ),
+        9999: _words(
+            "欣怡 梓涵 子涵 诗涵 雨涵 可馨 思雨 佳怡 一诺 梦瑶 雅婷 紫涵 婉婷 心怡 雨欣 "
+            "晓彤 佳琪 梦琪 思琪 雨桐 欣妍 若曦 语嫣 梓萱 依诺 诗琪 安琪 可欣 沐晴 芷若"
+        ),
+    },
+}
+# Mobile number prefixes of the three carriers.
+MOBILE_PREFIXES = _words(
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
+    "176 177 178 180 181 182 183 185 186 187 188 189 198"
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +234,8 @@ RESIDENT_TAGS: tuple[TagData, ...] = (
     TagData("外出务工", "户籍在本村、在外地务工"),
 )
 
-# District departments 区直部门 (short name used in the source, full name).
+# District departments 区直部门 (short name used in post titles, full name). They send the first
+# secretaries down to the villages; police rooms and clinics sit under 公安分局 and 卫健局.
 DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("民政局", "峡山区民政局"),
     ("人社局", "峡山区人力资源和社会保障局"),
@@ -114,21 +243,26 @@ DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("教育局", "峡山区教育局"),
     ("残联", "峡山区残疾人联合会"),
     ("妇联", "峡山区妇女联合会"),
+    ("组织部", "峡山区党工委组织部"),
+    ("财政局", "峡山区财政局"),
+    ("农业农村局", "峡山区农业农村局"),
+    ("住建局", "峡山区住房和城乡建设局"),
+    ("水利局", "峡山区水利局"),
+    ("公安分局", "峡山区公安分局"),
 )
+CLINIC_DEPARTMENT = "峡山区卫生健康局"
+POLICE_DEPARTMENT = "峡山区公安分局"
 
-# Name patterns of the organisations every community and village has.
+# Name patterns of the organisations of a community (each one's kind and name) and a village.
 COMMUNITY_ORGANISATIONS: tuple[tuple[str, str], ...] = (
     ("general_party_branch", "{name}党总支"),
     ("service_hall", "{name}便民服务大厅"),
     ("clinic", "{name}卫生室"),
     ("police_room", "{name}警务室"),
 )
-VILLAGE_ORGANISATIONS: tuple[tuple[str, str], ...] = (
-    ("village_party_branch", "{name}党支部"),
-    ("village_committee", "{name}村民委员会"),
-)
-# Every third village has a first secretary 第一书记 sent down from a district department.
-FIRST_SECRETARY_EVERY = 3
+VILLAGE_BRANCH = "{name}党支部"
+JOINT_BRANCH = "{first}、{second}联合党支部"
+VILLAGE_COMMITTEE = "{name}村民委员会"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from linli.registry.models import Household, HouseholdTag, Resident, ResidentTag
 
 from .records import HouseholdRecord, PersonRecord, TagPairs
 
+STATISTICS_AFTER = 10_000  # new residents after which the planner's statistics are refreshed
 HOUSEHOLD_COLUMNS = (
     "id",
     "area",
@@ -264,6 +265,8 @@ class _Batch:
             bulk.insert_rows(Resident, RESIDENT_COLUMNS, self.residents, ready=True)
             bulk.insert_rows(HouseholdTag, TAG_COLUMNS[0], self.household_tags, ready=True)
             bulk.insert_rows(ResidentTag, TAG_COLUMNS[1], self.resident_tags, ready=True)
+        if len(self.residents) >= STATISTICS_AFTER:
+            bulk.refresh_statistics(loads)
 
 
 def write_households(
@@ -285,6 +288,7 @@ class _Writer:
         self.batch = _Batch(self.tags, timezone.now())
         self.later: list = []  # changes to existing records, made through the services
         self.heads_changed: set[int] = set()
+        self.moved: set[str] = set()  # ID numbers of the people this import moved
 
     def run(self, source_hash: str) -> WriteSummary:
         new_households = [r for r in self.records if r.number not in self.existing.households]
@@ -298,11 +302,12 @@ class _Writer:
         for record in self.records:
             area = self._area(record)
             household = self.existing.households.get(record.number)
+            # New people, whether their household is new or already registered (a newborn).
+            for person in record.members:
+                if person.id_number not in self.existing.residents:
+                    person_ids[person.id_number] = next(resident_ids)
             if household is None:
                 pk = next(household_ids)
-                for person in record.members:
-                    if person.id_number not in self.existing.residents:
-                        person_ids[person.id_number] = next(resident_ids)
                 head = person_ids.get(record.head_id_number)
                 self.batch.add_household(pk, area, record, head)
                 registered.append((pk, len(record.members)))
@@ -398,6 +403,7 @@ class _Writer:
         if not person.move:
             raise WriteError(f"{person.id_number} is registered in another household")
         self.summary.residents_moved += 1
+        self.moved.add(person.id_number)
         services.resident_move(
             actor=self.actor,
             resident=Resident.objects.get(pk=current.pk),
@@ -417,7 +423,8 @@ class _Writer:
             and tags == set(person.tags)
         )
         if same:
-            self.summary.residents_unchanged += not person.move
+            # One already in this household counts as unchanged, whatever 迁户 says.
+            self.summary.residents_unchanged += person.id_number not in self.moved
             return
         self.summary.residents_updated += 1
         services.resident_update(

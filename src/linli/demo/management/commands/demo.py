@@ -40,13 +40,21 @@ class Command(BaseCommand):
             help=_("Delete the SQLite database file first and build everything again."),
         )
         parser.add_argument(
+            "--small",
+            action="store_true",
+            help=_(
+                "Build the small district: the same places, organisations and posts, but only "
+                "about five households a village."
+            ),
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=data.DEFAULT_SEED,
             help=_("Seed of the random generator (the same seed gives the same district)."),
         )
 
-    def handle(self, *args, rebuild: bool, seed: int, **options):
+    def handle(self, *args, rebuild: bool, small: bool, seed: int, **options):
         if rebuild:
             self._delete_database()
         self.stdout.write(_("Preparing the database: %(db)s") % {"db": self._describe_db()})
@@ -60,16 +68,16 @@ class Command(BaseCommand):
                 % {"name": data.DISTRICT_NAME}
             )
         else:
-            self._build(seed)
+            self._build(seed, "small" if small else "full")
         self._print_logins()
 
-    def _build(self, seed: int) -> None:
+    def _build(self, seed: int, size: str) -> None:
         self.stdout.write(
             _("Building the demo district %(name)s (seed %(seed)s) …")
             % {"name": data.DISTRICT_NAME, "seed": seed}
         )
         try:
-            summary = builder.build_demo(seed=seed)
+            summary = builder.build_demo(seed=seed, size=size)
         except builder.DemoError as e:
             raise CommandError(str(e)) from e
         c = summary.counts
