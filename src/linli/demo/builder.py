@@ -699,8 +699,13 @@ def check_can_build() -> None:
 def build_demo(
     *, seed: int = data.DEFAULT_SEED, today: dt.date | None = None, size: str = "full"
 ) -> DemoSummary:
-    """Build the whole demo district in one transaction; refuses a database that already holds
-    the demo or anything else. `size` is "full" (the source's figures) or "small"."""
+    """Build the whole demo district; refuses a database that already holds the demo or
+    anything else. `size` is "full" (the source's figures) or "small".
+
+    Each step is a transaction of its own, and so are the posts of each place: every service
+    call is a savepoint, and PostgreSQL slows down quadratically with thousands of savepoints
+    that update the same row (the audit chain's head) in one transaction. A build that fails
+    half-way leaves part of a district: `linli demo --rebuild` (SQLite) or a fresh database."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, not {size!r}")
     check_can_build()
@@ -715,17 +720,22 @@ def build_demo(
 
     planner, villages = plan_district(seed=seed, today=today, size=size)
     lap("plan")
-    with paused_gc(), transaction.atomic():
+    with paused_gc():
         writer = _Writer(planner, seed)
-        writer.areas(villages)
-        writer.tags()
-        writer.organisations(villages)
+        with transaction.atomic():
+            writer.areas(villages)
+        with transaction.atomic():
+            writer.tags()
+            writer.organisations(villages)
         lap("areas and organisations")
-        writer.households(villages)
+        with transaction.atomic():
+            writer.households(villages)
         lap("households")
-        writer.logins(villages)
+        with transaction.atomic():
+            writer.logins(villages)
         writer.posts(villages)
-        writer.later_changes()
+        with transaction.atomic():
+            writer.later_changes()
         lap("logins and posts")
     summary.counts = demo_counts()
     summary.seconds = time.perf_counter() - started
@@ -925,13 +935,18 @@ class _Writer:
                     organisation=self.orgs.get(login.post_organisation),
                     account=self.users[login.role],
                 )
-        self._street_posts(villages)
+        with transaction.atomic():
+            self._street_posts(villages)
         for street in data.STREETS:
-            for community in street.communities:
-                self._community_posts(street.name, community.name)
-        self._first_secretaries(villages)
-        for village in villages:
-            self._village_posts(village, linked)
+            with transaction.atomic():
+                for community in street.communities:
+                    self._community_posts(street.name, community.name)
+        with transaction.atomic():
+            self._first_secretaries(villages)
+        for start in range(0, len(villages), 50):
+            with transaction.atomic():
+                for village in villages[start : start + 50]:
+                    self._village_posts(village, linked)
 
     def _street_posts(self, villages: list[VillagePlan]) -> None:
         """公务员 and 大学生村官 sent down to the streets, shared out by households."""
@@ -1047,3 +1062,15 @@ class _Writer:
                 (self.household_tags[name], detail) for name, detail in data.LIU_ZHIHUI_LATER_TAGS
             ],
         )
+
+
+def build_places(*, seed: int = data.DEFAULT_SEED, today: dt.date | None = None) -> None:
+    """Only the demo's area tree and tag vocabularies — an empty register for a whole district
+    to be imported into (bench/import_registry.py)."""
+    check_can_build()
+    planner, villages = plan_district(seed=seed, today=today, size="small")
+    writer = _Writer(planner, seed)
+    with transaction.atomic():
+        writer.areas(villages)
+    with transaction.atomic():
+        writer.tags()

@@ -135,19 +135,20 @@ def date(value) -> dt.date | None:
     raise CellError(gettext_noop("This is not a date; write it as 2015-08-10."))
 
 
-_TAG_SEPARATORS = re.compile(r"[;；、,，\n]+")
+_TAG_SEPARATORS = re.compile(r"[;；、,，\r\n]+")
 _TAG_DETAIL = re.compile(r"^(.+?)\s*(?:[:：]\s*(.*)|[(（]\s*(.*?)\s*[)）])$")
 
 
 def tags(value) -> tuple[tuple[str, str], ...]:
     """ "困难户；残疾：二级" → (("困难户", ""), ("残疾", "二级")); a detail may also follow in
     brackets: 残疾（二级）. Order is kept, repeats dropped."""
-    cleaned = text(value)
-    if not cleaned:
+    # Split before tidying: text() would turn a line break between two tags into a space.
+    raw = value if isinstance(value, str) else text(value)
+    if not raw:
         return ()
     pairs: dict[str, str] = {}
-    for part in _TAG_SEPARATORS.split(cleaned):
-        part = part.strip()
+    for part in _TAG_SEPARATORS.split(raw):
+        part = text(part)
         if not part:
             continue
         match = _TAG_DETAIL.match(part)

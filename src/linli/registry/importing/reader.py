@@ -106,11 +106,12 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
             positions=positions,
             ignored_headers=[h for i, h in enumerate(headers) if h and i not in used],
         )
-        # A blank row reads as empty strings (or zeros, which no register row is made of).
+        # A blank row reads as empty strings (or zeros, which no register row is made of), or
+        # as cells holding only spaces and line breaks where someone "cleared" them that way.
         sheet.rows = [
             (number, data)
             for number, data in enumerate(rows[index + 1 :], start=index + 2)
-            if any(data)
+            if any(data) and any(normalise.text(cell) for cell in data if cell)
         ]
         return sheet
     return None

@@ -325,8 +325,10 @@ class _Checker:
         for number, rows in households.items():
             self._place(rows[0], areas, known_households.get(number))
         tags = tag_index()
-        self._tags("household_tags", TagTarget.HOUSEHOLD, tags)
-        self._tags("resident_tags", TagTarget.RESIDENT, tags)
+        # A household's tags repeat on each of its rows: checked (and reported) on its first.
+        firsts = [rows[0] for rows in households.values()]
+        self._tags("household_tags", TagTarget.HOUSEHOLD, tags, firsts)
+        self._tags("resident_tags", TagTarget.RESIDENT, tags, range(len(self.numbers)))
         self._moves(_people_places([p for p in self.clean["id_number"] if p]))
 
     def _place(self, first: int, areas, known_path: str | None) -> None:
@@ -374,14 +376,15 @@ class _Checker:
             self._covered[path] = area is not None and covers(self.user, area, "registry.change")
         return self._covered[path]
 
-    def _tags(self, key: str, target: str, tags) -> None:
-        """Every tag named in column `key` must be in use, with an allowed detail. Checked once
-        per distinct cell; every row with a bad cell gets the error."""
+    def _tags(self, key: str, target: str, tags, rows) -> None:
+        """Every tag named in column `key` on `rows` must be in use, with an allowed detail.
+        Checked once per distinct cell; each of those rows with a bad cell gets the error."""
         column = self.clean.get(key)
         if not column:
             return
         verdicts: dict[tuple, list] = {}
-        for i, pairs in enumerate(column):
+        for i in rows:
+            pairs = column[i]
             if not pairs:
                 continue
             found = verdicts.get(pairs)
