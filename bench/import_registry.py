@@ -28,9 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 TARGET = 2.0
-PG_URL = os.environ.get(
-    "BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/linli_bench_import"
-)
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/linli_bench_import")
 
 
 def _django(data_dir: str, database_url: str | None = None) -> None:
@@ -128,13 +126,17 @@ def main() -> None:
     started = time.perf_counter()
     rows = write_workbook(workbook)
     size = workbook.stat().st_size / 1e6
-    print(f"workbook: {rows:,} rows, {size:.1f} MB, written in {time.perf_counter() - started:.1f} s")
+    print(
+        f"workbook: {rows:,} rows, {size:.1f} MB, written in {time.perf_counter() - started:.1f} s"
+    )
     results = {"SQLite": _run_child(workbook, None)}
     if _pg_ready():
         results["PostgreSQL"] = _run_child(workbook, PG_URL)
     print()
-    print(f"{'database':<11} {'read s':>7} {'import s':>9} {'re-import s':>12} "
-          f"{'import rows/s':>14} {'import/read':>12} {'re-import/import':>17}")
+    print(
+        f"{'database':<11} {'read s':>7} {'import s':>9} {'re-import s':>12} "
+        f"{'import rows/s':>14} {'import/read':>12} {'re-import/import':>17}"
+    )
     worst = 0.0
     for name, t in results.items():
         ratio = t["import"] / t["read"]

@@ -57,8 +57,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -69,8 +69,8 @@ from linli.accounts.services import api_token_issue
 from linli.api import api
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord
-from linli.registry import services as registry_services
 from linli.registry import imports
+from linli.registry import services as registry_services
 from linli.registry.models import Household, Organisation, Post, RegistryImport, Resident
 
 from . import factories as f
@@ -396,9 +396,7 @@ def _import_of(user) -> RegistryImport:
     out = io.BytesIO()
     imports.registry_template(target=out)
     out.seek(0)
-    handed_in = imports.import_start(
-        actor=None, source=out, file_name="矩阵.xlsx", queue=False
-    )
+    handed_in = imports.import_start(actor=None, source=out, file_name="矩阵.xlsx", queue=False)
     RegistryImport.objects.filter(pk=handed_in.pk).update(
         created_by=user,
         status="rejected",

@@ -27,7 +27,10 @@ ALIASES = {
 OWN_CONTEXT = {"serve", "runserver", "worker"}
 
 COMMANDS = (
-    ("demo [--rebuild] [--small]", "Prepare the database, build the demo district, print the logins"),
+    (
+        "demo [--rebuild] [--small]",
+        "Prepare the database, build the demo district, print the logins",
+    ),
     ("serve [--host H] [--port P]", "Serve Linli with waitress (default 127.0.0.1:8000)"),
     ("worker [--batch]", "Run background jobs (production; --batch: those ready, then stop)"),
     ("migrate", "Bring the database up to date"),

@@ -75,7 +75,7 @@ def test_upload_errors_then_the_corrected_workbook_then_find_by_pinyin(
     expect(errors).to_have_count(2)
     expect(errors.nth(0)).to_contain_text("3")  # row 3 of the file
     expect(errors.nth(0)).to_contain_text("身份证号")
-    expect(errors.nth(0)).to_contain_text("校验码")
+    expect(errors.nth(0)).to_contain_text("校验")
     expect(errors.nth(1)).to_contain_text("与户主关系")
     expect(page.get_by_role("link", name="下载带错误说明的工作簿")).to_be_visible()
     screenshot(page, "import-phone-02-errors")

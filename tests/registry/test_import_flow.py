@@ -50,8 +50,15 @@ def place(db):
     return type(
         "Place",
         (),
-        {"district": district, "street": street, "wenling": wenling, "village": village,
-         "grid": grid, "yinghui": yinghui, "other": other},
+        {
+            "district": district,
+            "street": street,
+            "wenling": wenling,
+            "village": village,
+            "grid": grid,
+            "yinghui": yinghui,
+            "other": other,
+        },
     )
 
 
@@ -191,7 +198,9 @@ def test_an_export_is_masked_for_a_user_who_may_not_reveal(place, tmp_path):
     ids = [row[7] for row in data]
     assert LIU not in ids and all("*" in i for i in ids)
     assert "困难户" not in {row[5] for row in data}  # a sensitive tag stays out
-    assert "残疾：二级；党员" not in {row[11] for row in data} and "党员" in {row[11] for row in data}
+    assert "残疾：二级；党员" not in {row[11] for row in data} and "党员" in {
+        row[11] for row in data
+    }
     record = AuditRecord.objects.filter(actor=leader).latest("seq")
     assert record.action == AuditAction.EXPORT and record.changes["masked"] is True
 
@@ -229,7 +238,9 @@ def test_a_community_worker_cannot_export_another_community(place, tmp_path, cli
     assert sheet.to_python() == [HEADERS]  # nothing of 文岭社区 in it
 
 
-def test_the_upload_page_runs_the_import_as_a_background_job(place, tmp_path, client, django_capture_on_commit_callbacks):
+def test_the_upload_page_runs_the_import_as_a_background_job(
+    place, tmp_path, client, django_capture_on_commit_callbacks
+):
     worker = f.user_with("community_worker", place.wenling)
     client.force_login(worker)
     assert client.get(reverse("registry:import")).status_code == 200
@@ -324,7 +335,12 @@ def test_the_commands(place, tmp_path, capsys):
     bad[0][9] = "12345"
     report = tmp_path / "errors.xlsx"
     with pytest.raises(CommandError):
-        call_command("import_registry", str(workbook(tmp_path, bad, "bad.xlsx")), "--error-report", str(report))
+        call_command(
+            "import_registry",
+            str(workbook(tmp_path, bad, "bad.xlsx")),
+            "--error-report",
+            str(report),
+        )
     assert report.exists()
     printed = capsys.readouterr()
     assert "rows/s" in printed.err  # the progress bar
