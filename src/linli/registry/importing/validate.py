@@ -403,22 +403,22 @@ class _Checker:
             current, path = registered[person]
             if current == numbers[i]:
                 continue
-            if not (moves and moves[i]):
+            if self.user is not None and not self._covers_path(path):
+                # Outside the user's area: say so, without naming the other household.
+                self.error(
+                    i,
+                    "id_number",
+                    gettext_noop(
+                        "This person is registered in a household outside your area of work."
+                    ),
+                )
+            elif not (moves and moves[i]):
                 self.error(
                     i,
                     "id_number",
                     gettext_noop(
                         "This person is registered in household %(number)s. If they move to "
                         "this household, write 是 in the 迁户 column."
-                    ),
-                    number=current,
-                )
-            elif self.user is not None and not self._covers_path(path):
-                self.error(
-                    i,
-                    "id_number",
-                    gettext_noop(
-                        "This person's household %(number)s is outside your area of work."
                     ),
                     number=current,
                 )
