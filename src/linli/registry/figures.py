@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from linli.core.choices import AreaKind
+from linli.core.lookups import starts_with
 from linli.core.models import Area
 
 from .choices import OrganisationKind, PostKind, TagTarget
@@ -188,16 +188,8 @@ def _sum(branches) -> dict:
 
 
 def _under(path_field: str, prefix: str) -> Q:
-    """Rows whose area path starts with `prefix`. On SQLite the same prefix is also given as a
-    range, which its path index can serve (its LIKE is case-insensitive and cannot use the
-    index); paths are byte-ordered there. PostgreSQL serves LIKE from the pattern index, and
-    under a non-C collation a range of punctuated strings would not be a prefix, so it gets
-    the plain prefix."""
-    condition = Q(**{f"{path_field}__startswith": prefix})
-    if connection.vendor == "sqlite" and prefix:
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        condition &= Q(**{f"{path_field}__gte": prefix, f"{path_field}__lt": upper})
-    return condition
+    """Rows whose area path starts with `prefix`, through the path index on both databases."""
+    return starts_with(path_field, prefix)
 
 
 def _figures_for(area: Area, counts: dict | None) -> AreaFigures:

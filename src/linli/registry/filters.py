@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.lookups import starts_with
 from linli.core.models import Area
 
 from .models import Household, Resident, Tag
@@ -24,14 +25,12 @@ def person_search(q: str, prefix: str = "") -> Q:
         return Q()
     if _DIGITS.match(q):
         tail = q.upper()[::-1]
-        return Q(**{f"{prefix}id_number_reversed__startswith": tail}) | Q(
-            **{f"{prefix}mobile_reversed__startswith": tail}
+        return starts_with(f"{prefix}id_number_reversed", tail) | starts_with(
+            f"{prefix}mobile_reversed", tail
         )
     if _LATIN.match(q):
         q = q.lower()
-        return Q(**{f"{prefix}name_pinyin__startswith": q}) | Q(
-            **{f"{prefix}name_initials__startswith": q}
-        )
+        return starts_with(f"{prefix}name_pinyin", q) | starts_with(f"{prefix}name_initials", q)
     return Q(**{f"{prefix}name__contains": q})
 
 
@@ -43,7 +42,7 @@ class _AreaScopedFilter(django_filters.FilterSet):
     area_path = ""
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(**{f"{self.area_path}__startswith": value.path})
+        return queryset.filter(starts_with(self.area_path, value.path))
 
 
 class ResidentFilter(_AreaScopedFilter):

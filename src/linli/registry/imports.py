@@ -218,6 +218,7 @@ def _write(registry_import: RegistryImport, checked: validate.Checked, source: s
             actor=registry_import.created_by,
             source=source,
             source_hash=registry_import.file_sha256,
+            snapshot=checked.snapshot,
         )
         if registry_import.dry_run:
             transaction.set_rollback(True)

@@ -32,6 +32,8 @@ _FULL_WIDTH.update({0xFF21 + i: chr(0x41 + i) for i in range(26)})
 _FULL_WIDTH.update({0xFF41 + i: chr(0x61 + i) for i in range(26)})
 _FULL_WIDTH.update({0x00A0: " ", 0x200B: "", 0xFEFF: ""})  # no-break space, zero-width marks
 _SPACES = re.compile(r"\s+")
+# Anything `text` would change: a character of _FULL_WIDTH, doubled or end spaces.
+_UNTIDY = re.compile("[" + "".join(chr(c) for c in sorted(_FULL_WIDTH)) + "]|\\s\\s|^\\s|\\s$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 _LEADING_QUOTES = "'‘’`"
@@ -43,8 +45,8 @@ def text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if value.isascii() and "  " not in value and value.isprintable():
-            return value.strip()  # the common case, cheaply
+        if value.isprintable() and not _UNTIDY.search(value):
+            return value  # already tidy: the common case, cheaply
         return _SPACES.sub(" ", value.translate(_FULL_WIDTH)).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -72,6 +74,8 @@ def name(value) -> str:
 def id_number(value) -> str:
     """A resident ID number as 18 characters with an upper-case X. A number cell cannot be
     trusted: Excel keeps 15 significant digits, so the last three are already lost."""
+    if type(value) is str and len(value) == 18 and value[:17].isdigit() and value.isascii():
+        return value.upper()  # already clean: the common case, cheaply
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(
             gettext_noop(
@@ -93,6 +97,8 @@ def id_number(value) -> str:
 
 def mobile(value) -> str:
     """Digits only: separators and a +86 prefix dropped."""
+    if type(value) is str and len(value) == 11 and value.isdigit() and value.isascii():
+        return value  # already clean: the common case, cheaply
     cleaned = compact(value).lstrip(_LEADING_QUOTES).replace("-", "")
     if cleaned.startswith("+86"):
         cleaned = cleaned[3:]

@@ -52,6 +52,11 @@ def _positions(cells: list) -> dict[str, int]:
     return found
 
 
+def _has_content(cells: list) -> bool:
+    # Stops at the first real cell, which in a register row is nearly always the first.
+    return any(cell and (type(cell) is not str or not cell.isspace()) for cell in cells)
+
+
 def read_rows(path: str | Path) -> list[list]:
     """Every row of the first sheet, as calamine gives it — what the benchmark calls reading."""
     return (
@@ -111,7 +116,7 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
         sheet.rows = [
             (number, data)
             for number, data in enumerate(rows[index + 1 :], start=index + 2)
-            if any(data) and any(normalise.text(cell) for cell in data if cell)
+            if any(data) and _has_content(data)
         ]
         return sheet
     return None

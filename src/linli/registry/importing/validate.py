@@ -22,13 +22,13 @@ from linli.core import bulk
 from linli.core.models import Area
 from linli.core.scoping import covers
 from linli.registry.choices import Relation, TagTarget
-from linli.registry.models import Household, Resident
+from linli.registry.models import Household
 
 from . import normalise
 from .columns import BY_KEY, COLUMNS, HOUSEHOLD_KEYS
 from .reader import Sheet
 from .records import HouseholdRecord, PersonRecord
-from .writer import area_index, tag_index
+from .writer import Snapshot, area_index, load_existing, registry_stamp, tag_index
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -67,6 +67,7 @@ class Checked:
     rows: int
     households: int
     bad_households: set[str]
+    snapshot: Snapshot | None = None  # what the checks loaded of the register
 
     @property
     def ok(self) -> bool:
@@ -167,6 +168,7 @@ class _Checker:
         self.clean: dict[str, list] = {}
         self.raw: dict[str, list] = {}
         self._covered: dict[str, bool] = {}  # area path → within the user's area of work
+        self.snapshot: Snapshot | None = None
 
     def error(self, i: int, column: str, message: str, **params) -> None:
         value = self.raw[column][i] if column in self.raw else ""
@@ -193,6 +195,7 @@ class _Checker:
             rows=len(self.numbers),
             households=len(households),
             bad_households=bad,
+            snapshot=self.snapshot,
         )
 
     # --- pass 1: each cell, a column at a time ---------------------------------------------------
@@ -321,15 +324,20 @@ class _Checker:
             for number, rows in households.items()
         ]
         areas = area_index(probes)
-        known_households = _household_places([p.number for p in probes])
-        for number, rows in households.items():
-            self._place(rows[0], areas, known_households.get(number))
         tags = tag_index()
+        stamp = registry_stamp()
+        ids = [p for p in self.clean["id_number"] if p]
+        existing = load_existing([p.number for p in probes], ids, tags)
+        self.snapshot = Snapshot(stamp=stamp, existing=existing)
+        paths = _household_paths(existing)
+        for number, rows in households.items():
+            known = existing.households.get(number)
+            self._place(rows[0], areas, paths[known.pk][1] if known else None)
         # A household's tags repeat on each of its rows: checked (and reported) on its first.
         firsts = [rows[0] for rows in households.values()]
         self._tags("household_tags", TagTarget.HOUSEHOLD, tags, firsts)
         self._tags("resident_tags", TagTarget.RESIDENT, tags, range(len(self.numbers)))
-        self._moves(_people_places([p for p in self.clean["id_number"] if p]))
+        self._moves({i: paths[person.household_id] for i, person in existing.residents.items()})
 
     def _place(self, first: int, areas, known_path: str | None) -> None:
         code, grid = self.cell("village_code", first), self.cell("grid", first) or ""
@@ -488,24 +496,15 @@ def _tag_problems(pairs, target: str, tags) -> list[tuple[str, dict]]:
 _COLUMN_ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 
 
-def _household_places(numbers: list[str]) -> dict[str, str]:
-    """Household number → the path of its area, for the numbers already registered."""
-    rows = bulk.select_in(Household, ["number", "area_id"], "number", numbers)
-    paths = _paths({area for _number, area in rows})
-    return {number: paths[area] for number, area in rows}
-
-
-def _people_places(ids: list[str]) -> dict[str, tuple[str, str]]:
-    """ID number → (household number, area path), for the people already registered."""
-    rows = bulk.select_in(Resident, ["id_number", "household_id"], "id_number", ids)
-    households = {
-        pk: (number, area)
-        for pk, number, area in bulk.select_in(
-            Household, ["id", "number", "area_id"], "id", sorted({h for _i, h in rows})
-        )
-    }
-    paths = _paths({area for _number, area in households.values()})
-    return {i: (households[h][0], paths[households[h][1]]) for i, h in rows}
+def _household_paths(existing) -> dict[int, tuple[str, str]]:
+    """Household pk → (number, area path) for every household the loaded register names:
+    those in the file and those its people are registered in."""
+    known = {h.pk: (number, h.area_id) for number, h in existing.households.items()}
+    others = sorted({p.household_id for p in existing.residents.values()} - known.keys())
+    for pk, number, area in bulk.select_in(Household, ["id", "number", "area_id"], "id", others):
+        known[pk] = (number, area)
+    paths = _paths({area for _number, area in known.values()})
+    return {pk: (number, paths[area]) for pk, (number, area) in known.items()}
 
 
 def _paths(area_ids: set[int]) -> dict[int, str]:

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -106,10 +107,14 @@ def _pinyin(name: str) -> tuple[str, str]:
     return services.name_pinyin(name)
 
 
-def birth_and_sex(id_number: str) -> tuple[dt.date, str]:
-    """What a checked ID number says: birth date and sex (odd 17th digit = male)."""
-    birth = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    return birth, Sex.MALE if int(id_number[16]) % 2 else Sex.FEMALE
+_MALE_DIGITS = frozenset("13579")
+
+
+def birth_and_sex(id_number: str) -> tuple[str, str]:
+    """What a checked ID number says: birth date (ISO text, as the database takes it) and sex
+    (odd 17th digit = male). Slicing, not parsing: the checks have parsed the date already."""
+    birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
+    return birth, Sex.MALE if id_number[16] in _MALE_DIGITS else Sex.FEMALE
 
 
 # --- looking things up ---------------------------------------------------------------------
@@ -162,16 +167,15 @@ class _Existing:
     resident_tags: dict[int, set[tuple[str, str]]]
 
 
-def load_existing(records: list[HouseholdRecord], tags: dict[tuple[str, str], Tag]) -> _Existing:
-    """The households and people the records name that are already registered, with tags."""
+def load_existing(
+    numbers: list[str], ids: list[str], tags: dict[tuple[str, str], Tag]
+) -> _Existing:
+    """The households (by number) and people (by ID number) already registered, with tags."""
     names = {t.pk: t.name for t in tags.values()}
     households = {
         number: RegisteredHousehold(pk, area, address, head)
         for pk, number, area, address, head in bulk.select_in(
-            Household,
-            ["id", "number", "area_id", "address", "head_id"],
-            "number",
-            [r.number for r in records],
+            Household, ["id", "number", "area_id", "address", "head_id"], "number", numbers
         )
     }
     residents = {
@@ -180,7 +184,7 @@ def load_existing(records: list[HouseholdRecord], tags: dict[tuple[str, str], Ta
             Resident,
             ["id", "id_number", "household_id", "name", "mobile", "relation"],
             "id_number",
-            [p.id_number for r in records for p in r.members],
+            ids,
         )
     }
     return _Existing(
@@ -189,6 +193,25 @@ def load_existing(records: list[HouseholdRecord], tags: dict[tuple[str, str], Ta
         residents=residents,
         resident_tags=_tags_of(ResidentTag, "resident_id", residents.values(), names),
     )
+
+
+def registry_stamp() -> tuple:
+    """Changes whenever a household or resident is added, removed or changed (every change
+    saves `updated_at` or bumps `version`): lets the writer trust what the checks loaded."""
+    return tuple(
+        tuple(
+            model.objects.aggregate(n=Count("id"), at=Max("updated_at"), v=Sum("version")).values()
+        )
+        for model in (Household, Resident)
+    )
+
+
+@dataclass
+class Snapshot:
+    """What the checks loaded of the register, and the stamp it was loaded under."""
+
+    stamp: tuple
+    existing: _Existing
 
 
 def _tags_of(link_model, owner: str, registered, names: dict[int, str]):
@@ -216,6 +239,8 @@ class _Batch:
         self.resident_tags: list[tuple] = []
 
     def _tag_rows(self, target: str, owner: int, pairs: TagPairs) -> list[tuple]:
+        if not pairs:
+            return []
         try:
             return [(owner, self.tags[target, name].pk, detail) for name, detail in pairs]
         except KeyError as e:
@@ -239,7 +264,7 @@ class _Batch:
                 initials,
                 person.id_number,
                 person.id_number[::-1],
-                birth.isoformat(),
+                birth,
                 sex,
                 person.mobile,
                 person.mobile[::-1],
@@ -270,20 +295,33 @@ class _Batch:
 
 
 def write_households(
-    records: list[HouseholdRecord], *, actor, source: str, source_hash: str = ""
+    records: list[HouseholdRecord],
+    *,
+    actor,
+    source: str,
+    source_hash: str = "",
+    snapshot: Snapshot | None = None,
 ) -> WriteSummary:
     """Create or update the households and people in `records`. One transaction; the audit trail
-    gets one record for what was created and one per existing record that changed."""
+    gets one record for what was created and one per existing record that changed. A
+    `snapshot` from the checks is used when the register has not changed since."""
     with transaction.atomic():
-        return _Writer(records, actor=actor, source=source).run(source_hash)
+        return _Writer(records, actor=actor, source=source, snapshot=snapshot).run(source_hash)
 
 
 class _Writer:
-    def __init__(self, records: list[HouseholdRecord], *, actor, source: str):
+    def __init__(self, records: list[HouseholdRecord], *, actor, source: str, snapshot=None):
         self.records, self.actor, self.source = records, actor, source
         self.areas = area_index(records)
         self.tags = tag_index()
-        self.existing = load_existing(records, self.tags)
+        if snapshot is not None and snapshot.stamp == registry_stamp():
+            self.existing = snapshot.existing
+        else:
+            self.existing = load_existing(
+                [r.number for r in records],
+                [p.id_number for r in records for p in r.members],
+                self.tags,
+            )
         self.summary = WriteSummary()
         self.batch = _Batch(self.tags, timezone.now())
         self.later: list = []  # changes to existing records, made through the services
@@ -314,6 +352,9 @@ class _Writer:
                 self.summary.households_created += 1
                 if head is None:  # the head moves in from another household
                     self.later.append(("head", pk, record))
+            elif self._same_household(household, area, record):
+                pk = household.pk
+                self.summary.households_unchanged += 1
             else:
                 pk = household.pk
                 self.later.append(("household", household, area, record))
@@ -321,6 +362,8 @@ class _Writer:
                 if person.id_number in person_ids:
                     self.batch.add_resident(person_ids[person.id_number], pk, person)
                     self.summary.residents_created += 1
+                elif self._same_person(self.existing.residents[person.id_number], pk, person):
+                    self.summary.residents_unchanged += 1
                 else:
                     self.later.append(("person", pk, person))
         self.batch.flush()
@@ -328,6 +371,29 @@ class _Writer:
         self._apply_later()
         self._audit(source_hash)
         return self.summary
+
+    # A re-import finds nearly everything unchanged: these decide it without the services.
+
+    def _same_household(
+        self, household: RegisteredHousehold, area: Area, record: HouseholdRecord
+    ) -> bool:
+        head = self.existing.residents.get(record.head_id_number)
+        return (
+            head is not None
+            and household.head_id == head.pk
+            and household.area_id == area.pk
+            and household.address == record.address
+            and self.existing.household_tags.get(household.pk, set()) == set(record.tags)
+        )
+
+    def _same_person(self, current: RegisteredPerson, household_pk: int, person) -> bool:
+        return (
+            current.household_id == household_pk
+            and current.name == person.name
+            and current.mobile == person.mobile
+            and current.relation == person.relation
+            and self.existing.resident_tags.get(current.pk, set()) == set(person.tags)
+        )
 
     def _area(self, record: HouseholdRecord) -> Area:
         try:
