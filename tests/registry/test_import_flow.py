@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -23,6 +22,8 @@ from linli.registry.importing.columns import COLUMNS
 from linli.registry.models import Household, RegistryImport, Resident
 
 from .. import factories as f
+from .import_helpers import run_import as run
+from .import_helpers import write_workbook
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -83,22 +84,7 @@ def zhang_rows(code="370772001201"):
 
 
 def workbook(tmp_path: Path, rows, name="register.xlsx") -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    path = tmp_path / name
-    book.save(path)
-    return path
-
-
-def run(path: Path, actor=None, **options) -> RegistryImport:
-    with path.open("rb") as source:
-        started = imports.import_start(
-            actor=actor, source=source, file_name=path.name, queue=False, **options
-        )
-    return imports.import_run(import_id=started.pk)
+    return write_workbook(tmp_path / name, rows)
 
 
 def state():
