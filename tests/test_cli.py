@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -51,6 +52,25 @@ def chain(db):
 def _tamper(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+# What the source says of 峡山区 (see ../shared/seed): the demo must reproduce it exactly.
+SOURCE_FIGURES = {
+    "communities": 26,
+    "villages": 277,
+    "households": 65549,
+    "poor_households": 2271,
+    "service_halls": 26,
+    "clinics": 22,
+    "police_rooms": 24,
+}
+SOURCE_POSTS = {
+    "first_secretary": 54,
+    "civil_servant": 27,
+    "graduate_village_official": 6,
+    "agency_cadre": 142,
+    "general_branch_member": 275,
+}
 
 
 def test_usage_lists_the_friendly_commands(capsys):
@@ -226,4 +246,8 @@ def test_linli_demo_end_to_end_from_an_empty_data_folder(db, tmp_path):
     assert first.stdout != second.stdout  # the first built, the second reused
     verify = linli_run("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    # The source's figures for 峡山区, counted from the records the demo built.
+    figures = json.loads(linli_run("figures", "--json").stdout)
+    assert {k: figures[k] for k in SOURCE_FIGURES} == SOURCE_FIGURES
+    assert {k: figures["posts"][k] for k in SOURCE_POSTS} == SOURCE_POSTS
     assert Area.objects.filter(name="峡山区").count() == 0  # the test database is untouched
