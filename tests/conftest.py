@@ -1,10 +1,27 @@
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from . import factories as f
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database is a file (one per test process), not Django's in-memory
+    default: threads then share it as they share a real one — WAL and a busy timeout — so the
+    browser tests' server threads and job thread wait for each other instead of failing with
+    "database table is locked" (in-memory shared-cache databases never wait)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(tempfile.gettempdir()) / f"linli-test-{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
 
 ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
 
