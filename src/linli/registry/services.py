@@ -7,6 +7,7 @@ overwrite each other), and writes the timeline and the audit trail.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
 
 from linli.core import audit, timeline
 from linli.core.choices import AuditAction
@@ -31,9 +33,23 @@ HOUSEHOLD_AREA_KINDS = {"village", "compound", "grid", "building", "community"}
 SEARCH_KEYS = ("name_pinyin", "name_initials", "id_number_reversed", "mobile_reversed")
 
 
+@functools.cache
+def _single_reading(char: str) -> str | None:
+    """The pinyin of a character that has one reading only (None for polyphones like 单 and for
+    anything that is not a Chinese character): it reads the same in every name."""
+    readings = PINYIN_DICT.get(ord(char))
+    if readings is None or "," in readings:
+        return None
+    return lazy_pinyin(char)[0].lower()
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
     """Full pinyin and initials for search: 刘志辉 → ("liuzhihui", "lzh")."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s]
+    # Most names are made of characters with one reading, cached once each; a name with a
+    # polyphone (单, 曾, 解 …) or anything else goes to pypinyin whole, which reads the context.
+    syllables = [_single_reading(c) for c in name]
+    if None in syllables:
+        syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s]
     # Each initial is its syllable's first letter (zh → z), as pypinyin's FIRST_LETTER style
     # gives it; one conversion instead of two halves the cost of an import's new names.
     return "".join(syllables), "".join(s[0] for s in syllables)
