@@ -73,37 +73,9 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
-def _remembering(adapt):
-    """`adapt` with a memory of its last call: an import stamps every row with the same time."""
-    last = [object(), None]
-
-    def adapter(value):
-        if value is not last[0]:
-            last[0], last[1] = value, adapt(value)
-        return last[1]
-
-    return adapter
-
-
-def _adapters(model: type[models.Model], columns: Sequence[str]):
-    """Per column, a function turning a Python value into what the driver takes, or None."""
-    adapters = []
-    for name in columns:
-        field = model._meta.get_field(name)
-        if isinstance(field, models.JSONField):
-            adapters.append(lambda v: json.dumps(v, ensure_ascii=False))
-        elif connection.vendor == "sqlite" and isinstance(field, models.DateTimeField):
-            adapters.append(_remembering(connection.ops.adapt_datetimefield_value))
-        elif connection.vendor == "sqlite" and isinstance(field, models.DateField):
-            adapters.append(str)
-        else:
-            adapters.append(None)
-    return adapters
-
-
 def db_value(value):
     """A timestamp, date or JSON value as the database driver takes it, for rows given to
-    `insert_rows(..., ready=True)`: converting once beats converting every row."""
+    `insert_rows`: an import converts its one timestamp once, not once a row."""
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dt.datetime):
@@ -115,19 +87,11 @@ def db_value(value):
     return value
 
 
-def insert_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence], *, ready=False
-) -> int:
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert `rows` (tuples in the order of `columns`, which are field names) into `model`'s
-    table. With `ready`, the rows already hold driver values (see `db_value`). Returns the
-    number of rows written."""
+    table. The rows hold what the driver takes: text, numbers, None, and `db_value()` for
+    timestamps, dates and JSON. Returns the number of rows written."""
     db_columns = [model._meta.get_field(name).column for name in columns]
-    adapters = [] if ready else _adapters(model, columns)
-    if any(adapters):
-        rows = (
-            tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row, strict=True))
-            for row in rows
-        )
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in db_columns)
     if connection.vendor == "postgresql":
@@ -178,20 +142,6 @@ def _copy(table: str, quoted_columns: str, rows: Iterable[Sequence]) -> int:
             copy.write("\n".join(block) + "\n")
             written += len(block)
     return written
-
-
-def update_column(
-    model: type[models.Model], column: str, pairs: Iterable[tuple[object, int]]
-) -> None:
-    """Set `column` to a value per primary key: pairs of (value, pk)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    col = connection.ops.quote_name(model._meta.get_field(column).column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {col} = %s WHERE {pk} = %s",  # noqa: S608
-            list(pairs),
-        )
 
 
 def _plain_indexes(model: type[models.Model]) -> list[tuple[str, str]]:

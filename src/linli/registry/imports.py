@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from linli.core import audit, context, jobs, timeline
 from linli.core.choices import AuditAction, AuditOutcome
 from linli.core.models import Area
+from linli.core.scoping import covers
 
 from .choices import ImportStatus
 from .importing import reader, validate, workbooks
@@ -254,16 +255,9 @@ def registry_template(*, target) -> None:
     workbooks.write_template(target, tags=Tag.objects.filter(active=True))
 
 
-def export_allowed(actor, area: Area) -> bool:
-    return actor is None or any(
-        area.path.startswith(p) for p in actor.scope_paths("registry.export")
-    )
-
-
-def may_reveal(actor, area: Area) -> bool:
-    return actor is None or any(
-        area.path.startswith(p) for p in actor.scope_paths("registry.reveal")
-    )
+def _covers(actor, area: Area, perm: str) -> bool:
+    """`actor` None is the operator at the command line, whom nothing restricts."""
+    return actor is None or covers(actor, area, perm)
 
 
 def registry_export(
@@ -271,7 +265,7 @@ def registry_export(
 ) -> int:
     """Write the households under `area` (optionally a filtered queryset of them) to `target`.
     Masked unless the actor may reveal there — then the export is recorded as a reveal."""
-    if not export_allowed(actor, area):
+    if not _covers(actor, area, "registry.export"):
         raise PermissionDenied
     base = (
         Household.objects.restrict(actor, "view") if actor is not None else Household.objects.all()
@@ -279,7 +273,7 @@ def registry_export(
     queryset = (households if households is not None else base).filter(
         area__path__startswith=area.path
     )
-    reveal = may_reveal(actor, area)
+    reveal = _covers(actor, area, "registry.reveal")
     big = queryset.count() > 2000
     rows = workbooks.write_rows(target, export_rows(queryset, reveal=reveal), big=big)
     audit.record(

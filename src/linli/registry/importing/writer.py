@@ -286,10 +286,10 @@ class _Batch:
             ResidentTag: len(self.resident_tags),
         }
         with bulk.indexes_rebuilt_after(loads):
-            bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, self.households, ready=True)
-            bulk.insert_rows(Resident, RESIDENT_COLUMNS, self.residents, ready=True)
-            bulk.insert_rows(HouseholdTag, TAG_COLUMNS[0], self.household_tags, ready=True)
-            bulk.insert_rows(ResidentTag, TAG_COLUMNS[1], self.resident_tags, ready=True)
+            bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, self.households)
+            bulk.insert_rows(Resident, RESIDENT_COLUMNS, self.residents)
+            bulk.insert_rows(HouseholdTag, TAG_COLUMNS[0], self.household_tags)
+            bulk.insert_rows(ResidentTag, TAG_COLUMNS[1], self.resident_tags)
         if len(self.residents) >= STATISTICS_AFTER:
             bulk.refresh_statistics(loads)
 
@@ -415,7 +415,6 @@ class _Writer:
             TimelineEvent,
             ("content_type", "object_id", "at", "actor", "verb", "summary", "params", "data"),
             rows,
-            ready=True,
         )
 
     # existing records -------------------------------------------------------------------------
