@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AreaKind, AuditAction, AuditOutcome, Channel
+from .lookups import starts_with
 from .scoping import RestrictedQuerySet, ScopeSpec
 from .validators import validate_division_code
 
@@ -26,7 +27,7 @@ def path_segment(pk: int) -> str:
 class AreaQuerySet(RestrictedQuerySet):
     def under(self, area: Area, *, include_self: bool = True):
         """Everything under `area`: one indexed prefix query on SQLite and PostgreSQL."""
-        qs = self.filter(path__startswith=area.path)
+        qs = self.filter(starts_with("path", area.path))
         return qs if include_self else qs.exclude(pk=area.pk)
 
 

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from .lookups import starts_with
+
 
 @dataclass(frozen=True)
 class ScopeSpec:
@@ -82,7 +84,7 @@ def scope_filter(user, spec: ScopeSpec, action: str) -> Q | None:
     perm = permission(spec.family, action)
     condition: Q | None = None
     for path in _collapse(user.scope_paths(perm)):
-        clause = Q(**{f"{spec.area_path}__startswith": path})
+        clause = starts_with(spec.area_path, path)
         condition = clause if condition is None else condition | clause
     if spec.household:
         household_id = user.own_household_id(perm)

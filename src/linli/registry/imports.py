@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from linli.core import audit, context, jobs, timeline
 from linli.core.choices import AuditAction, AuditOutcome
+from linli.core.lookups import starts_with
 from linli.core.models import Area
 from linli.core.scoping import covers
 
@@ -271,7 +272,7 @@ def registry_export(
         Household.objects.restrict(actor, "view") if actor is not None else Household.objects.all()
     )
     queryset = (households if households is not None else base).filter(
-        area__path__startswith=area.path
+        starts_with("area__path", area.path)
     )
     reveal = _covers(actor, area, "registry.reveal")
     big = queryset.count() > 2000

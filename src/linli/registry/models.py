@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core.lookups import starts_with
 from linli.core.models import Area
 from linli.core.scoping import RestrictedQuerySet, ScopeSpec
 from linli.core.validators import validate_id_number, validate_mobile
@@ -52,7 +53,7 @@ class Tag(models.Model):
 
 class HouseholdQuerySet(RestrictedQuerySet):
     def under(self, area: Area):
-        return self.filter(area__path__startswith=area.path)
+        return self.filter(starts_with("area__path", area.path))
 
 
 class Household(models.Model):
@@ -110,7 +111,7 @@ class HouseholdTag(models.Model):
 
 class ResidentQuerySet(RestrictedQuerySet):
     def under(self, area: Area):
-        return self.filter(household__area__path__startswith=area.path)
+        return self.filter(starts_with("household__area__path", area.path))
 
 
 class Resident(models.Model):
