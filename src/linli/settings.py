@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.registry",
+    "linli.services",
     "linli.demo",
 ]
 

@@ -34,17 +34,25 @@ _REGISTRY_WORKER = {
     "organisation.view",
 }
 
+# The service hall: services.view/apply/handle act on applications in the grant's area;
+# services.step acts on route steps at the grant's own office (see services.selectors);
+# outreach.* on outreach tasks; services.rate is a resident's rating of their own application.
+_VISITING_WORKER = {"services.view", "services.apply", "outreach.view", "outreach.work"}
+_HALL_WORKER = _VISITING_WORKER | {"services.handle", "services.step", "services.rate", "hall.view"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.RESIDENT: frozenset({"registry.view"}),
-    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER),
-    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER),
-    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER),
+    Role.RESIDENT: frozenset({"registry.view", "services.view", "services.apply", "services.rate"}),
+    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER | _VISITING_WORKER),
+    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER | _VISITING_WORKER),
+    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER | _HALL_WORKER),
     Role.STREET_CADRE: frozenset(
         {"area.view", "registry.view", "registry.reveal", "registry.export", "organisation.view"}
+        | {"services.view", "services.step", "outreach.view", "hall.view"}
     ),
-    Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view"}),
+    Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view", "services.step"}),
     Role.DISTRICT_LEADER: frozenset(
         {"area.view", "registry.view", "registry.export", "organisation.view"}
+        | {"services.view", "outreach.view", "hall.view"}
     ),
     Role.PANEL_MEMBER: frozenset({"area.view"}),
     Role.ADMINISTRATOR: frozenset(
@@ -56,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisation.change",
             "tags.manage",
             "accounts.manage",
+            "catalogue.manage",
+            "calendar.manage",
         }
     ),
     Role.SECURITY_OFFICER: frozenset({"area.view", "grants.manage", "accounts.unlock"}),

@@ -212,3 +212,117 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.key})"
+
+
+class WorkCalendarYear(models.Model):
+    """工作日历年度 — one year of the working-day calendar. `published` says the State
+    Council's arrangement of statutory holidays and make-up working days for the year is in
+    the calendar; for a year that is not, deadlines count Monday to Friday and say so."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    published = models.BooleanField(_("official arrangement entered"), default=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("working-day calendar year")
+        verbose_name_plural = _("working-day calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class WorkCalendarDay(models.Model):
+    """工作日历例外日 — a day that breaks the Monday-to-Friday rule: a statutory holiday on a
+    weekday (`working` False) or a make-up working day on a weekend (`working` True)."""
+
+    date = models.DateField(_("date"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day calendar day")
+        verbose_name_plural = _("working-day calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.working else '休'} {self.name}"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """通知消息 — one message to a resident or a staff member, kept as an outbox row: a job
+    sends it through the configured sender (console, SMS gateway, WeChat template message) and
+    records the result, so a crash between writing and sending loses nothing, and `dedupe_key`
+    makes a second attempt to queue the same message a no-op."""
+
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    recipient_resident = models.ForeignKey(
+        "registry.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    channel = models.CharField(_("channel"), max_length=16, default="console")
+    address = models.CharField(max_length=100, blank=True)  # phone number, openid …
+    # The English msgid and its parameters, translated when sent (like a timeline line).
+    message = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    subject_type = models.CharField(max_length=100, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    dedupe_key = models.CharField(max_length=150, null=True, blank=True, unique=True)
+    state = models.CharField(
+        _("state"),
+        max_length=8,
+        choices=NotificationState.choices,
+        default=NotificationState.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address or self.recipient_user_id}: {self.message}"
+
+
+class PeriodicRun(models.Model):
+    """定时任务执行记录 — one slot of a periodic job (e.g. "outreach scan, 2026-11-28").
+    The slot is unique, so however many workers look at the schedule, one queues the job."""
+
+    name = models.CharField(max_length=100)
+    slot = models.CharField(max_length=40)
+    queued_at = models.DateTimeField(default=timezone.now)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_once_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot}"

@@ -1,0 +1,3 @@
+"""URL patterns of the service hall's catalogue pages (collected in services/urls.py)."""
+
+urlpatterns: list = []
