@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from .navigation import nav_items
 from .workspace import current_area, switchable_areas
 
@@ -5,9 +7,11 @@ from .workspace import current_area, switchable_areas
 def workbench(request):
     """What every page's shell needs: navigation, and the area switcher within scope."""
     user = getattr(request, "user", None)
+    today = timezone.localdate()  # deadlines are marked overdue against the local date
     if user is None or not user.is_authenticated:
-        return {}
+        return {"today": today}
     return {
+        "today": today,
         "nav_items": nav_items(request),
         "scope_areas": user.scope_areas(),
         "switchable_areas": switchable_areas(user) if user.is_staff_member else [],
