@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from linli.registry.models import Organisation
@@ -173,3 +174,25 @@ def test_dashboard_page(world, client):
     resident_like = f.user_with("grid_worker", w["v1"])
     client.force_login(resident_like)
     assert client.get("/services/dashboard/").status_code == 403
+
+
+def test_figures_command_gains_the_hall(world):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    w = world
+    _app(w, w["h1"], w["illness"], "completed", used=10, promised=15, trips=1)
+    _app(w, w["h2"], w["illness"], "completed", used=12, promised=15, trips=3)
+    out = io.StringIO()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        call_command("figures", "--json", stdout=out)
+    hall = json.loads(out.getvalue())["service_hall"]
+    assert hall["applications"] == 2 and hall["completed"] == 2
+    assert hall["median_working_days_used"] == 11 and hall["median_working_days_early"] == 4
+    assert hall["one_trip_share"] == 0.5
+    table = io.StringIO()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        call_command("figures", stdout=table)
+    assert "50%" in table.getvalue()

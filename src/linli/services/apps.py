@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServicesConfig(AppConfig):
@@ -9,3 +10,12 @@ class ServicesConfig(AppConfig):
     label = "services"
     verbose_name = _("One-stop service hall")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from linli.core.figure_sections import FigureSection, register
+
+        from .figures import figure_rows
+
+        register(
+            FigureSection("service_hall", pgettext_lazy("figure", "Service hall"), figure_rows)
+        )

@@ -313,3 +313,28 @@ class _Counter:
             for figures in self._targets(row["branch"], row["item_id"]):
                 figures.outreach[OutreachState(row["state"])] += row["n"]
                 figures.outreach_contacted += row["contacted"]
+
+
+def figure_rows(area: Area, today: dt.date) -> list[tuple[str, str, object]]:
+    """The hall's figures of `area` this year, for `linli figures` (a trusted caller)."""
+    from django.utils.translation import pgettext
+
+    f = hall_report(user=None, area=area, today=today).total
+    values = f.as_dict()
+    labels = (
+        ("applications", pgettext("figure", "Applications this year")),
+        ("completed", pgettext("figure", "Completed")),
+        ("median_working_days_used", pgettext("figure", "Median working days used")),
+        ("median_working_days_promised", pgettext("figure", "Median working days promised")),
+        ("median_working_days_early", pgettext("figure", "Median working days early")),
+        ("one_trip_share", pgettext("figure", "Share finished in at most one trip")),
+        ("overdue_now", pgettext("figure", "Applications overdue now")),
+        ("overdue_steps_now", pgettext("figure", "Steps overdue now")),
+        ("outreach_found", pgettext("figure", "Outreach: households found")),
+        ("outreach_contacted", pgettext("figure", "Outreach: contacted")),
+        ("outreach_applied", pgettext("figure", "Outreach: applied")),
+        ("ratings", pgettext("figure", "Ratings")),
+        ("average_score", pgettext("figure", "Average rating")),
+        ("satisfied_share", pgettext("figure", "Share satisfied (4–5)")),
+    )
+    return [(name, label, values[name]) for name, label in labels]

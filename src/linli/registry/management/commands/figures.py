@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.figure_sections import sections
 from linli.core.models import Area
 from linli.registry.figures import AreaFigures, area_figures
 
@@ -51,6 +52,27 @@ def figures_table(figures: AreaFigures, counted_at) -> str:
     return "\n".join(lines)
 
 
+def _shown(name: str, value) -> str:
+    """A figure as printed: shares (names ending in _share) as percentages."""
+    if value is None:
+        return "—"
+    if name.endswith("_share"):
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}"
+
+
+def section_table(title: str, rows: list[tuple[str, str, object]]) -> str:
+    """A module's section of figures, aligned like the headline table."""
+    shown = [(label, _shown(name, value)) for name, label, value in rows]
+    label_width = max(display_width(label) for label, _v in shown) + 2
+    value_width = max(len(v) for _label, v in shown)
+    return "\n".join(
+        [title, *(f"{_ljust(label, label_width)}{v:>{value_width}}" for label, v in shown)]
+    )
+
+
 class Command(BaseCommand):
     help = _("An area's headline figures, counted from the records")
 
@@ -69,12 +91,17 @@ class Command(BaseCommand):
         counted_at = timezone.localtime()
         # The command line is a trusted caller: user=None counts every record.
         figures = area_figures(user=None, area=target, on=counted_at.date())
+        more = [(s, s.rows(target, counted_at.date())) for s in sections()]
         if as_json:
             payload = {"counted_at": counted_at.isoformat(timespec="seconds")}
             payload |= figures.as_dict()
+            for section, rows in more:
+                payload[section.key] = {name: value for name, _label, value in rows}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(figures_table(figures, counted_at))
+            for section, rows in more:
+                self.stdout.write("\n" + section_table(str(section.title), rows))
 
     def area(self, code: str | None) -> Area:
         if code is not None:
