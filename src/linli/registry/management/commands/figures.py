@@ -27,16 +27,21 @@ def _ljust(text: str, width: int) -> str:
     return text + " " * max(width - display_width(text), 0)
 
 
-def figures_table(figures: AreaFigures, counted_at) -> str:
-    """The figures as an aligned two-column table: labels left, numbers right-aligned."""
-    rows = [(label, value) for _name, label, value in figures.rows()]
-    posts = [(f"  {label}", n) for _kind, label, n in figures.post_rows()]
-    labels = [label for label, _n in rows + posts]
-    label_width = max(display_width(label) for label in labels) + 2
-    number_width = max(len(f"{n:,}") for _label, n in rows + posts)
+def figures_table(figures: AreaFigures, counted_at, more=()) -> str:
+    """The figures as an aligned two-column table: labels left, numbers right-aligned; the
+    sections other modules add (`more`: (section, rows) pairs) follow in the same columns."""
+    rows = [(label, f"{value:,}") for _name, label, value in figures.rows()]
+    posts = [(f"  {label}", f"{n:,}") for _kind, label, n in figures.post_rows()]
+    extra = [
+        (str(section.title), [(label, _shown(name, v)) for name, label, v in section_rows])
+        for section, section_rows in more
+    ]
+    every = rows + posts + [row for _title, section_rows in extra for row in section_rows]
+    label_width = max(display_width(label) for label, _v in every) + 2
+    number_width = max(len(v) for _label, v in every)
 
-    def line(label: str, n: int) -> str:
-        return f"{_ljust(label, label_width)}{n:>{number_width},}"
+    def line(label: str, value: str) -> str:
+        return f"{_ljust(label, label_width)}{value:>{number_width}}"
 
     area = figures.area
     title = f"{area.name} {area.code}".strip()
@@ -44,11 +49,13 @@ def figures_table(figures: AreaFigures, counted_at) -> str:
         title,
         _("Counted from the records at %(time)s") % {"time": f"{counted_at:%Y-%m-%d %H:%M}"},
         "",
-        *(line(label, n) for label, n in rows),
+        *(line(label, v) for label, v in rows),
         "",
         _("Current posts"),
-        *(line(label, n) for label, n in posts),
+        *(line(label, v) for label, v in posts),
     ]
+    for section_title, section_rows in extra:
+        lines += ["", section_title, *(line(label, v) for label, v in section_rows)]
     return "\n".join(lines)
 
 
@@ -61,16 +68,6 @@ def _shown(name: str, value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return f"{value:,}"
-
-
-def section_table(title: str, rows: list[tuple[str, str, object]]) -> str:
-    """A module's section of figures, aligned like the headline table."""
-    shown = [(label, _shown(name, value)) for name, label, value in rows]
-    label_width = max(display_width(label) for label, _v in shown) + 2
-    value_width = max(len(v) for _label, v in shown)
-    return "\n".join(
-        [title, *(f"{_ljust(label, label_width)}{v:>{value_width}}" for label, v in shown)]
-    )
 
 
 class Command(BaseCommand):
@@ -99,9 +96,7 @@ class Command(BaseCommand):
                 payload[section.key] = {name: value for name, _label, value in rows}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(figures_table(figures, counted_at))
-            for section, rows in more:
-                self.stdout.write("\n" + section_table(str(section.title), rows))
+            self.stdout.write(figures_table(figures, counted_at, more))
 
     def area(self, code: str | None) -> Area:
         if code is not None:
