@@ -121,7 +121,7 @@ def test_figures_from_records(world):
     t = report.total
     assert t.applications == 5 and t.completed == 3
     assert t.by_state["in_progress"] == 1 and t.by_state["submitted"] == 1
-    assert t.median_days_used == 10 and t.one_trip == 2 and t.one_trip_share == pytest.approx(2 / 3)
+    assert t.median_days_used == 12 and t.one_trip == 2 and t.one_trip_share == pytest.approx(2 / 3)
     assert t.overdue_now == 1 and t.overdue_steps_now == 1
     assert (t.outreach_found, t.outreach_contacted, t.outreach_applied) == (1, 1, 1)
     assert t.ratings == 1 and t.average_score == 5 and t.satisfied_share == 1

@@ -42,8 +42,11 @@ from linli.registry.choices import TagTarget
 from linli.registry.importing.records import HouseholdRecord, PersonRecord
 from linli.registry.importing.writer import write_households
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
+from linli.services.models import Application, OutreachTask, ServiceItem
 
 from . import data
+from .catalogue import build_catalogue
+from .hall import build_hall_history, seed_outreach
 
 Tags = tuple[tuple[str, str], ...]
 SIZES = ("full", "small")
@@ -729,6 +732,9 @@ def build_demo(
             writer.organisations(villages)
         lap("areas and organisations")
         with transaction.atomic():
+            build_catalogue(departments=writer.orgs)
+        lap("service catalogue")
+        with transaction.atomic():
             writer.households(villages)
         lap("households")
         with transaction.atomic():
@@ -737,6 +743,12 @@ def build_demo(
         with transaction.atomic():
             writer.later_changes()
         lap("logins and posts")
+        with transaction.atomic():
+            build_hall_history(seed=seed, today=planner.today, users=writer.users)
+        lap("service hall history")
+        with transaction.atomic():
+            seed_outreach(seed=seed, today=planner.today, users=writer.users)
+        lap("outreach")
     summary.counts = demo_counts()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -757,6 +769,9 @@ def demo_counts() -> dict[str, int]:
         "organisations": Organisation.objects.count(),
         "posts": Post.objects.count(),
         "users": User.objects.count(),
+        "service_items": ServiceItem.objects.count(),
+        "applications": Application.objects.count(),
+        "outreach_tasks": OutreachTask.objects.count(),
     }
 
 

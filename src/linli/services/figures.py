@@ -78,7 +78,8 @@ class HallFigures:
     completed: int = 0
     one_trip: int = 0  # completed in at most one trip
     trips: int = 0
-    days_used: Counter = field(default_factory=Counter)  # working days used → completed count
+    # Working days used → how many completed applications, for items with a time limit.
+    days_used: Counter = field(default_factory=Counter)
     days_promised: Counter = field(default_factory=Counter)
     days_early: Counter = field(default_factory=Counter)  # promise minus days used
     overdue_now: int = 0
@@ -256,7 +257,9 @@ class _Counter:
         n, used, promised = row["n"], row["working_days_used"], row["promised_days"]
         figures.completed += n
         figures.one_trip += row["one_trip"]
-        if used is not None:
+        # Days against the promise are a figure of items with a time limit: one settled at the
+        # counter (a promise of 0) would pull every median to 0.
+        if used is not None and promised:
             figures.days_used[used] += n
             figures.days_promised[promised] += n
             figures.days_early[promised - used] += n

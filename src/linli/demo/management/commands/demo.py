@@ -55,6 +55,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rebuild: bool, small: bool, seed: int, **options):
+        self.verbosity = options["verbosity"]
         if rebuild:
             self._delete_database()
         self.stdout.write(_("Preparing the database: %(db)s") % {"db": self._describe_db()})
@@ -91,6 +92,17 @@ class Command(BaseCommand):
                 % ({"seconds": summary.seconds} | c)
             )
         )
+        self.stdout.write(
+            _("%(items)d service items, %(applications)d applications, %(tasks)d outreach tasks.")
+            % {
+                "items": c["service_items"],
+                "applications": c["applications"],
+                "tasks": c["outreach_tasks"],
+            }
+        )
+        if self.verbosity >= 2:
+            for step, seconds in summary.timings.items():
+                self.stdout.write(f"  {step}: {seconds:.1f} s")
 
     def _describe_db(self) -> str:
         db = settings.DATABASES["default"]
