@@ -1,0 +1,233 @@
+"""Forms of the application pages. They parse what a person typed; the services decide what is
+allowed and valid (`add_service_errors` puts their messages under the fields they name)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ApplicationChannel, RatingSource, TripReason
+from .models import Application, ServiceItem
+
+NOTE_MAX_LENGTH = 500
+STEP_RESULT_CHOICES = [
+    ("approve", _("Approve: pass it on")),
+    ("return", _("Return for missing material")),
+    ("reject", _("Reject")),
+]
+SCORE_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
+
+
+def _style(form: forms.Form) -> None:
+    """Bootstrap classes on every widget, so templates stay plain."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (*CHOICE_WIDGETS, forms.CheckboxInput)):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class _VersionedForm(forms.Form):
+    """A form acting on an application: carries the version the page showed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, application: Application | None = None, **kwargs):
+        if application is not None:
+            kwargs.setdefault("initial", {}).setdefault("version", application.version)
+        super().__init__(*args, **kwargs)
+        self.application = application
+        _style(self)
+
+
+def grouped_item_choices(items) -> list:
+    """Items in <optgroup>s by category, in catalogue order."""
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(item.category.name, []).append((item.pk, item.name))
+    return [("", "—"), *groups.items()]
+
+
+def material_choices(item: ServiceItem | None) -> list[tuple[str, str]]:
+    if item is None or item.current is None:
+        return []
+    return [
+        (m.name, m.name if m.required else _("%(name)s (optional)") % {"name": m.name})
+        for m in item.current.materials.all()
+    ]
+
+
+class CounterForm(forms.Form):
+    """窗口受理 — take an application: who, which item, how it came in, what was handed in."""
+
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+    outreach = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    channel = forms.ChoiceField(
+        label=_("How it came in"),
+        choices=[
+            (ApplicationChannel.COUNTER, ApplicationChannel.COUNTER.label),
+            (ApplicationChannel.VISIT, ApplicationChannel.VISIT.label),
+        ],
+        initial=ApplicationChannel.COUNTER,
+        widget=forms.RadioSelect,
+    )
+    materials = forms.MultipleChoiceField(
+        label=_("Materials received"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, items, item: ServiceItem | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].choices = grouped_item_choices(items)
+        self.fields["materials"].choices = material_choices(item)
+        _style(self)
+
+
+class OnlineApplyForm(forms.Form):
+    """在线申办 — a resident applies for an online item, for himself or a household member."""
+
+    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    applicant = forms.TypedChoiceField(label=_("Applicant"), coerce=int)
+    materials = forms.MultipleChoiceField(
+        label=_("Materials I have ready"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, items, members, item: ServiceItem | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].choices = grouped_item_choices(items)
+        self.fields["applicant"].choices = [(m.pk, m.name) for m in members]
+        self.fields["materials"].choices = material_choices(item)
+        _style(self)
+
+
+class StepFinishForm(forms.Form):
+    """The result of a step at its office."""
+
+    result = forms.ChoiceField(
+        label=_("Result"), choices=STEP_RESULT_CHOICES, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to return or reject: the resident is told."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, step=None, **kwargs):
+        if step is not None:
+            kwargs.setdefault("initial", {"version": step.version, "result": "approve"})
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class SubmitForm(_VersionedForm):
+    """Confirm the submission of a draft."""
+
+
+class ReasonForm(_VersionedForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResubmitForm(_VersionedForm):
+    """补正 — the missing material handed in."""
+
+    materials = forms.MultipleChoiceField(
+        label=_("Material handed in"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("What was brought"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, application: Application, **kwargs):
+        super().__init__(*args, application=application, **kwargs)
+        self.fields["materials"].choices = [
+            (m.name, m.name) for m in application.materials.all() if not m.received
+        ]
+
+
+class GuidanceForm(_VersionedForm):
+    """指导办理 — the guidance given and what came of it."""
+
+    guidance = forms.CharField(
+        label=_("Guidance given"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CompleteForm(_VersionedForm):
+    outcome = forms.CharField(
+        label=_("Result"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class TripForm(_VersionedForm):
+    """跑腿 — one more time the resident had to come in person."""
+
+    on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.ChoiceField(label=_("Why the resident came"), choices=TripReason.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    extra_trip_reason = forms.CharField(
+        label=_("Why more than one trip"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The promise is at most one trip: say why the resident had to come again."),
+    )
+
+    def __init__(self, *args, application: Application, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("on", timezone.localdate())
+        initial.setdefault("extra_trip_reason", application.extra_trip_reason)
+        super().__init__(*args, application=application, **kwargs)
+        # From the second trip on, the reason is asked for (the service checks it too).
+        self.asks_reason = application.trip_count >= 1
+        if not self.asks_reason:
+            del self.fields["extra_trip_reason"]
+
+
+class RatingForm(_VersionedForm):
+    """评价 — 1 to 5 and a comment; staff rate on a return call 回访."""
+
+    score = forms.TypedChoiceField(
+        label=_("Score"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    source = forms.ChoiceField(label=_("Given"), choices=RatingSource.choices)
+
+    def __init__(self, *args, application: Application, sources: list[str], **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("source", sources[0] if sources else "")
+        super().__init__(*args, application=application, **kwargs)
+        self.fields["source"].choices = [
+            (value, label) for value, label in RatingSource.choices if value in sources
+        ]
+        if len(sources) == 1:
+            self.fields["source"].widget = forms.HiddenInput()

@@ -1,0 +1,345 @@
+"""Every read of applications 办件, steps and deadlines starts from what the user may see.
+
+An application is visible through `services.view` over its area (or the resident's own
+household); a department or office also sees an application once one of its steps has reached
+them — and only what that step needs (`Application.step_only`). Lists load their relations in a
+fixed number of queries, however many rows they have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from linli.core.scoping import OutOfScope, covers
+from linli.core.timeline import events_for
+from linli.core.workdays import add_working_days
+
+from . import workflow
+from .choices import ApplicationState, HandlingMode, RatingSource, StepState
+from .filters import ApplicationFilter
+from .models import Application, ApplicationStep, OutreachTask, ServiceItem, Trip
+from .offices import step_desk
+
+DUE_SOON_WORKING_DAYS = 2
+DUE_SCOPES = ("mine", "office", "area")
+DUE_WHICH = ("due_soon", "overdue")
+
+# What a page may offer on an application, and the workflow action each one performs.
+PAGE_ACTIONS = {
+    "submit": workflow.Action.SUBMIT,
+    "resubmit": workflow.Action.RESUBMIT,
+    "withdraw": workflow.Action.WITHDRAW,
+    "reject": workflow.Action.REJECT,
+    "complete": workflow.Action.COMPLETE,
+    "guidance": workflow.Action.COMPLETE,
+}
+
+
+# --- who may do what ----------------------------------------------------------------------
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def staff_may(user, application: Application, action: str) -> bool:
+    """`services.<action>` over the application's area, through a staff grant."""
+    return _signed_in(user) and covers(user, application.area, f"services.{action}")
+
+
+def own_may(user, application: Application, action: str) -> bool:
+    """`services.<action>` as the applicant's household (a resident's own grant)."""
+    if not _signed_in(user):
+        return False
+    return user.own_household_id(f"services.{action}") == application.household_id
+
+
+def may(user, application: Application, action: str) -> bool:
+    """Whether `user` holds `services.<action>` on this application (None: a system job)."""
+    if user is None:
+        return True
+    return staff_may(user, application, action) or own_may(user, application, action)
+
+
+def rating_sources(user, application: Application) -> list[str]:
+    """How `user` may rate it: the applicant's household for itself, staff on a return call."""
+    sources = []
+    if own_may(user, application, "rate"):
+        sources.append(RatingSource.RESIDENT)
+    if user.is_staff_member and staff_may(user, application, "rate"):
+        sources.append(RatingSource.RETURN_CALL)
+    return sources
+
+
+def may_take_action(user, application: Application, name: str) -> bool:
+    """Whether the user's permissions allow a page action on this application at all,
+    whatever its state (the page answers 403 when not)."""
+    if name in ("submit", "withdraw"):
+        return may(user, application, "apply")
+    if name == "resubmit":
+        return staff_may(user, application, "apply")
+    if name in ("reject", "complete", "guidance", "trip"):
+        return staff_may(user, application, "handle")
+    if name == "rate":
+        return bool(rating_sources(user, application))
+    raise ValueError(f"unknown page action {name!r}")
+
+
+def _fits_state(application: Application, name: str) -> bool:
+    state, mode = application.state, application.item_version.mode
+    if name in PAGE_ACTIONS:
+        allowed = PAGE_ACTIONS[name] in workflow.allowed_actions(state)
+        if name == "reject":
+            # A proxy application on its route is rejected by the office of its step.
+            return allowed and state == ApplicationState.SUBMITTED
+        if name == "complete":
+            return allowed and mode == HandlingMode.ON_THE_SPOT
+        if name == "guidance":
+            return allowed and mode == HandlingMode.GUIDED
+        return allowed
+    if name == "trip":
+        return state != ApplicationState.DRAFT
+    return state == ApplicationState.COMPLETED and not _has_rating(application)
+
+
+PAGE_ACTION_NAMES = (*PAGE_ACTIONS, "trip", "rate")
+
+
+def application_actions(*, user, application: Application) -> list[str]:
+    """The actions the page offers this user now: possible in the workflow for the state and
+    mode, and allowed by the user's permissions."""
+    return [
+        name
+        for name in PAGE_ACTION_NAMES
+        if _fits_state(application, name) and may_take_action(user, application, name)
+    ]
+
+
+def _has_rating(application: Application) -> bool:
+    try:
+        return application.rating is not None
+    except Application.rating.RelatedObjectDoesNotExist:
+        return False
+
+
+# --- applications -------------------------------------------------------------------------
+
+
+def _list_queryset(qs):
+    return qs.select_related("item", "item_version", "resident", "area", "hall", "taken_by")
+
+
+def application_list(*, user, filters: dict | None = None):
+    """Applications the user may see, newest first, filtered by `ApplicationFilter`."""
+    qs = (
+        _list_queryset(Application.objects.restrict(user, "view"))
+        .select_related("rating")
+        .prefetch_related(_active_steps())
+    )
+    if filters:
+        form = ApplicationFilter(filters, queryset=qs)
+        qs = form.qs if form.is_valid() else qs.none()
+    return qs.order_by("-created_at", "-id")
+
+
+def _active_steps() -> Prefetch:
+    return Prefetch(
+        "steps",
+        queryset=ApplicationStep.objects.filter(state=StepState.ACTIVE).select_related(
+            "organisation"
+        ),
+        to_attr="active_steps",
+    )
+
+
+def _detail_queryset(qs):
+    return (
+        _list_queryset(qs)
+        .select_related("household", "rating", "rating__rated_by")
+        .prefetch_related(
+            "materials",
+            Prefetch(
+                "steps",
+                queryset=ApplicationStep.objects.select_related("organisation", "handler").order_by(
+                    "order"
+                ),
+            ),
+            Prefetch("trips", queryset=Trip.objects.select_related("recorded_by")),
+        )
+    )
+
+
+def application_get(*, user, pk) -> Application:
+    """One application, or 404 — also when it exists outside what the user may see.
+    `step_only` is True when the user sees it only because a step reached their office."""
+    application = _detail_queryset(Application.objects.restrict(user, "view")).filter(pk=pk).first()
+    if application is not None:
+        application.step_only = False
+        return application
+    desk = step_desk(user)
+    if desk:
+        reached = ApplicationStep.objects.filter(desk.step_filter(), application_id=pk).exclude(
+            state=StepState.WAITING
+        )
+        application = (
+            _detail_queryset(Application.objects.all())
+            .filter(pk=pk, pk__in=reached.values("application_id"))
+            .first()
+        )
+    if application is None:
+        raise OutOfScope(Application, pk)
+    application.step_only = True
+    return application
+
+
+def application_timeline(*, application: Application, limit: int = 200) -> list:
+    return list(events_for([application]).order_by("-at", "-id")[:limit])
+
+
+def offered_items(*, online_only: bool = False):
+    """Items a new application may be made for, in catalogue order (category, then item)."""
+    qs = ServiceItem.objects.filter(active=True, current__isnull=False).select_related(
+        "category", "current"
+    )
+    if online_only:
+        qs = qs.filter(current__online=True)
+    return qs.order_by("category__sort_order", "category__name", "sort_order", "code")
+
+
+def offered_item_get(*, pk, online_only: bool = False) -> ServiceItem | None:
+    return offered_items(online_only=online_only).filter(pk=pk).first()
+
+
+def outreach_task_get(*, user, pk) -> OutreachTask:
+    """An outreach task the user works, to start an application from it; 404 otherwise."""
+    task = (
+        OutreachTask.objects.restrict(user, "work")
+        .select_related("item", "household", "resident")
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise OutOfScope(OutreachTask, pk)
+    return task
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+def _step_queryset():
+    return ApplicationStep.objects.select_related(
+        "organisation",
+        "handler",
+        "application",
+        "application__item",
+        "application__resident",
+        "application__area",
+    )
+
+
+def step_queue(*, user):
+    """待办 — steps at the user's offices waiting for them, the nearest deadline first."""
+    desk = step_desk(user)
+    if not desk:
+        return ApplicationStep.objects.none()
+    return (
+        _step_queryset()
+        .filter(desk.step_filter(), state=StepState.ACTIVE)
+        .order_by("due_on", "received_at", "id")
+    )
+
+
+def step_get(*, user, pk) -> ApplicationStep:
+    """A step of one of the user's offices (in any state), or 404."""
+    desk = step_desk(user)
+    step = _step_queryset().filter(desk.step_filter(), pk=pk).first() if desk else None
+    if step is None:
+        raise OutOfScope(ApplicationStep, pk)
+    return step
+
+
+# --- deadlines ----------------------------------------------------------------------------
+
+
+@dataclass
+class DueEntry:
+    """One line of a due-soon or overdue list: the application, the step it waits at (if
+    any), and the deadline that put it on the list."""
+
+    application: Application
+    step: ApplicationStep | None
+    due_on: dt.date
+    due_assumed: bool
+
+
+def _window(which: str, today: dt.date) -> dict:
+    if which == "overdue":
+        return {"due_on__lt": today}
+    last = add_working_days(today, DUE_SOON_WORKING_DAYS).date
+    return {"due_on__gte": today, "due_on__lte": last}
+
+
+def due_list(*, user, scope: str, which: str) -> list[DueEntry]:
+    """Running applications and active steps whose deadline is near (`due_soon`: within two
+    working days) or past (`overdue`), for the user's own work (`mine`: the applications they
+    took and carry), their offices (`office`) or their area (`area`)."""
+    if scope not in DUE_SCOPES or which not in DUE_WHICH:
+        raise ValueError(f"unknown due list {scope}/{which}")
+    window = _window(which, timezone.localdate())
+    if scope == "office":
+        entries = _office_entries(user, window)
+    else:
+        apps = Application.objects.restrict(user, "view")
+        if scope == "mine":
+            apps = apps.filter(taken_by=user) if _signed_in(user) else apps.none()
+        entries = _application_entries(apps, window)
+    return sorted(entries, key=lambda e: (e.due_on, e.application.pk))
+
+
+def _application_entries(apps, window: dict) -> list[DueEntry]:
+    late_step = ApplicationStep.objects.filter(
+        application=OuterRef("pk"), state=StepState.ACTIVE, **window
+    )
+    rows = (
+        _list_queryset(apps)
+        .filter(state__in=workflow.RUNNING_STATES)
+        .filter(Q(**window) | Exists(late_step))
+        .prefetch_related(_active_steps())
+    )
+    entries = []
+    for app in rows:
+        step = app.active_steps[0] if app.active_steps else None
+        candidates = [(app.due_on, app.due_assumed, None)]
+        if step is not None and step.due_on is not None:
+            candidates.append((step.due_on, step.due_assumed, step))
+        matching = [c for c in candidates if c[0] is not None and _in(c[0], window)]
+        due_on, assumed, _which = min(matching, key=lambda c: c[0])
+        entries.append(DueEntry(app, step, due_on, assumed))
+    return entries
+
+
+def _in(day: dt.date, window: dict) -> bool:
+    if "due_on__lt" in window:
+        return day < window["due_on__lt"]
+    return window["due_on__gte"] <= day <= window["due_on__lte"]
+
+
+def _office_entries(user, window: dict) -> list[DueEntry]:
+    desk = step_desk(user)
+    if not desk:
+        return []
+    steps = _step_queryset().filter(desk.step_filter(), state=StepState.ACTIVE, **window)
+    entries = [DueEntry(s.application, s, s.due_on, s.due_assumed) for s in steps]
+    # Items without a route are handled at the hall itself: its own deadline counts.
+    at_hall = Q(hall_id__in=desk.organisation_ids) | Q(hall__area_id__in=desk.area_ids)
+    stepless = (
+        _list_queryset(Application.objects.filter(at_hall))
+        .filter(state__in=workflow.RUNNING_STATES, **window)
+        .exclude(item_version__mode=HandlingMode.PROXY)
+    )
+    entries += [DueEntry(a, None, a.due_on, a.due_assumed) for a in stepless]
+    return entries

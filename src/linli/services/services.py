@@ -1,0 +1,933 @@
+"""Every write to applications 办件: taking them, the route through the offices, returns for
+missing material 补正, completion, trips 跑腿 and ratings 评价.
+
+Each function is one transaction. It locks the application row first (then the step row), so
+two people acting on the same application at once are served one after the other and the second
+sees what the first did. Every state change goes through `workflow.next_state`; each change
+writes a line on the application's timeline and a record in the audit trail, and the resident
+is told when the application is received, returned, completed or rejected. `actor` None is a
+trusted system job (the demo builder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from linli.core import audit, timeline
+from linli.core.notify import notify
+from linli.core.scoping import OutOfScope, can, covers
+from linli.core.workdays import add_working_days, working_days_between
+from linli.registry.models import Resident
+
+from .choices import (
+    OPEN_OUTREACH_STATES,
+    ApplicationChannel,
+    ApplicationState,
+    HandlingMode,
+    OutreachState,
+    RatingSource,
+    StepState,
+    TripReason,
+)
+from .models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStep,
+    OutreachTask,
+    Rating,
+    ServiceItem,
+    ServiceItemVersion,
+    Trip,
+)
+from .offices import hall_for, may_act_on_step, office_for_step
+from .selectors import may, own_may, staff_may
+from .workflow import Action, next_state
+
+NUMBER_PREFIX = "BJ"
+NUMBER_DIGITS = 6
+NUMBER_ATTEMPTS = 5
+STEP_RESULTS = ("approve", "return", "reject")
+MATERIAL_SEPARATOR = "、"
+UNFINISHED_STEPS = (StepState.WAITING, StepState.ACTIVE, StepState.RETURNED)
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _locked(application: Application) -> Application:
+    """The application row, locked for the rest of the transaction, with what checks need."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item_version", "item", "resident", "area")
+        .get(pk=application.pk)
+    )
+
+
+def _require(actor, application: Application, action: str) -> None:
+    if not may(actor, application, action):
+        raise PermissionDenied
+
+
+def _require_staff(actor, application: Application, action: str) -> None:
+    if actor is not None and not staff_may(actor, application, action):
+        raise PermissionDenied
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    if expected is not None and current != expected:
+        raise ValidationError(
+            _(
+                "Someone else changed this application while you were looking at it. "
+                "Reload the page to see what they did."
+            ),
+            code="stale",
+        )
+
+
+def _required_text(value: str | None, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _event(application: Application, verb: str, message: str, actor, **params) -> None:
+    timeline.add_event(subject=application, verb=verb, message=message, params=params, actor=actor)
+
+
+def _tell_resident(application: Application, what: str, message: str, **params) -> None:
+    """One message to the applicant; `what` (with a serial where it can recur) dedupes it."""
+    notify(
+        message=message,
+        params={"number": application.number, "item": application.item_version.name, **params},
+        to_resident=application.resident,
+        subject=application,
+        dedupe_key=f"application:{application.pk}:{what}",
+    )
+
+
+def _save(application: Application, actor, before: dict) -> None:
+    application.version += 1
+    application.save()
+    audit.record_change(
+        actor=actor, obj=application, before=before, after=audit.snapshot(application)
+    )
+
+
+def _deadline(days: int) -> tuple[dt.date, bool]:
+    deadline = add_working_days(_today(), days)
+    return deadline.date, deadline.assumed
+
+
+# --- taking an application ----------------------------------------------------------------
+
+
+def _current_version(item: ServiceItem) -> ServiceItemVersion:
+    item = ServiceItem.objects.select_related("current").get(pk=item.pk)
+    if not item.active or item.current is None:
+        raise ValidationError(
+            {"item": _("%(item)s is not offered at present.") % {"item": item.name}}
+        )
+    return item.current
+
+
+def _check_applicant(actor, resident: Resident, version: ServiceItemVersion, channel: str) -> None:
+    """Staff apply over their area at the counter or on a visit; a resident applies online, for
+    their own household, for an item that can be applied for online."""
+    if channel not in ApplicationChannel.values:
+        raise ValidationError({"channel": _("Choose how the application came in.")})
+    if actor is None:
+        return
+    area = resident.household.area
+    if actor.is_staff_member and covers(actor, area, "services.apply"):
+        if channel == ApplicationChannel.ONLINE:
+            raise ValidationError(
+                {"channel": _("Online applications are made by residents themselves.")}
+            )
+        return
+    if actor.own_household_id("services.apply") == resident.household_id:
+        if channel != ApplicationChannel.ONLINE:
+            raise ValidationError({"channel": _("A resident applies online.")})
+        if not version.online:
+            raise ValidationError(
+                {
+                    "item": _(
+                        "%(item)s cannot be applied for online: please come to the service hall."
+                    )
+                    % {"item": version.name}
+                }
+            )
+        return
+    if can(actor, resident, "view"):
+        raise PermissionDenied
+    raise OutOfScope(Resident, resident.pk)
+
+
+def _material_names(version: ServiceItemVersion, names: Iterable[str]) -> set[str]:
+    known = {m.name for m in version.materials.all()}
+    given = {str(n).strip() for n in names or () if str(n).strip()}
+    unknown = sorted(given - known)
+    if unknown:
+        raise ValidationError(
+            {
+                "materials": _("%(item)s asks for no material called %(names)s.")
+                % {"item": version.name, "names": MATERIAL_SEPARATOR.join(unknown)}
+            }
+        )
+    return given
+
+
+def _next_number(today: dt.date) -> str:
+    prefix = f"{NUMBER_PREFIX}{today:%Y%m%d}"
+    last = (
+        Application.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    serial = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{serial:0{NUMBER_DIGITS}d}"
+
+
+def _insert_numbered(application: Application) -> None:
+    """Insert with the day's next number (BJ20260928000001). Two counters taking an
+    application at the same moment may pick the same one: the unique index refuses the
+    second, which takes the next number (a savepoint keeps the transaction usable)."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        application.number = _next_number(_today())
+        try:
+            with transaction.atomic():
+                application.save(force_insert=True)
+            return
+        except IntegrityError:
+            application.pk = None
+            taken = Application.objects.filter(number=application.number).exists()
+            if not taken or attempt == NUMBER_ATTEMPTS - 1:
+                raise
+
+
+def _copy_materials(application: Application, version: ServiceItemVersion, received: set[str]):
+    now = timezone.now()
+    ApplicationMaterial.objects.bulk_create(
+        ApplicationMaterial(
+            application=application,
+            order=m.order,
+            name=m.name,
+            required=m.required,
+            received=m.name in received,
+            received_at=now if m.name in received else None,
+        )
+        for m in version.materials.all()
+    )
+
+
+def _route_offices(version: ServiceItemVersion, resident: Resident) -> list[tuple]:
+    route = list(version.route.select_related("department").order_by("order"))
+    if version.mode == HandlingMode.PROXY and not route:
+        raise ValidationError(
+            {
+                "item": _("%(item)s has no route of offices: it cannot be handled for now.")
+                % {"item": version.name}
+            }
+        )
+    return [(step, office_for_step(step, resident.household)) for step in route]
+
+
+def _create_steps(application: Application, route: list[tuple]) -> None:
+    ApplicationStep.objects.bulk_create(
+        ApplicationStep(
+            application=application,
+            order=step.order,
+            name=step.name,
+            office_kind=step.office_kind,
+            organisation=office,
+            time_limit_days=step.time_limit_days,
+        )
+        for step, office in route
+    )
+
+
+def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceItem):
+    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
+    if actor is not None and not can(actor, task, "work"):
+        raise PermissionDenied
+    if task.state not in OPEN_OUTREACH_STATES:
+        raise ValidationError(
+            {
+                "outreach": _("This outreach task is already closed (%(state)s).")
+                % {"state": task.get_state_display()}
+            }
+        )
+    if task.household_id != resident.household_id or task.item_id != item.pk:
+        raise ValidationError(
+            {"outreach": _("This outreach task is for another household or service item.")}
+        )
+    return task
+
+
+def _close_outreach(actor, task: OutreachTask, application: Application) -> None:
+    before = audit.snapshot(task)
+    task.state = OutreachState.APPLIED
+    task.application = application
+    task.closed_at = timezone.now()
+    task.version += 1
+    task.save()
+    audit.record_change(actor=actor, obj=task, before=before, after=audit.snapshot(task))
+    timeline.add_event(
+        subject=task,
+        verb="applied",
+        message=gettext_noop("Applied: application %(number)s"),
+        params={"number": application.number},
+        actor=actor,
+    )
+
+
+TAKEN_MESSAGES = {
+    ApplicationChannel.COUNTER: gettext_noop("Taken at the counter: %(item)s"),
+    ApplicationChannel.VISIT: gettext_noop("Taken on a visit: %(item)s"),
+    ApplicationChannel.ONLINE: gettext_noop("Applied for online: %(item)s"),
+}
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor,
+    resident: Resident,
+    item: ServiceItem,
+    channel: str,
+    materials_received: Iterable[str] = (),
+    submit: bool = True,
+    outreach_task: OutreachTask | None = None,
+) -> Application:
+    """Take an application for `resident`. `materials_received` are the names of the item's
+    materials handed in. At the counter the resident came in person: that is the first trip.
+    With `submit` it is submitted at once (see `application_submit`)."""
+    resident = Resident.objects.select_related("household__area").get(pk=resident.pk)
+    version = _current_version(item)
+    _check_applicant(actor, resident, version, channel)
+    if outreach_task is not None:
+        outreach_task = _lock_outreach(actor, outreach_task, resident, item)
+    received = _material_names(version, materials_received)
+    route = _route_offices(version, resident)
+    application = Application(
+        item=item,
+        item_version=version,
+        resident=resident,
+        household=resident.household,
+        area=resident.household.area,
+        hall=hall_for(resident.household),
+        channel=channel,
+        taken_by=_user(actor) if actor is not None and actor.is_staff_member else None,
+    )
+    _insert_numbered(application)
+    _copy_materials(application, version, received)
+    _create_steps(application, route)
+    if channel == ApplicationChannel.COUNTER:
+        _add_trip(application, actor, on=_today(), reason=TripReason.SUBMIT, note="")
+        application.save(update_fields=["trip_count"])
+    audit.record_change(
+        actor=actor, obj=application, before=None, after=audit.snapshot(application)
+    )
+    _event(application, "created", TAKEN_MESSAGES[channel], actor, item=version.name)
+    if outreach_task is not None:
+        _close_outreach(actor, outreach_task, application)
+    if submit:
+        before = audit.snapshot(application)
+        _submit(actor, application)
+        _save(application, actor, before)
+    return application
+
+
+# --- submission, receipt and the route ----------------------------------------------------
+
+
+def _missing_materials(application: Application) -> list[str]:
+    return [m.name for m in application.materials.all() if m.required and not m.received]
+
+
+def _submit(actor, application: Application) -> None:
+    application.state = next_state(application.state, Action.SUBMIT)
+    application.submitted_at = timezone.now()
+    _check_materials_then_receive(actor, application)
+
+
+def _check_materials_then_receive(actor, application: Application) -> None:
+    missing = _missing_materials(application)
+    if missing:
+        _return(actor, application, MATERIAL_SEPARATOR.join(missing))
+    else:
+        _receive(actor, application)
+
+
+def _return(actor, application: Application, note: str, step: ApplicationStep | None = None):
+    """补正 — back to the resident for missing material: at submission (`step` None) with the
+    list of what is missing, or by the office of `step` with its handler's note."""
+    application.state = next_state(application.state, Action.RETURN)
+    application.return_note = note[:500]
+    if step is None:
+        _event(
+            application,
+            "returned",
+            gettext_noop("Returned for missing material: %(missing)s"),
+            actor,
+            missing=note,
+        )
+    else:
+        _event(
+            application,
+            "returned",
+            gettext_noop("“%(step)s” at %(office)s returned it for missing material: %(missing)s"),
+            actor,
+            step=step.name,
+            office=step.organisation.name,
+            missing=note,
+        )
+    _tell_resident(
+        application,
+        f"returned:{application.version}",
+        gettext_noop(
+            "Your application %(number)s (%(item)s) needs more material: %(missing)s. "
+            "Please bring it to the service hall."
+        ),
+        missing=note,
+    )
+
+
+def _receive(actor, application: Application) -> None:
+    """All required material is in: the promise starts (once), then the item's mode decides."""
+    if application.received_on is None:
+        version = application.item_version
+        application.received_on = _today()
+        application.promised_days = version.time_limit_days
+        application.due_on, application.due_assumed = _deadline(version.time_limit_days)
+        _event(
+            application,
+            "received",
+            gettext_noop(
+                "Received with all required material; promised within %(days)s working days, "
+                "by %(due)s"
+            ),
+            actor,
+            days=application.promised_days,
+            due=application.due_on.isoformat(),
+        )
+        _tell_resident(
+            application,
+            "submitted",
+            gettext_noop(
+                "Your application %(number)s (%(item)s) has been received. It will be done "
+                "within %(days)s working days, by %(due)s."
+            ),
+            days=application.promised_days,
+            due=application.due_on.isoformat(),
+        )
+    mode = application.item_version.mode
+    if mode == HandlingMode.ON_THE_SPOT:
+        _complete(actor, application, outcome="")
+    elif mode == HandlingMode.PROXY:
+        _start_route(actor, application)
+
+
+def _start_route(actor, application: Application) -> None:
+    """A proxy application starts at its first step, or resumes at the step that returned it."""
+    application.state = next_state(application.state, Action.START)
+    steps = ApplicationStep.objects.select_for_update(of=("self",)).select_related("organisation")
+    step = (
+        steps.filter(application=application, state=StepState.RETURNED).first()
+        or steps.filter(application=application, state=StepState.WAITING).order_by("order").first()
+    )
+    _activate(actor, application, step)
+
+
+def _activate(actor, application: Application, step: ApplicationStep) -> None:
+    before = audit.snapshot(step)
+    step.state = StepState.ACTIVE
+    step.received_at = timezone.now()
+    step.due_on, step.due_assumed = _deadline(step.time_limit_days)
+    step.handler, step.finished_at, step.result_note = None, None, ""
+    step.version += 1
+    step.save()
+    audit.record_change(actor=actor, obj=step, before=before, after=audit.snapshot(step))
+    application.current_step = step.order
+    _event(
+        application,
+        "step_received",
+        gettext_noop("At %(office)s for “%(step)s”, due %(due)s"),
+        actor,
+        office=step.organisation.name,
+        step=step.name,
+        due=step.due_on.isoformat(),
+    )
+
+
+def _complete(actor, application: Application, *, outcome: str) -> None:
+    application.state = next_state(application.state, Action.COMPLETE)
+    application.finished_at = timezone.now()
+    application.current_step = None
+    if outcome:
+        application.outcome = outcome
+    application.working_days_used = working_days_between(application.received_on, _today())
+    _event(
+        application,
+        "completed",
+        gettext_noop("Completed in %(days)s working days (promised: %(promised)s)"),
+        actor,
+        days=application.working_days_used,
+        promised=application.promised_days,
+    )
+    _tell_resident(
+        application,
+        "completed",
+        gettext_noop("Your application %(number)s (%(item)s) is complete."),
+    )
+
+
+def _end_route(application: Application) -> None:
+    """The steps not reached or not finished are no longer needed."""
+    ApplicationStep.objects.filter(application=application, state__in=UNFINISHED_STEPS).update(
+        state=StepState.SKIPPED
+    )
+    application.current_step = None
+
+
+def _reject(actor, application: Application, reason: str) -> None:
+    application.state = next_state(application.state, Action.REJECT)
+    application.finished_at = timezone.now()
+    _tell_resident(
+        application,
+        "rejected",
+        gettext_noop("Your application %(number)s (%(item)s) was not approved: %(reason)s"),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Submit a draft. Required material missing → returned at once with the list (补正)."""
+    application = _locked(application)
+    _require(actor, application, "apply")
+    before = audit.snapshot(application)
+    _submit(actor, application)
+    _save(application, actor, before)
+    return application
+
+
+@transaction.atomic
+def application_resubmit(
+    *,
+    actor,
+    application: Application,
+    materials_received: Iterable[str] = (),
+    note: str = "",
+    expected_version: int | None = None,
+) -> Application:
+    """The missing material was handed in: back to submitted, or to the step that returned
+    it. Material still missing → returned again with what is still missing."""
+    application = _locked(application)
+    _require_staff(actor, application, "apply")
+    _check_version(application.version, expected_version)
+    state = next_state(application.state, Action.RESUBMIT)
+    received = _material_names(application.item_version, materials_received)
+    note = (note or "").strip()
+    if not received and not note:
+        raise ValidationError(
+            {"materials": _("Tick the material handed in, or say in the note what was brought.")}
+        )
+    before = audit.snapshot(application)
+    application.state = state
+    application.return_note = ""
+    application.materials.filter(name__in=received, received=False).update(
+        received=True, received_at=timezone.now()
+    )
+    _event(
+        application,
+        "resubmitted",
+        gettext_noop("Missing material handed in: %(materials)s"),
+        actor,
+        materials=MATERIAL_SEPARATOR.join(sorted(received) + ([note] if note else [])),
+    )
+    _check_materials_then_receive(actor, application)
+    _save(application, actor, before)
+    return application
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+def _check_step_open(step: ApplicationStep) -> None:
+    if step.state == StepState.ACTIVE:
+        return
+    if step.state in (StepState.DONE, StepState.RETURNED, StepState.REJECTED):
+        when = timezone.localtime(step.finished_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError(
+            _("This step was already finished by %(handler)s at %(when)s (%(result)s).")
+            % {
+                "handler": step.handler or _("someone else"),
+                "when": when,
+                "result": step.get_state_display(),
+            },
+            code="already_finished",
+        )
+    if step.state == StepState.WAITING:
+        raise ValidationError(
+            _("This step has not reached %(office)s yet.") % {"office": step.organisation},
+            code="not_reached",
+        )
+    raise ValidationError(
+        _("This step is no longer needed: the application was withdrawn or rejected."),
+        code="already_finished",
+    )
+
+
+def _step_result_message(result: str, note: str) -> str:
+    if result == "approve":
+        return (
+            gettext_noop("“%(step)s” approved at %(office)s: %(note)s")
+            if note
+            else gettext_noop("“%(step)s” approved at %(office)s")
+        )
+    return gettext_noop("“%(step)s” rejected at %(office)s: %(note)s")
+
+
+@transaction.atomic
+def step_finish(
+    *,
+    actor,
+    step: ApplicationStep,
+    result: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ApplicationStep:
+    """Finish the active step of a proxy application at its office: `approve` passes it to
+    the next step (or completes the application after the last), `return` sends it back for
+    missing material, `reject` ends it. Someone else finished it first → a ValidationError
+    that says who and when, and nothing changes."""
+    application = _locked(step.application)
+    step = (
+        ApplicationStep.objects.select_for_update(of=("self",))
+        .select_related("organisation", "handler")
+        .get(pk=step.pk)
+    )
+    if actor is not None and not may_act_on_step(actor, step):
+        raise OutOfScope(ApplicationStep, step.pk)
+    _check_step_open(step)
+    _check_version(step.version, expected_version)
+    if result not in STEP_RESULTS:
+        raise ValidationError({"result": _("Choose approve, return or reject.")})
+    note = (note or "").strip()
+    if result != "approve" and not note:
+        raise ValidationError(
+            {"note": _("Say what is missing, or why it is rejected: the resident will be told.")}
+        )
+    before = audit.snapshot(application)
+    _close_step(actor, step, result, note)
+    if result == "approve":
+        _event(
+            application,
+            "step_done",
+            _step_result_message(result, note),
+            actor,
+            step=step.name,
+            office=step.organisation.name,
+            note=note,
+        )
+        _pass_on(actor, application, step)
+    elif result == "return":
+        _return(actor, application, note, step)
+    else:
+        _event(
+            application,
+            "step_rejected",
+            _step_result_message(result, note),
+            actor,
+            step=step.name,
+            office=step.organisation.name,
+            note=note,
+        )
+        _end_route(application)
+        _reject(actor, application, note)
+    _save(application, actor, before)
+    return step
+
+
+STEP_STATE_AFTER = {
+    "approve": StepState.DONE,
+    "return": StepState.RETURNED,
+    "reject": StepState.REJECTED,
+}
+
+
+def _close_step(actor, step: ApplicationStep, result: str, note: str) -> None:
+    before = audit.snapshot(step)
+    step.state = STEP_STATE_AFTER[result]
+    step.handler = _user(actor)
+    step.finished_at = timezone.now()
+    step.result_note = note[:500]
+    step.version += 1
+    step.save()
+    audit.record_change(actor=actor, obj=step, before=before, after=audit.snapshot(step))
+
+
+def _pass_on(actor, application: Application, done: ApplicationStep) -> None:
+    following = (
+        ApplicationStep.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(application=application, state=StepState.WAITING, order__gt=done.order)
+        .order_by("order")
+        .first()
+    )
+    if following is None:
+        _complete(actor, application, outcome=done.result_note)
+        return
+    application.state = next_state(application.state, Action.ADVANCE)
+    _activate(actor, application, following)
+
+
+# --- other ends: reject, withdraw, guidance, complete --------------------------------------
+
+
+@transaction.atomic
+def application_reject(
+    *, actor, application: Application, reason: str, expected_version: int | None = None
+) -> Application:
+    """The hall refuses a submitted application (a proxy one in progress is rejected by the
+    office of its current step)."""
+    application = _locked(application)
+    _require_staff(actor, application, "handle")
+    _check_version(application.version, expected_version)
+    if application.state == ApplicationState.IN_PROGRESS:
+        raise ValidationError(
+            _("It is with %(office)s now: the office of its current step decides.")
+            % {"office": _current_office(application)},
+            code="in_route",
+        )
+    reason = _required_text(reason, "reason", _("Say why it is rejected: the resident is told."))
+    before = audit.snapshot(application)
+    _reject(actor, application, reason)
+    _end_route(application)
+    _event(application, "rejected", gettext_noop("Rejected: %(reason)s"), actor, reason=reason)
+    _save(application, actor, before)
+    return application
+
+
+def _current_office(application: Application) -> str:
+    step = application.steps.filter(state=StepState.ACTIVE).select_related("organisation").first()
+    return step.organisation.name if step else "—"
+
+
+@transaction.atomic
+def application_withdraw(
+    *, actor, application: Application, reason: str, expected_version: int | None = None
+) -> Application:
+    """撤回 — at the resident's wish, from any open state."""
+    application = _locked(application)
+    _require(actor, application, "apply")
+    _check_version(application.version, expected_version)
+    reason = _required_text(reason, "reason", _("Say why the application is withdrawn."))
+    before = audit.snapshot(application)
+    application.state = next_state(application.state, Action.WITHDRAW)
+    application.finished_at = timezone.now()
+    _end_route(application)
+    _event(application, "withdrawn", gettext_noop("Withdrawn: %(reason)s"), actor, reason=reason)
+    _save(application, actor, before)
+    return application
+
+
+@transaction.atomic
+def application_record_guidance(
+    *,
+    actor,
+    application: Application,
+    guidance: str,
+    outcome: str,
+    expected_version: int | None = None,
+) -> Application:
+    """指导办理 — record the guidance given and its outcome; that completes the application."""
+    application = _locked(application)
+    _require_staff(actor, application, "handle")
+    _check_version(application.version, expected_version)
+    if application.item_version.mode != HandlingMode.GUIDED:
+        raise ValidationError(_("Only a guided item records guidance."), code="wrong_mode")
+    guidance = _required_text(guidance, "guidance", _("Write down the guidance given."))
+    outcome = _required_text(outcome, "outcome", _("Write down what came of it."))
+    before = audit.snapshot(application)
+    _event(
+        application,
+        "guided",
+        gettext_noop("Guidance given: %(guidance)s — outcome: %(outcome)s"),
+        actor,
+        guidance=guidance,
+        outcome=outcome,
+    )
+    _complete(actor, application, outcome=f"{guidance}\n\n{outcome}")
+    _save(application, actor, before)
+    return application
+
+
+@transaction.atomic
+def application_complete(
+    *,
+    actor,
+    application: Application,
+    outcome: str = "",
+    expected_version: int | None = None,
+) -> Application:
+    """Complete an item done at the counter (即时办理). A proxy item completes with its last
+    step; a guided one by recording the guidance."""
+    application = _locked(application)
+    _require_staff(actor, application, "handle")
+    _check_version(application.version, expected_version)
+    mode = application.item_version.mode
+    if mode == HandlingMode.PROXY:
+        raise ValidationError(
+            _("A proxy application completes when its last step is approved."), code="wrong_mode"
+        )
+    if mode == HandlingMode.GUIDED:
+        raise ValidationError(
+            _("A guided application completes when the guidance is recorded."), code="wrong_mode"
+        )
+    before = audit.snapshot(application)
+    _complete(actor, application, outcome=(outcome or "").strip())
+    _save(application, actor, before)
+    return application
+
+
+# --- trips --------------------------------------------------------------------------------
+
+
+def _add_trip(application: Application, actor, *, on: dt.date, reason: str, note: str) -> Trip:
+    application.trip_count += 1
+    return Trip.objects.create(
+        application=application, on=on, reason=reason, note=note[:300], recorded_by=_user(actor)
+    )
+
+
+def _check_trip(application: Application, on, reason: str) -> None:
+    if reason not in TripReason.values:
+        raise ValidationError({"reason": _("Choose why the resident came.")})
+    if not isinstance(on, dt.date):
+        raise ValidationError({"on": _("Give the date of the trip.")})
+    if on > _today():
+        raise ValidationError({"on": _("A trip cannot be in the future.")})
+    if on < timezone.localtime(application.created_at).date():
+        raise ValidationError({"on": _("A trip cannot be before the application was taken.")})
+
+
+@transaction.atomic
+def trip_record(
+    *,
+    actor,
+    application: Application,
+    on: dt.date,
+    reason: str,
+    note: str = "",
+    extra_trip_reason: str = "",
+) -> Trip:
+    """跑腿 — the resident had to come in person once more. From the second trip on, the
+    reason for the extra trip is required (the promise is at most one)."""
+    application = _locked(application)
+    _require_staff(actor, application, "handle")
+    if application.state == ApplicationState.DRAFT:
+        raise ValidationError(_("A draft has no trips yet."), code="draft")
+    _check_trip(application, on, reason)
+    extra_trip_reason = (extra_trip_reason or "").strip()
+    count = application.trip_count + 1
+    if count > 1 and not extra_trip_reason:
+        raise ValidationError(
+            {
+                "extra_trip_reason": _(
+                    "This is trip %(count)s for this application: say why the resident had to "
+                    "come more than once."
+                )
+                % {"count": count}
+            }
+        )
+    before = audit.snapshot(application)
+    trip = _add_trip(application, actor, on=on, reason=reason, note=(note or "").strip())
+    if extra_trip_reason:
+        application.extra_trip_reason = extra_trip_reason[:300]
+    _event(
+        application,
+        "trip",
+        gettext_noop("Trip %(count)s recorded (%(date)s)"),
+        actor,
+        count=count,
+        date=on.isoformat(),
+    )
+    _save(application, actor, before)
+    return trip
+
+
+# --- ratings ------------------------------------------------------------------------------
+
+RATED_MESSAGES = {
+    RatingSource.RESIDENT: gettext_noop("Rated %(score)s of 5 by the resident"),
+    RatingSource.RETURN_CALL: gettext_noop("Rated %(score)s of 5 on a return call"),
+}
+
+
+def _check_rater(actor, application: Application, source: str) -> None:
+    if source not in RatingSource.values:
+        raise ValidationError({"source": _("Say whether the resident or a return call rated it.")})
+    if actor is None:
+        return
+    if source == RatingSource.RESIDENT and own_may(actor, application, "rate"):
+        return
+    if (
+        source == RatingSource.RETURN_CALL
+        and actor.is_staff_member
+        and staff_may(actor, application, "rate")
+    ):
+        return
+    raise PermissionDenied
+
+
+def _check_score(score) -> int:
+    try:
+        value = int(score)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or value > 5 or str(score).strip() not in {str(value), f"{value}.0"}:
+        raise ValidationError({"score": _("Give a score from 1 to 5.")})
+    return value
+
+
+@transaction.atomic
+def rating_give(
+    *, actor, application: Application, score: int, comment: str = "", source: str
+) -> Rating:
+    """评价 — a completed application is rated once, 1–5: by the resident for their own, or
+    by staff on a return call 回访."""
+    application = _locked(application)
+    _check_rater(actor, application, source)
+    if application.state != ApplicationState.COMPLETED:
+        raise ValidationError(_("Only a completed application can be rated."), code="not_done")
+    if Rating.objects.filter(application=application).exists():
+        raise ValidationError(_("This application has already been rated."), code="rated")
+    value = _check_score(score)
+    rating = Rating.objects.create(
+        application=application,
+        score=value,
+        comment=(comment or "").strip()[:500],
+        source=source,
+        rated_by=_user(actor),
+    )
+    audit.record_change(actor=actor, obj=rating, before=None, after=audit.snapshot(rating))
+    _event(application, "rated", RATED_MESSAGES[source], actor, score=value)
+    return rating
