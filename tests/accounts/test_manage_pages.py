@@ -177,8 +177,11 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world, newcomer):
 )
 def test_navigation_shows_the_entries_of_the_role(world, role, shown, hidden):
     page = html(client_for(world.users[role]).get(reverse("core:workbench")))
-    nav = page[page.index('id="main-nav"') : page.index("</ul>", page.index('id="main-nav"'))]
-    labels = set(re.findall(r'class="nav-link[^"]*" href="[^"]*">([^<]+)</a>', nav))
+    nav = page[
+        page.index('id="main-nav"') : page.index('class="navbar-text', page.index('id="main-nav"'))
+    ]
+    links = r'class="(?:nav-link|dropdown-item)[^"]*" href="[^"#]*"[^>]*>([^<]+)</a>'
+    labels = set(re.findall(links, nav))
     assert shown <= labels
     assert not hidden & labels
 

@@ -202,10 +202,28 @@ def open_nav(page) -> None:
     expect(nav).to_be_visible()
 
 
-def go_by_nav(page, href: str) -> None:
-    """Open a module from the navigation, as a person would (hamburger first on a phone)."""
+# Every page link of the menu: top-level entries and the entries of its drop-down menus.
+NAV_LINKS = "#main-nav a.nav-link:not(.dropdown-toggle), #main-nav a.dropdown-item"
+
+
+def nav_hrefs(page) -> list[str]:
+    return page.locator(NAV_LINKS).evaluate_all("links => links.map(a => a.pathname)")
+
+
+def nav_link(page, href: str):
+    """The menu's link to `href`, made visible as a person would: the hamburger first on a
+    phone, then the drop-down menu the entry sits in."""
     open_nav(page)
-    page.locator(f"#main-nav a.nav-link[href='{href}']").click()
+    link = page.locator(f"#main-nav a[href='{href}']:not(.dropdown-toggle)")
+    menu = link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]")
+    if menu.count() and not link.is_visible():
+        menu.locator("a.dropdown-toggle").click()
+    return link
+
+
+def go_by_nav(page, href: str) -> None:
+    """Open a module from the navigation, as a person would."""
+    nav_link(page, href).click()
     page.wait_for_url(re.compile(re.escape(href) + r"(\?.*)?$"))
 
 

@@ -11,7 +11,16 @@ import pytest
 from linli.accounts.roles import Role
 from linli.demo.data import DEMO_LOGINS
 
-from .conftest import DESKTOP, log_in, log_out, open_nav, screenshot, wider_than_window
+from .conftest import (
+    DESKTOP,
+    log_in,
+    log_out,
+    nav_hrefs,
+    nav_link,
+    open_nav,
+    screenshot,
+    wider_than_window,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,23 +35,19 @@ MAIN_LISTS = (
 )
 
 
-def _nav_hrefs(page) -> list[str]:
-    return page.locator("#main-nav a.nav-link").evaluate_all("links => links.map(a => a.pathname)")
-
-
 def _open_module(page, href: str, role: str) -> None:
     """Open one module from the menu and check a person gets its page: not an error, the entry
     marked active, nothing wider than the window."""
     from playwright.sync_api import expect
 
-    open_nav(page)
+    link = nav_link(page, href)
     with page.expect_navigation() as navigation:
-        page.locator(f"#main-nav a.nav-link[href='{href}']").click()
+        link.click()
     response = navigation.value
     assert response is not None and response.ok, f"{role}: {href} answered {response.status}"
     expect(page.get_by_test_id("not-found")).to_have_count(0)
     expect(page.locator("main h1")).to_be_visible()
-    expect(page.locator(f"#main-nav a.nav-link.active[href='{href}']")).to_have_count(1)
+    expect(page.locator(f"#main-nav a.active[href='{href}']")).to_have_count(1)
     assert wider_than_window(page) == [], f"{role}: {href} is wider than the window"
 
 
@@ -66,9 +71,9 @@ def _check_role(page, base: str, role: str, username: str) -> None:
 
     open_nav(page)
     screenshot(page, f"roles-{role}-phone-menu", max_height=812)
-    hrefs = _nav_hrefs(page)
+    hrefs = nav_hrefs(page)
     assert hrefs[0] == "/", f"{role}: the workbench is the first menu entry"
-    for link in page.locator("#main-nav a.nav-link").all():
+    for link in page.locator("#main-nav > ul > li > a.nav-link").all():
         expect(link).to_be_visible()
     main_list = _main_list(page, hrefs)
     for href in hrefs[1:]:

@@ -247,9 +247,12 @@ def _field_of(model, key: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(key.removesuffix("_id"))
+        field = model._meta.get_field(key.removesuffix("_id"))
     except FieldDoesNotExist:
         return None
+    # A change's key that happens to name a reverse relation (an item's "versions") is a
+    # value of the change, not a field of the record.
+    return None if field.auto_created and not field.concrete else field
 
 
 def _field_label(model, key: str) -> str:
