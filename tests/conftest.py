@@ -23,7 +23,30 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         name = Path(tempfile.gettempdir()) / f"linli-test-{os.getpid()}.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(name)
 
+
 ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def working_day_calendar(request, django_db_blocker):
+    """A transactional test empties every table when it ends, the working-day calendar that a
+    migration seeds included; the ones after it get the calendar back (deadlines across the
+    National Day holiday must count it)."""
+    if _transactional(request):
+        from linli.core.models import WorkCalendarYear
+        from linli.core.workdays import calendar_seed
+
+        with django_db_blocker.unblock():
+            if not WorkCalendarYear.objects.exists():
+                calendar_seed()
+    yield
 
 
 @pytest.fixture(autouse=True)

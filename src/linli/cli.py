@@ -44,6 +44,10 @@ COMMANDS = (
     ),
     ("export-registry --area CODE FILE", "Export the households under an area to a workbook"),
     ("registry template FILE", "Write the empty register import template"),
+    (
+        "calendar seed | years",
+        "Enter chinese-calendar's holiday arrangements; list the calendar's years",
+    ),
     ("shell", "A Python shell with Linli loaded"),
 )
 

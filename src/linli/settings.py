@@ -132,6 +132,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # default in production, where machines run `linli worker` and claim jobs with row locks).
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 LINLI_EMBEDDED_WORKER = _env_flag("LINLI_EMBEDDED_WORKER", not PRODUCTION)
+# Whether a worker also looks at the schedule of periodic jobs (core/periodic.py); one slot is
+# queued once however many workers look, so leaving it on everywhere is safe.
+LINLI_PERIODIC_JOBS = _env_flag("LINLI_PERIODIC_JOBS", True)
+
+# Notifications (core/senders.py): the console by default; an SMS gateway or the WeChat
+# official account's template messages through the district's intranet gateway.
+LINLI_NOTIFICATION_SENDER = os.environ.get(
+    "LINLI_NOTIFICATION_SENDER", "linli.core.senders.ConsoleSender"
+)
+for _name in (
+    "LINLI_SMS_GATEWAY_URL",
+    "LINLI_SMS_GATEWAY_KEY",
+    "LINLI_SMS_SIGNATURE",
+    "LINLI_WECHAT_GATEWAY_URL",
+    "LINLI_WECHAT_GATEWAY_KEY",
+    "LINLI_WECHAT_TEMPLATE_ID",
+):
+    globals()[_name] = os.environ.get(_name, "")
+LINLI_NOTIFICATION_TIMEOUT = float(os.environ.get("LINLI_NOTIFICATION_TIMEOUT", "10"))
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

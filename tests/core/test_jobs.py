@@ -215,7 +215,7 @@ def test_the_embedded_worker_survives_a_failing_queue(transactional_db, caplog):
     worker.start()
     try:
         retrying(lambda: jobs.enqueue_on_commit(t.add, 1, 1))
-        done = wait_for(lambda: DBTaskResult.objects.finished().first())
+        done = wait_for(lambda: DBTaskResult.objects.filter(task_path=ADD).finished().first())
         assert (done.status, done.return_value) == (TaskResultStatus.SUCCESSFUL, 2)
         assert len(calls) == 2
         assert "The job worker failed; trying again." in caplog.text

@@ -4,7 +4,8 @@ Services call `notify(...)` inside their transaction. It writes an outbox row
 (`core.Notification`) and, once the transaction commits, queues the job that sends it; so a
 message is never sent for work that was rolled back, and never lost when a sender or a worker
 fails (the row stays pending and is retried). A `dedupe_key` makes queuing the same message
-twice a no-op — the escalation job uses it to notify once per step per day.
+twice a no-op — the escalation job uses it to notify once per step per day. However many
+messages one transaction writes, it queues the sending job once.
 
 The message is an English msgid with parameters, translated when it is sent, like a timeline
 line. Delivery (senders, retries) is in `send_pending` and the job `core.tasks.send_notifications`.
@@ -54,7 +55,17 @@ def notify(
 
 
 def _queue_delivery() -> None:
-    from .jobs import enqueue_on_commit
+    """Queue the sending job once the transaction commits: once per transaction, however many
+    messages it writes (an escalation run writes hundreds)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is _enqueue_sending for _ids, callback, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_enqueue_sending)
+
+
+def _enqueue_sending() -> None:
     from .tasks import send_notifications
 
-    enqueue_on_commit(send_notifications)
+    send_notifications.enqueue()

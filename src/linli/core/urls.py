@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_calendar
 
 app_name = "core"
 urlpatterns = [
@@ -13,4 +13,26 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("area/switch/", views.area_switch, name="area_switch"),
+    # The working-day calendar (administrators).
+    path("calendar/", views_calendar.calendar_years, name="calendar_years"),
+    path("calendar/<int:year>/", views_calendar.calendar_year, name="calendar_year"),
+    path("calendar/<int:year>/days/", views_calendar.calendar_day_add, name="calendar_day_add"),
+    path(
+        "calendar/<int:year>/publish/",
+        views_calendar.calendar_year_publish,
+        name="calendar_year_publish",
+    ),
+    path(
+        "calendar/<int:year>/withdraw/",
+        views_calendar.calendar_year_withdraw,
+        name="calendar_year_withdraw",
+    ),
+    path(
+        "calendar/days/<int:pk>/edit/", views_calendar.calendar_day_edit, name="calendar_day_edit"
+    ),
+    path(
+        "calendar/days/<int:pk>/delete/",
+        views_calendar.calendar_day_delete,
+        name="calendar_day_delete",
+    ),
 ]

@@ -7,6 +7,11 @@ an administrator enters each later year when the State Council publishes it. For
 arrangement entered, Monday to Friday count, and every deadline that depends on that year says
 so (`Deadline.assumed_years`).
 
+The administrator's pages (`views_calendar`) and `linli calendar seed` write the calendar
+through the services below (`calendar_day_create` …, `calendar_seed`); each change is audited
+and announced to the modules that keep deadlines (`when_calendar_changes`), whose job moves
+the deadlines the change affects.
+
 Counting follows the usual rule for administrative time limits: the day a matter is received is
 not counted; the limit ends at the close of the n-th working day after it.
 """
@@ -16,6 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import audit
+from .choices import AuditAction
 from .models import WorkCalendarDay, WorkCalendarYear
 
 ONE_DAY = dt.timedelta(days=1)
@@ -156,3 +171,380 @@ def _holiday_name(name) -> str:
     if "," in text:  # chinese-calendar gives e.g. "Mid-autumn Festival,中秋" for some years
         text = text.split(",")[0]
     return HOLIDAY_NAMES.get(text, text)[:40]
+
+
+# --- the calendar as data: what the administrator's pages read and write -------------------
+
+CALENDAR_MANAGE = "calendar.manage"
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the pages accept
+PACKAGE_SOURCE = "chinese-calendar"
+
+
+@dataclass(frozen=True)
+class CalendarYearState:
+    """One year as the calendar pages list it."""
+
+    year: int
+    published: bool
+    source: str
+    holidays: int  # statutory holidays on weekdays
+    make_up_days: int  # make-up working days on weekends
+    updated_at: dt.datetime | None = None
+    updated_by: object | None = None
+
+    @property
+    def entered(self) -> bool:
+        return bool(self.holidays or self.make_up_days)
+
+
+def calendar_years(*, today: dt.date | None = None) -> list[CalendarYearState]:
+    """Every year in the calendar, and the years deadlines set now can reach (this one and the
+    next), newest first. Two queries."""
+    today = today or timezone.localdate()
+    rows = {y.year: y for y in WorkCalendarYear.objects.select_related("updated_by")}
+    counts = {
+        c["year"]: c
+        for c in WorkCalendarDay.objects.annotate(year=ExtractYear("date"))
+        .values("year")
+        .annotate(
+            holidays=Count("pk", filter=Q(working=False)),
+            make_up=Count("pk", filter=Q(working=True)),
+        )
+    }
+    years = set(rows) | set(counts) | {today.year, today.year + 1}
+    out = []
+    for year in sorted(years, reverse=True):
+        row, count = rows.get(year), counts.get(year, {})
+        out.append(
+            CalendarYearState(
+                year=year,
+                published=bool(row and row.published),
+                source=row.source if row else "",
+                holidays=count.get("holidays", 0),
+                make_up_days=count.get("make_up", 0),
+                updated_at=row.updated_at if row else None,
+                updated_by=row.updated_by if row else None,
+            )
+        )
+    return out
+
+
+def years_deadlines_reach(today: dt.date | None = None) -> list[int]:
+    """The years a deadline set today can fall in: this one and the next."""
+    today = today or timezone.localdate()
+    return [today.year, today.year + 1]
+
+
+def calendar_year_state(*, year: int) -> CalendarYearState:
+    check_year(year)
+    return next(s for s in calendar_years(today=dt.date(year, 1, 1)) if s.year == year)
+
+
+def calendar_days(*, year: int) -> list[WorkCalendarDay]:
+    """The exceptions of one year, in date order."""
+    return list(
+        WorkCalendarDay.objects.filter(
+            date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31)
+        )
+    )
+
+
+def check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(
+            {
+                "year": _("Choose a year from %(first)s to %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            }
+        )
+
+
+def _require_manager(actor) -> None:
+    if actor is not None and not actor.has_permission(CALENDAR_MANAGE):
+        raise PermissionDenied
+
+
+def _locked_year(year: int, actor) -> WorkCalendarYear:
+    """The year's row, created if need be, locked: edits of one year happen one at a time."""
+    WorkCalendarYear.objects.get_or_create(year=year)
+    row = WorkCalendarYear.objects.select_for_update().get(year=year)
+    row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    return row
+
+
+def _weekday(day: dt.date) -> str:
+    return date_format(day, "l")
+
+
+def _kind(working: bool) -> str:
+    return _("make-up working day") if working else _("holiday")
+
+
+def _check_day(*, date: dt.date, working: bool, name: str, year: int, exclude_pk=None) -> None:
+    if date.year != year:
+        raise ValidationError({"date": _("The date must be in %(year)s.") % {"year": year}})
+    if working and date.weekday() < 5:
+        raise ValidationError(
+            {
+                "date": _(
+                    "%(date)s is a %(weekday)s, a working day anyway: a make-up working day "
+                    "falls on a Saturday or Sunday."
+                )
+                % {"date": date.isoformat(), "weekday": _weekday(date)}
+            }
+        )
+    if not working and date.weekday() >= 5:
+        raise ValidationError(
+            {
+                "date": _(
+                    "%(date)s is a %(weekday)s, a day off anyway: enter only the holidays that "
+                    "fall on a weekday."
+                )
+                % {"date": date.isoformat(), "weekday": _weekday(date)}
+            }
+        )
+    if not name:
+        raise ValidationError({"name": _("Name the holiday the day belongs to.")})
+    other = WorkCalendarDay.objects.filter(date=date).exclude(pk=exclude_pk).first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "date": _(
+                    "%(date)s is already in the calendar (%(kind)s, %(name)s); change or remove "
+                    "that entry instead."
+                )
+                % {"date": date.isoformat(), "kind": _kind(other.working), "name": other.name}
+            }
+        )
+
+
+@transaction.atomic
+def calendar_day_create(
+    *, actor, year: int, date: dt.date, working: bool, name: str
+) -> WorkCalendarDay:
+    """Enter one holiday (on a weekday) or make-up working day (on a weekend) of `year`."""
+    _require_manager(actor)
+    check_year(year)
+    row = _locked_year(year, actor)
+    name = name.strip()
+    _check_day(date=date, working=working, name=name, year=year)
+    day = WorkCalendarDay.objects.create(date=date, working=working, name=name)
+    row.save(update_fields=["updated_at", "updated_by"])
+    audit.record_change(actor=actor, obj=day, before=None, after=audit.snapshot(day))
+    _announce({date: None}, {year})
+    return day
+
+
+@transaction.atomic
+def calendar_day_update(
+    *, actor, day: WorkCalendarDay, date: dt.date, working: bool, name: str
+) -> WorkCalendarDay:
+    """Change one entry (its date stays in the same year)."""
+    _require_manager(actor)
+    row = _locked_year(day.date.year, actor)
+    day = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if day is None:
+        raise ValidationError(_("This day was removed from the calendar meanwhile."))
+    name = name.strip()
+    _check_day(date=date, working=working, name=name, year=row.year, exclude_pk=day.pk)
+    before = audit.snapshot(day)
+    changed = {day.date: day.working} | ({date: None} if date != day.date else {})
+    day.date, day.working, day.name = date, working, name
+    day.save()
+    row.save(update_fields=["updated_at", "updated_by"])
+    audit.record_change(actor=actor, obj=day, before=before, after=audit.snapshot(day))
+    _announce(changed, {row.year})
+    return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, actor, day: WorkCalendarDay) -> None:
+    """Remove one entry: the day follows the Monday-to-Friday rule again."""
+    _require_manager(actor)
+    row = _locked_year(day.date.year, actor)
+    day = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if day is None:  # removed meanwhile: nothing left to do
+        return
+    before = audit.snapshot(day)
+    changed = {day.date: day.working}
+    audit.record_change(actor=actor, obj=day, before=before, after=None)
+    day.delete()
+    row.save(update_fields=["updated_at", "updated_by"])
+    _announce(changed, {row.year})
+
+
+@transaction.atomic
+def calendar_year_publish(*, actor, year: int, source: str) -> WorkCalendarYear:
+    """Mark a year's official arrangement as entered: deadlines through it stop warning."""
+    _require_manager(actor)
+    check_year(year)
+    row = _locked_year(year, actor)
+    source = source.strip()
+    if not source:
+        raise ValidationError(
+            {"source": _("Say where the arrangement comes from (e.g. the State Council's notice).")}
+        )
+    if not WorkCalendarDay.objects.filter(date__year=year).exists():
+        raise ValidationError(
+            _("Enter the holidays of %(year)s before marking its arrangement as entered.")
+            % {"year": year}
+        )
+    before = audit.snapshot(row, exclude=("updated_at",))
+    row.published, row.source = True, source[:200]
+    row.save()
+    audit.record_change(
+        actor=actor, obj=row, before=before, after=audit.snapshot(row, exclude=("updated_at",))
+    )
+    _announce({}, {year})
+    return row
+
+
+@transaction.atomic
+def calendar_year_withdraw(*, actor, year: int) -> WorkCalendarYear:
+    """Take back "entered" (a mistake, or an arrangement changed): the year is provisional again."""
+    _require_manager(actor)
+    check_year(year)
+    row = _locked_year(year, actor)
+    if not row.published:
+        raise ValidationError(
+            _("The arrangement of %(year)s is not marked as entered.") % {"year": year}
+        )
+    before = audit.snapshot(row, exclude=("updated_at",))
+    row.published = False
+    row.save()
+    audit.record_change(
+        actor=actor, obj=row, before=before, after=audit.snapshot(row, exclude=("updated_at",))
+    )
+    _announce({}, {year})
+    return row
+
+
+# --- seeding from chinese-calendar ------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    """What `calendar_seed` did, year by year."""
+
+    filled: list[int] = field(default_factory=list)  # entered from the package
+    overwritten: list[int] = field(default_factory=list)  # replaced by the package's (--overwrite)
+    unchanged: list[int] = field(default_factory=list)  # already as the package has them
+    differing: dict[int, list[str]] = field(default_factory=dict)  # entered otherwise; kept
+
+
+def package_source() -> str:
+    from importlib import metadata
+
+    try:
+        return f"{PACKAGE_SOURCE} {metadata.version('chinese-calendar')}"
+    except metadata.PackageNotFoundError:
+        return PACKAGE_SOURCE
+
+
+def _describe(day: dt.date, working: bool, name: str) -> str:
+    return f"{day.isoformat()} {'班' if working else '休'} {name}".strip()
+
+
+def calendar_seed(*, actor=None, overwrite: bool = False, years=None) -> SeedReport:
+    """Enter the arrangements chinese-calendar knows. Idempotent: a year already entered as
+    the package has it is left as it is. A year whose arrangement is not entered yet is
+    filled from the package; a year entered otherwise (by an administrator) is kept and its
+    differences reported, unless `overwrite`. `years` limits it to those years (of the ones
+    the package knows). One transaction per year."""
+    _require_manager(actor)
+    known, days = package_arrangements()
+    only = None if years is None else set(years)
+    years = [y for y in known if only is None or y in only]
+    by_year: dict[int, dict[dt.date, tuple[bool, str]]] = {y: {} for y in known}
+    for day, working, name in days:
+        by_year.setdefault(day.year, {})[day] = (working, name)
+    report = SeedReport()
+    for year in years:
+        _seed_year(year, by_year[year], actor=actor, overwrite=overwrite, report=report)
+    return report
+
+
+@transaction.atomic
+def _seed_year(year: int, wanted: dict, *, actor, overwrite: bool, report: SeedReport) -> None:
+    row = _locked_year(year, actor)
+    have = {d.date: d for d in WorkCalendarDay.objects.select_for_update().filter(date__year=year)}
+    differences = sorted(
+        [f"+ {_describe(d, *wanted[d])}" for d in wanted if d not in have]
+        + [f"- {_describe(d, h.working, h.name)}" for d, h in have.items() if d not in wanted]
+        + [
+            f"~ {_describe(d, *wanted[d])}"
+            for d, h in have.items()
+            if d in wanted and (h.working, h.name) != wanted[d]
+        ],
+        key=lambda line: line[2:],
+    )
+    if row.published and not differences:
+        report.unchanged.append(year)
+        return
+    if row.published and not overwrite:
+        report.differing[year] = differences
+        return
+    before = audit.snapshot(row, exclude=("updated_at",))
+    changed = {d: have[d].working if d in have else None for d in set(have) | set(wanted)}
+    changed = {
+        d: old
+        for d, old in changed.items()
+        if d not in have or d not in wanted or have[d].working != wanted[d][0]
+    }
+    WorkCalendarDay.objects.filter(date__year=year).exclude(date__in=list(wanted)).delete()
+    for d, (working, name) in wanted.items():
+        if d in have:
+            if (have[d].working, have[d].name) != (working, name):
+                WorkCalendarDay.objects.filter(pk=have[d].pk).update(working=working, name=name)
+        else:
+            WorkCalendarDay.objects.create(date=d, working=working, name=name)
+    (report.overwritten if row.published else report.filled).append(year)
+    row.published, row.source = True, package_source()
+    row.save()
+    after = audit.snapshot(row, exclude=("updated_at",))
+    audit.record(
+        action=AuditAction.UPDATE if before["published"] else AuditAction.CREATE,
+        actor=actor,
+        obj=row,
+        changes={"before": before, "after": after | {"days": differences}},
+    )
+    _announce(changed, {year})
+
+
+# --- telling the rest of Linli that the calendar changed -------------------------------------
+
+_listeners: list = []
+
+
+def when_calendar_changes(job):
+    """Register a job (a django-tasks Task) to be queued after every change of the calendar,
+    with `changed` ({ISO date: the day's working status before, or None when it followed the
+    Monday-to-Friday rule}) and `years` (the years whose arrangement changed). Modules that
+    keep deadlines register one in their tasks.py to move them."""
+    if all(j.module_path != job.module_path for j in _listeners):
+        _listeners.append(job)
+    return job
+
+
+def _announce(changed: dict[dt.date, bool | None], years: set[int]) -> None:
+    from . import periodic
+    from .jobs import enqueue_on_commit
+
+    periodic.schedule()  # imports every module's tasks.py, where listeners register
+    payload = {d.isoformat(): old for d, old in changed.items()}
+    for job in _listeners:
+        enqueue_on_commit(job, changed=payload, years=sorted(years))
+
+
+def calendar_as_it_was(calendar: WorkCalendar, changed: dict[str, bool | None]) -> WorkCalendar:
+    """`calendar` with the days in `changed` put back as they were before a change."""
+    exceptions = dict(calendar.exceptions)
+    for iso, old in changed.items():
+        day = dt.date.fromisoformat(iso)
+        if old is None:
+            exceptions.pop(day, None)
+        else:
+            exceptions[day] = old
+    return WorkCalendar(
+        calendar.first_year, calendar.last_year, exceptions, set(calendar.published)
+    )
