@@ -27,6 +27,7 @@ from linli.accounts.services import api_token_user
 from linli.core.api import PRINTABLE, unprintable_message
 from linli.core.api import router as areas
 from linli.registry.api import households, residents
+from linli.services.api import applications, catalogue, steps
 
 logger = logging.getLogger("linli.api")
 
@@ -62,8 +63,10 @@ api = NinjaAPI(
     title="Linli API",
     version="1",
     description=(
-        "Areas, households and residents of the Linli registry. Every list and record is "
-        "limited to the caller's scope; ID and mobile numbers are masked except in a reveal."
+        "Areas, households and residents of the Linli registry; the service hall's public "
+        "catalogue, applications and the steps of their routes. Every list and record is "
+        "limited to the caller's scope (the catalogue is public); ID and mobile numbers are "
+        "masked except in a reveal."
     ),
     auth=[BearerToken(), LoginSession()],
     urls_namespace="api",
@@ -71,6 +74,9 @@ api = NinjaAPI(
 api.add_router("/areas", areas)
 api.add_router("/households", households)
 api.add_router("/residents", residents)
+api.add_router("/catalogue", catalogue)
+api.add_router("/applications", applications)
+api.add_router("/steps", steps)
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from linli.accounts.services import api_token_issue
+from tests.services import app_helpers as hall_helpers
 
 EXAMPLES = 12
 
@@ -56,6 +57,8 @@ def _fuzz(operation, headers: dict, mode: GenerationMode, path_parameters=None) 
 
 
 def test_no_server_errors(world, wsgi_app):
+    hall = hall_helpers.build_hall(world)
+    application = hall_helpers.take(hall, hall.items.illness)
     _, key = api_token_issue(actor=None, user=world.users["community_worker"], name="fuzz")
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
@@ -63,6 +66,9 @@ def test_no_server_errors(world, wsgi_app):
         "/api/areas": world.communities[0].pk,
         "/api/households": world.households[0].pk,
         "/api/residents": world.households[0].head_id,
+        "/api/catalogue": hall.items.illness.pk,
+        "/api/applications": application.pk,
+        "/api/steps": hall_helpers.active_step(application).pk,
     }
     failures, operations = [], 0
     for result in schema.get_all_operations():
@@ -76,5 +82,5 @@ def test_no_server_errors(world, wsgi_app):
                 base = "/api/" + operation.path.split("/")[2]
                 real = {"id": real_ids[base]}
                 failures += _fuzz(operation, headers, mode, path_parameters=real)
-    assert operations == 12
+    assert operations == 29
     assert not failures, "\n\n".join(failures[:5])

@@ -49,7 +49,8 @@ def test_field_errors_name_the_field_and_change_nothing(world, api_as):
     api = api_as(world.users["community_worker"])
     hh = world.households[0]
     before = Resident.objects.count()
-    bad_id = f.make_id_number()[:-1] + ("0" if f.make_id_number()[-1] != "0" else "1")
+    good_id = f.make_id_number()
+    bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")  # a wrong check digit
     response = api.post(
         "/api/residents",
         {"household": hh.pk, "name": "王五", "id_number": bad_id, "mobile": "12345"},

@@ -285,6 +285,9 @@ def _close_outreach(actor, task: OutreachTask, application: Application) -> None
     task.state = OutreachState.APPLIED
     task.application = application
     task.closed_at = timezone.now()
+    # Taking the application is contact too: a task applied for straight away counts among
+    # the contacted ones in the figures.
+    task.contacted_at = task.contacted_at or task.closed_at
     task.version += 1
     task.save()
     audit.record_change(actor=actor, obj=task, before=before, after=audit.snapshot(task))

@@ -1,3 +1,16 @@
 """URL patterns of the service hall's outreach pages (collected in services/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_outreach
+
+urlpatterns: list = [
+    path("outreach/", views_outreach.task_list, name="outreach_list"),
+    path("outreach/<int:pk>/", views_outreach.task_detail, name="outreach_detail"),
+    path("outreach/<int:pk>/outcome/", views_outreach.task_outcome, name="outreach_outcome"),
+    path(
+        "outreach/items/<int:pk>/eligibility/",
+        views_outreach.item_eligibility,
+        name="outreach_eligibility",
+    ),
+]

@@ -1,0 +1,368 @@
+"""Pages of proactive outreach 主动服务: the worker's task list, the task page with the outcome
+form, and the administrator's eligibility editor for an item.
+
+Views stay thin: they parse, call one selector or service, and prepare what the template shows.
+Scope comes from the selectors (`restrict`); masking from `core.masking.mask` only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linli.accounts.roles import Role
+from linli.core.masking import ID_NUMBER, MOBILE, mask
+from linli.core.models import Area
+from linli.core.scoping import covers
+from linli.core.workspace import switchable_areas
+
+from . import eligibility, outreach
+from . import selectors_outreach as selectors
+from .choices import OPEN_OUTREACH_STATES, OutreachState
+from .forms_outreach import (
+    BLANK_ROWS,
+    MAX_ROWS,
+    EligibilityForm,
+    OutcomeForm,
+    combine_rows,
+    condition_formset,
+    rows_of,
+)
+from .models import ServiceItem
+
+PAGE_SIZE = 50
+ROLE_LABELS = {role.value: role.label for role in Role}
+# Where a task's "take the application" link goes: the first of these pages that exists (each
+# takes ?resident=&item=&outreach=), else the path the application page is planned under.
+APPLICATION_PAGES = ("services:application_new", "services:counter")
+APPLICATION_NEW_PATH = "/services/applications/new/"
+
+
+def _is_htmx(request) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _render(request, template: str, context: dict, *, partial: str = "", status: int = 200):
+    """The whole page, or only `partial` of it when HTMX asks."""
+    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
+    response = render(request, name, context, status=status)
+    if partial:
+        patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _require(user, perm: str) -> None:
+    """Staff pages: a resident or a role without `perm` gets 403 (nothing to look up)."""
+    if not (user.is_staff_member and user.has_permission(perm)):
+        raise PermissionDenied
+
+
+class RevealScope:
+    """Where the user holds registry.reveal (sensitive facts shown), read once a request."""
+
+    def __init__(self, user):
+        self.paths = tuple(user.scope_paths("registry.reveal"))
+
+    def covers(self, area: Area) -> bool:
+        return bool(self.paths) and area.path.startswith(self.paths)
+
+
+# --- the task list ------------------------------------------------------------------------
+
+
+def _list_params(request) -> dict:
+    user = request.user
+    params = {key: request.GET.get(key, "") for key in ("who", "state", "item", "area")}
+    if params["who"] not in (selectors.WHO_MINE, selectors.WHO_UNASSIGNED, selectors.WHO_ALL):
+        params["who"] = selectors.WHO_MINE if user.has_permission("outreach.work") else "all"
+    if params["state"] not in (selectors.STATE_ANY, *OutreachState.values):
+        params["state"] = selectors.STATE_TO_CONTACT
+    return params
+
+
+def _query(params: dict) -> QueryDict:
+    """The list's filters for its page links."""
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in params.items() if v})
+    return query
+
+
+@login_required
+@require_GET
+def task_list(request):
+    """主动服务任务 — the tasks of the user's area, those to contact first."""
+    user = request.user
+    _require(user, "outreach.view")
+    params = _list_params(request)
+    tasks = selectors.task_list(user=user, filters=params)
+    # The page's ids first, then those rows with what they show: sorting only ids keeps a
+    # district-wide list fast (tens of thousands of tasks).
+    page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ids = list(page.object_list)
+    position = {pk: i for i, pk in enumerate(ids)}
+    rows = sorted(tasks.filter(pk__in=ids), key=lambda t: position[t.pk])
+    reveal = RevealScope(user)
+    for task in rows:
+        task.reason_lines = eligibility.reason_lines(
+            task.reasons, show_sensitive=reveal.covers(task.area)
+        )
+    context = {
+        "rows": rows,
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "params": params,
+        "query": _query(params),
+        "items": list(selectors.outreach_items()),
+        "areas": switchable_areas(user),
+        "states": OutreachState.choices,
+    }
+    return _render(request, "services/outreach/task_list.html", context, partial="results")
+
+
+# --- the task page ------------------------------------------------------------------------
+
+
+def application_link(task) -> str:
+    """Where the worker takes the application from the task: the application form with the
+    person, the item and the task filled in."""
+    base = APPLICATION_NEW_PATH
+    for name in APPLICATION_PAGES:
+        try:
+            base = reverse(name)
+        except NoReverseMatch:
+            continue
+        break
+    query = {"item": task.item_id, "outreach": task.pk}
+    if task.resident_id:
+        query = {"resident": task.resident_id, **query}
+    return f"{base}?{urlencode(query)}"
+
+
+def _present_members(household, *, show_sensitive: bool) -> list:
+    today = timezone.localdate()
+    members = list(household.members.all())
+    for person in members:
+        person.masked_id = mask(person.id_number, ID_NUMBER)
+        person.masked_mobile = mask(person.mobile, MOBILE)
+        person.age = eligibility.age_on(person.birth_date, today)
+        person.shown_tags = [
+            link for link in person.tag_links.all() if show_sensitive or not link.tag.sensitive
+        ]
+    return members
+
+
+def _task_context(user, task, form: OutcomeForm | None = None) -> dict:
+    household = task.household
+    show_sensitive = covers(user, household.area, "registry.reveal")
+    can_work = task.state in OPEN_OUTREACH_STATES and covers(user, task.area, "outreach.work")
+    if can_work and form is None:
+        form = OutcomeForm(task=task)
+    return {
+        "task": task,
+        "household": household,
+        "members": _present_members(household, show_sensitive=show_sensitive),
+        "household_tags": [
+            link for link in household.tag_links.all() if show_sensitive or not link.tag.sensitive
+        ],
+        "reason_lines": eligibility.reason_lines(task.reasons, show_sensitive=show_sensitive),
+        # A rule that holds by what a household is not ("not 低保") leaves no facts to name.
+        "rule_described": ""
+        if task.reasons
+        else eligibility.describe(task.item_version.eligibility),
+        "can_reveal": show_sensitive,
+        "can_work": can_work,
+        "can_apply": can_work and covers(user, task.area, "services.apply"),
+        "can_open_household": user.has_permission("registry.view")
+        and covers(user, household.area, "registry.view"),
+        "application_url": application_link(task),
+        "form": form if can_work else None,
+        "timeline": selectors.task_timeline(task=task),
+    }
+
+
+@login_required
+@require_GET
+def task_detail(request, pk: int):
+    """One task; 404 for anyone who may not see it (as for any record outside one's scope)."""
+    user = request.user
+    task = selectors.task_get(user=user, pk=pk)
+    return render(request, "services/outreach/task_detail.html", _task_context(user, task))
+
+
+@login_required
+@require_POST
+def task_outcome(request, pk: int):
+    """Record what came of contacting the household (contacted, declined, not eligible)."""
+    user = request.user
+    task = selectors.task_get(user=user, pk=pk)
+    if not covers(user, task.area, "outreach.work"):
+        raise PermissionDenied
+    form = OutcomeForm(request.POST, task=task)
+    status = 400
+    if form.is_valid():
+        try:
+            outreach.task_record_outcome(
+                actor=user,
+                task=task,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as e:
+            status = _apply_errors(form, e)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("services:outreach_detail", pk=task.pk)
+    task = selectors.task_get(user=user, pk=pk)
+    context = _task_context(user, task, form)
+    return render(request, "services/outreach/task_detail.html", context, status=status)
+
+
+def _apply_errors(form, error: ValidationError) -> int:
+    """Put a service's messages under the fields they name; 409 for a stale edit."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            target = name if name in form.fields else None
+            for problem in problems:
+                form.add_error(target, problem)
+        return 400
+    for problem in error.messages:
+        form.add_error(None, problem)
+    return 409 if any(e.code == "stale" for e in error.error_list) else 400
+
+
+# --- the eligibility editor ---------------------------------------------------------------
+
+
+def _editor_item(pk: int) -> ServiceItem:
+    item = ServiceItem.objects.select_related("current", "category").filter(pk=pk).first()
+    if item is None or item.current is None:
+        raise Http404
+    return item
+
+
+def _initial(item: ServiceItem, vocabulary) -> tuple[dict, list[dict], bool]:
+    version = item.current
+    shown = rows_of(version.eligibility, vocabulary)
+    combine, rows = shown if shown is not None else ("all", [])
+    initial = {
+        "combine": combine,
+        "outreach_role": version.outreach_role,
+        "outreach_recent_days": version.outreach_recent_days,
+        "version": version.number,
+    }
+    return initial, rows, shown is None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_eligibility(request, pk: int):
+    """Who is eligible for an item, who seeks them out, and how many households that finds."""
+    user = request.user
+    _require(user, "catalogue.manage")
+    item = _editor_item(pk)
+    vocabulary = eligibility.Vocabulary.load()
+    initial, rows, unshown = _initial(item, vocabulary)
+    context = {
+        "item": item,
+        "version": item.current,
+        "described": eligibility.describe(item.current.eligibility),
+        "role_label": ROLE_LABELS.get(item.current.outreach_role, item.current.outreach_role),
+        "unshown": unshown,
+        "preview": None,
+    }
+    if request.method == "GET":
+        context["form"] = EligibilityForm(initial=initial)
+        context["rows"] = condition_formset(initial=rows, vocabulary=vocabulary)
+        return render(request, "services/outreach/eligibility.html", context)
+
+    action = request.POST.get("action", "save")
+    data = request.POST.copy()
+    if action == "add_row":
+        # The same rows again with empty ones below; nothing is checked or saved.
+        total = data.get("row-TOTAL_FORMS", "0")
+        total = int(total) if total.isdigit() else 0
+        data["row-TOTAL_FORMS"] = str(min(total + BLANK_ROWS, MAX_ROWS))
+    form = EligibilityForm(data)
+    formset = condition_formset(data=data, vocabulary=vocabulary)
+    context.update(form=form, rows=formset)
+    if action == "add_row":
+        return _render_editor(request, context)
+    partial = "preview" if action == "preview" else ""
+    if not (form.is_valid() and formset.is_valid()):
+        context["problems"] = _problems(form, formset)
+        return _render_editor(request, context, status=400, partial=partial)
+    rules = formset.rules()
+    if formset.has_row_errors():
+        context["problems"] = _problems(form, formset)
+        return _render_editor(request, context, status=400, partial=partial)
+    rule = combine_rows(form.cleaned_data["combine"], rules)
+    if action == "preview":
+        context["preview"] = {
+            "count": selectors.eligibility_preview(user=user, rule=rule),
+            "described": eligibility.describe(rule),
+        }
+        return _render_editor(request, context, partial=partial)
+    try:
+        outreach.item_outreach_update(
+            actor=user,
+            item=item,
+            eligibility_rule=rule,
+            outreach_role=form.cleaned_data["outreach_role"],
+            outreach_recent_days=form.cleaned_data["outreach_recent_days"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as e:
+        return _render_editor(request, context, status=_editor_errors(form, e))
+    messages.success(request, _("Saved as a new version of the item."))
+    return redirect("services:outreach_eligibility", pk=item.pk)
+
+
+def _problems(form: EligibilityForm, formset) -> list[str]:
+    """Every problem of the editor as one line each (for the preview beside the rows)."""
+    lines = [str(e) for e in form.non_field_errors()]
+    for name, field in form.fields.items():
+        lines += [f"{field.label}: {e}" for e in form.errors.get(name, [])]
+    lines += [str(e) for e in formset.non_form_errors()]
+    for number, row in enumerate(formset.forms, start=1):
+        for name, errors in row.errors.items():
+            label = row.fields[name].label if name in row.fields else ""
+            for e in errors:
+                text = f"{label}: {e}" if label else str(e)
+                lines.append(_("Row %(number)s: %(problem)s") % {"number": number, "problem": text})
+    return lines
+
+
+def _editor_errors(form: EligibilityForm, error: ValidationError) -> int:
+    if not hasattr(error, "error_dict"):
+        for problem in error.messages:
+            form.add_error(None, problem)
+        return 409 if any(e.code == "stale" for e in error.error_list) else 400
+    for name, problems in error.message_dict.items():
+        target = name if name in form.fields else NON_FIELD_ERRORS
+        for problem in problems:
+            form.add_error(None if target == NON_FIELD_ERRORS else target, problem)
+    return 400
+
+
+def _render_editor(request, context: dict, *, status: int = 200, partial: str = ""):
+    return _render(
+        request, "services/outreach/eligibility.html", context, partial=partial, status=status
+    )
