@@ -5,12 +5,14 @@ which `linli figures` reads too."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from linli.core import selectors as core_selectors
@@ -50,6 +52,20 @@ def _days(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:g}"
+
+
+def _against(early: float | None) -> str:
+    """A median against the promise in words: N working days early, or late."""
+    if early is None:
+        return "—"
+    if early >= 0:
+        return ngettext(
+            "%(days)s working day early", "%(days)s working days early", math.ceil(early)
+        ) % {"days": f"{early:g}"}
+    late = -early
+    return ngettext("%(days)s working day late", "%(days)s working days late", math.ceil(late)) % {
+        "days": f"{late:g}"
+    }
 
 
 def _share(value: float | None) -> str:
@@ -97,7 +113,7 @@ def _item_rows(report: HallReport) -> list[dict]:
                 "completed": f.completed,
                 "used": _days(f.median_days_used),
                 "promised": report.item_promises.get(item_id, "—"),
-                "early": _days(f.median_days_early),
+                "against": _against(f.median_days_early),
                 "one_trip": _share(f.one_trip_share),
                 "overdue": f.overdue_now,
                 "score": "—" if f.average_score is None else f"{f.average_score:.1f}",
