@@ -9,15 +9,44 @@ pages accept, handed to the same selectors and services.
 import re
 from typing import Annotated
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.params import Path
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from linli.registry import selectors
 
+from . import idempotency
 from .choices import AreaKind
 from .models import Area
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        None,
+        alias=idempotency.HEADER,
+        pattern=idempotency.KEY_PATTERN,
+        description="Any unique string (a UUID); a retry with the same key is not written twice",
+    ),
+]
+
+
+def idempotent(request, response: HttpResponse, key: str | None, write):
+    """Run `write` (returning status and body) once per idempotency key: a retry with the
+    same key replays the stored answer and says so in a header."""
+    status, body, replayed = idempotency.run(
+        user=request.auth,
+        key=key,
+        method=request.method,
+        path=request.path,
+        body=request.body,
+        write=write,
+    )
+    if replayed:
+        response[idempotency.REPLAY_HEADER] = "true"
+    return Status(status, body)
+
 
 MAX_ID = 2**63 - 1  # a 64-bit signed column, on SQLite and PostgreSQL alike
 MAX_VERSION = 2**31 - 1

@@ -13,16 +13,17 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
-from linli.core import idempotency
 from linli.core.api import (
     Id,
+    IdempotencyKeyHeader,
     InputSchema,
     PageQuery,
     PathId,
     SearchText,
     Version,
+    idempotent,
     page,
     responses,
     text,
@@ -35,16 +36,6 @@ from . import selectors, services
 from .choices import Relation, Sex
 from .filters import HouseholdFilter, ResidentFilter
 from .models import Household, Resident, Tag
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        None,
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description="Any unique string (a UUID); a retry with the same key is not written twice",
-    ),
-]
 
 MAX_TAGS = 30
 MAX_FILTER_TAGS = 20
@@ -296,20 +287,6 @@ def _tags(items: Iterable[TagIn]) -> list[tuple[Tag, str]]:
     return [(known[item.tag], item.detail) for item in items]
 
 
-def _idempotent(request, response: HttpResponse, key: str | None, write):
-    status, body, replayed = idempotency.run(
-        user=request.auth,
-        key=key,
-        method=request.method,
-        path=request.path,
-        body=request.body,
-        write=write,
-    )
-    if replayed:
-        response[idempotency.REPLAY_HEADER] = "true"
-    return Status(status, body)
-
-
 # --- households ---------------------------------------------------------------------------
 
 households = Router(tags=["households"])
@@ -350,7 +327,7 @@ def create_household(
         )
         return 201, household_detail_out(selectors.household_get(user=user, pk=household.pk), user)
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
 
 
 @households.patch(
@@ -382,7 +359,7 @@ def update_household(
         )
         return 200, household_detail_out(selectors.household_get(user=user, pk=id), user)
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
 
 
 # --- residents ----------------------------------------------------------------------------
@@ -425,7 +402,7 @@ def create_resident(
         )
         return 201, resident_out(selectors.resident_get(user=user, pk=person.pk), user)
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
 
 
 @residents.patch("/{id}", response=responses({200: ResidentOut}), operation_id="resident_update")
@@ -453,7 +430,7 @@ def update_resident(
         )
         return 200, resident_out(selectors.resident_get(user=user, pk=id), user)
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
 
 
 @residents.post(

@@ -18,16 +18,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
-from linli.core import idempotency
 from linli.core.api import (
     Id,
+    IdempotencyKeyHeader,
     InputSchema,
     PageQuery,
     PathId,
     SearchText,
     Version,
+    idempotent,
     page,
     responses,
     text,
@@ -56,15 +57,6 @@ LONG_TEXT_LENGTH = 2000
 # Someone else acted first: the same codes the pages answer with 409.
 CONFLICT_CODES = frozenset({"stale", "already_finished", "rated"})
 
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        None,
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description="Any unique string (a UUID); a retry with the same key is not written twice",
-    ),
-]
 Materials = Annotated[
     list[text(100, min_length=1)],
     Field(max_length=MAX_MATERIALS, description="Names of the item's materials handed in"),
@@ -661,20 +653,6 @@ def _conflict(error: ValidationError) -> tuple[int, dict] | None:
     return 409, {"detail": errors[0]["message"], "errors": errors}
 
 
-def _idempotent(request, response: HttpResponse, key: str | None, write):
-    status, body, replayed = idempotency.run(
-        user=request.auth,
-        key=key,
-        method=request.method,
-        path=request.path,
-        body=request.body,
-        write=write,
-    )
-    if replayed:
-        response[idempotency.REPLAY_HEADER] = "true"
-    return Status(status, body)
-
-
 def _detail(user, pk: int, status: int = 200) -> tuple[int, dict]:
     application = selectors.application_get(user=user, pk=pk)
     return status, _as_json(ApplicationDetailOut, application_detail_out(application, user))
@@ -696,7 +674,7 @@ def _act(request, response, key, pk: int, action: str, perform, status: int = 20
             return conflict
         return _detail(user, pk, status)
 
-    return _idempotent(request, response, key, write)
+    return idempotent(request, response, key, write)
 
 
 # --- the catalogue (public) ---------------------------------------------------------------
@@ -812,7 +790,7 @@ def create_application(
         )
         return _detail(user, application.pk, 201)
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
 
 
 @applications.post(
@@ -1083,4 +1061,4 @@ def finish_step(
             QueueStepOut, queue_step_out(selectors.step_get(user=user, pk=id), user)
         )
 
-    return _idempotent(request, response, idempotency_key, write)
+    return idempotent(request, response, idempotency_key, write)
