@@ -196,3 +196,32 @@ def test_figures_command_gains_the_hall(world):
     with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
         call_command("figures", stdout=table)
     assert "50%" in table.getvalue()
+
+
+def test_workbench_shows_the_hall_tiles(world, client):
+    w = world
+    _app(w, w["h1"], w["illness"], "in_progress", promised=15, due=dt.date(2020, 1, 1))
+    worker = f.user_with("community_worker", w["c1"])
+    OutreachTask.objects.create(
+        item=w["illness"],
+        item_version=w["illness"].current,
+        household=w["h1"],
+        area=w["h1"].area,
+        assignee=worker,
+    )
+    client.force_login(worker)
+    page = client.get("/").content.decode()
+    assert "/services/due/?scope=area&amp;which=overdue" in page
+    assert "/services/outreach/?who=mine&amp;state=open" in page
+    tiles = {t["label"]: t["value"] for t in page_tiles(worker, w["c1"])}
+    assert tiles["Applications overdue"] == 1 and tiles["Outreach: to contact"] == 1
+    outsider = f.user_with("community_worker", w["c2"])
+    assert {t["label"]: t["value"] for t in page_tiles(outsider, w["c2"])}[
+        "Applications overdue"
+    ] == 0
+
+
+def page_tiles(user, area):
+    from linli.core.selectors import workbench_tiles
+
+    return workbench_tiles(user=user, area=area)

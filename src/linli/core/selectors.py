@@ -13,9 +13,26 @@ from linli.core.models import Area, AuditRecord
 from .choices import ALLOWED_PARENT_KINDS
 from .scoping import OutOfScope, covers
 
+# Modules add their own tiles (callables taking user and area) from their AppConfig.ready,
+# so the workbench needs to know no module but the registry.
+TILE_PROVIDERS: list = []
+
+
+def register_tiles(provider) -> None:
+    if provider not in TILE_PROVIDERS:
+        TILE_PROVIDERS.append(provider)
+
 
 def workbench_tiles(*, user, area: Area | None) -> list[dict]:
-    """The workbench's tiles: counts within the current area, each linking to its list."""
+    """The workbench's tiles: counts within the current area, each linking to its list, then
+    the tiles of the modules."""
+    tiles = _registry_tiles(user, area)
+    for provider in TILE_PROVIDERS:
+        tiles += provider(user=user, area=area)
+    return tiles
+
+
+def _registry_tiles(user, area: Area | None) -> list[dict]:
     from linli.registry.models import Household, Resident
 
     tiles = []

@@ -13,9 +13,12 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.core.figure_sections import FigureSection, register
+        from linli.core.selectors import register_tiles
 
         from .figures import figure_rows
+        from .selectors import workbench_tiles
 
+        register_tiles(workbench_tiles)
         register(
             FigureSection("service_hall", pgettext_lazy("figure", "Service hall"), figure_rows)
         )

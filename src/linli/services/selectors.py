@@ -343,3 +343,49 @@ def _office_entries(user, window: dict) -> list[DueEntry]:
     )
     entries += [DueEntry(a, None, a.due_on, a.due_assumed) for a in stepless]
     return entries
+
+
+# --- the workbench --------------------------------------------------------------------------
+
+
+def workbench_tiles(*, user, area) -> list[dict]:
+    """The hall's tiles on the workbench: what waits at the user's office, what is overdue in
+    the area, the outreach tasks the user is to contact; a resident's open applications."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from linli.core.lookups import starts_with
+
+    from .choices import OutreachState
+
+    tiles = []
+    if not user.is_staff_member:
+        if user.own_household_id("services.view") is not None:
+            open_ones = Application.objects.restrict(user, "view").filter(
+                state__in=workflow.OPEN_STATES
+            )
+            url = reverse("services:my_applications")
+            tiles.append(
+                {"label": _("My open applications"), "value": open_ones.count(), "url": url}
+            )
+        return tiles
+    if user.has_permission("services.step") and step_desk(user):
+        url = reverse("services:step_queue")
+        tiles.append(
+            {"label": _("To do at my office"), "value": step_queue(user=user).count(), "url": url}
+        )
+    if area is not None and user.has_permission("services.view"):
+        overdue = Application.objects.restrict(user, "view").filter(
+            starts_with("area__path", area.path),
+            state__in=workflow.RUNNING_STATES,
+            due_on__lt=timezone.localdate(),
+        )
+        url = reverse("services:due_list") + "?scope=area&which=overdue"
+        tiles.append({"label": _("Applications overdue"), "value": overdue.count(), "url": url})
+    if user.has_permission("outreach.work"):
+        mine = OutreachTask.objects.restrict(user, "view").filter(
+            assignee=user, state=OutreachState.OPEN
+        )
+        url = reverse("services:outreach_list") + "?who=mine&state=open"
+        tiles.append({"label": _("Outreach: to contact"), "value": mine.count(), "url": url})
+    return tiles
