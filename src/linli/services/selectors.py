@@ -182,8 +182,10 @@ def application_get(*, user, pk) -> Application:
         return application
     desk = step_desk(user)
     if desk:
-        reached = ApplicationStep.objects.filter(desk.step_filter(), application_id=pk).exclude(
-            state=StepState.WAITING
+        # Reached = received at the office; a step skipped when the application was withdrawn
+        # or rejected before it got there never reached it.
+        reached = ApplicationStep.objects.filter(
+            desk.step_filter(), application_id=pk, received_at__isnull=False
         )
         application = (
             _detail_queryset(Application.objects.all())
@@ -254,9 +256,11 @@ def step_queue(*, user):
 
 
 def step_get(*, user, pk) -> ApplicationStep:
-    """A step of one of the user's offices (in any state), or 404."""
+    """A step that has reached one of the user's offices (in any state since), or 404: an
+    office does not see an application before its step arrives there."""
     desk = step_desk(user)
-    step = _step_queryset().filter(desk.step_filter(), pk=pk).first() if desk else None
+    steps = _step_queryset().filter(desk.step_filter(), pk=pk, received_at__isnull=False)
+    step = steps.first() if desk else None
     if step is None:
         raise OutOfScope(ApplicationStep, pk)
     return step
