@@ -22,13 +22,16 @@ demo: $(STAMP)
 	$(BIN)/linli demo $(if $(REBUILD),--rebuild,)
 	$(BIN)/linli serve --host 127.0.0.1 --port 8000
 
-## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+## Run the whole test suite (SQLite unless DATABASE_URL says otherwise), one process per core
+## (TEST_WORKERS=0 runs it in this process; each file's tests stay in one process)
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## The whole suite against the local PostgreSQL server
 test-pg: $(STAMP)
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(BIN)/python -m pytest \
+		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks in bench/ yet."; exit 0; }; \

@@ -46,6 +46,13 @@ CASES = [
     ("community_worker", "API residents, search lzh", "/api/residents?q=lzh"),
     ("district_leader", "API households (whole district)", "/api/households"),
     ("district_leader", "API areas", "/api/areas"),
+    ("community_worker", "application list page", "/services/applications/"),
+    ("district_leader", "application list page (whole district)", "/services/applications/"),
+    ("community_worker", "outreach task list page", "/services/outreach/"),
+    ("department_staff", "step queue page (民政局)", "/services/steps/"),
+    ("community_worker", "overdue list, my area", "/services/due/?scope=area&which=overdue"),
+    ("district_leader", "hall dashboard (whole district)", "/services/dashboard/"),
+    ("district_leader", "API applications (whole district)", "/api/applications"),
 ]
 
 
