@@ -473,3 +473,22 @@ def test_pages_render_in_chinese(hall):
     # A date box takes ISO dates whatever the language formats dates as.
     trip = html(client.get(detail_url(app), HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert f'name="on" value="{timezone.localdate().isoformat()}"' in trip
+
+
+def test_the_step_queue_pages_through_a_long_queue(hall, clients, monkeypatch):
+    from linli.services import views_applications
+
+    monkeypatch.setattr(views_applications, "PAGE_SIZE", 2)
+    numbers = [h.take(hall, hall.items.illness).number for _ in range(3)]
+    first = clients["hall_worker"].get(reverse("services:step_queue"))
+    assert first.status_code == 200
+    assert "?page=2" in html(first)
+    second = clients["hall_worker"].get(reverse("services:step_queue"), {"page": 2})
+    assert second.status_code == 200
+    on_first = [n for n in numbers if n in html(first)]
+    on_second = [n for n in numbers if n in html(second)]
+    assert (
+        len(on_first) == 2
+        and len(on_second) == 1
+        and set(on_first) | set(on_second) == set(numbers)
+    )

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -180,7 +181,7 @@ def step_queue(request):
     rows = list(page.object_list)
     for step in rows:
         step.form = StepFinishForm(step=step, auto_id=f"step{step.pk}_%s")
-    context = {**_page_context(page), "rows": rows, "query": {}}
+    context = {**_page_context(page), "rows": rows, "query": QueryDict()}
     return render(request, "services/applications/queue.html", context)
 
 
@@ -230,7 +231,7 @@ def my_applications(request):
         **_page_context(page),
         "rows": _mark(user, page.object_list),
         "can_apply": user.own_household_id("services.apply") is not None,
-        "query": {},
+        "query": QueryDict(),
     }
     return render(request, "services/applications/mine.html", context)
 
