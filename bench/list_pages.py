@@ -34,6 +34,7 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "40"))
 TARGET_MS = 100.0
 
 # (role, label, url) — the lists each role uses every day, with and without a search.
+DASHBOARD_MS = 300.0  # the standing target for dashboards (engineering.md)
 CASES = [
     ("community_worker", "household list page", "/registry/households/"),
     ("community_worker", "household list page, search lzh", "/registry/households/?q=lzh"),
@@ -51,7 +52,7 @@ CASES = [
     ("community_worker", "outreach task list page", "/services/outreach/"),
     ("department_staff", "step queue page (民政局)", "/services/steps/"),
     ("community_worker", "overdue list, my area", "/services/due/?scope=area&which=overdue"),
-    ("district_leader", "hall dashboard (whole district)", "/services/dashboard/"),
+    ("district_leader", "hall dashboard (whole district)", "/services/dashboard/", DASHBOARD_MS),
     ("district_leader", "API applications (whole district)", "/api/applications"),
 ]
 
@@ -96,21 +97,24 @@ def main() -> None:
     engine = django.db.connection.vendor
     rows = []
     clients: dict[str, Client] = {}
-    for role, label, url in CASES:
+    for role, label, url, *target in CASES:
         if role not in clients:
             clients[role] = Client()
             clients[role].force_login(User.objects.get(username=role))
         timings = measure(clients[role], url)
-        rows.append((label, role, statistics.median(timings), p95(timings)))
+        goal = target[0] if target else TARGET_MS
+        rows.append((label, role, statistics.median(timings), p95(timings), goal))
     width = max(len(r[0]) for r in rows)
     print(f"\nlist pages and API lists on {engine}, {REPEATS} requests each (ms)")
-    print(f"{'list':<{width}}  {'role':<17} {'p50':>7} {'p95':>7}  p95/target")
-    for label, role, p50, p95_ in rows:
-        print(f"{label:<{width}}  {role:<17} {p50:7.1f} {p95_:7.1f}  {p95_ / TARGET_MS:6.2f}")
-    worst = max(rows, key=lambda r: r[3])
+    print(f"{'list':<{width}}  {'role':<17} {'p50':>7} {'p95':>7}  target  p95/target")
+    for label, role, p50, p95_, goal in rows:
+        print(
+            f"{label:<{width}}  {role:<17} {p50:7.1f} {p95_:7.1f}  {goal:6.0f}  {p95_ / goal:6.2f}"
+        )
+    worst = max(rows, key=lambda r: r[3] / r[4])
     print(
-        f"worst p95: {worst[3]:.1f} ms ({worst[0]}), target {TARGET_MS:.0f} ms, "
-        f"ratio {worst[3] / TARGET_MS:.2f}"
+        f"worst p95/target: {worst[3]:.1f} ms ({worst[0]}), target {worst[4]:.0f} ms, "
+        f"ratio {worst[3] / worst[4]:.2f}"
     )
 
 

@@ -478,7 +478,7 @@ def test_pages_render_in_chinese(hall):
 def test_the_step_queue_pages_through_a_long_queue(hall, clients, monkeypatch):
     from linli.services import views_applications
 
-    monkeypatch.setattr(views_applications, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views_applications, "QUEUE_PAGE_SIZE", 2)
     numbers = [h.take(hall, hall.items.illness).number for _ in range(3)]
     first = clients["hall_worker"].get(reverse("services:step_queue"))
     assert first.status_code == 200

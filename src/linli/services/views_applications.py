@@ -46,6 +46,7 @@ from .forms import (
 from .offices import may_act_on_step, step_desk
 
 PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 20
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 50
 CONFLICT_CODES = {"stale", "already_finished", "rated"}
@@ -98,8 +99,8 @@ def _next_url(request, default: str) -> str:
     return default
 
 
-def _paginate(request, queryset) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _paginate(request, queryset, size: int | None = None) -> Page:
+    return Paginator(queryset, size or PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _page_context(page: Page) -> dict:
@@ -177,7 +178,9 @@ def step_queue(request):
     """待办 — the active steps at the user's offices, the nearest deadline first."""
     user = request.user
     _require_staff(user, "services.step")
-    page = _paginate(request, selectors.step_queue(user=user))
+    # Each row carries its own result form: a shorter page keeps it quick to load and to scroll
+    # on a phone.
+    page = _paginate(request, selectors.step_queue(user=user), QUEUE_PAGE_SIZE)
     rows = list(page.object_list)
     for step in rows:
         step.form = StepFinishForm(step=step, auto_id=f"step{step.pk}_%s")
