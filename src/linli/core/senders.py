@@ -40,6 +40,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.db import transaction
@@ -106,8 +107,9 @@ class ConsoleSender:
         logger.info("notification to %s: %s", label, text)
 
 
-class HttpJsonSender:
-    """POST one JSON document per message to an intranet gateway (standard library only)."""
+class HttpJsonSender(ABC):
+    """POST one JSON document per message to an intranet gateway (standard library only).
+    A gateway's sender says how its document looks (`payload`) and where its settings are."""
 
     channel = "http"
     url_setting = ""
@@ -123,8 +125,9 @@ class HttpJsonSender:
     def address(self, notification: Notification) -> str:
         return mobile_of(notification)
 
+    @abstractmethod
     def payload(self, notification: Notification, text: str, address: str) -> dict:
-        raise NotImplementedError
+        """The JSON document the gateway takes for one message."""
 
     def send(self, notification: Notification, text: str, address: str) -> None:
         if not self.url:
