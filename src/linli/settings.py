@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.registry",
     "linli.services",
+    "linli.visits",
     "linli.demo",
 ]
 

@@ -40,19 +40,27 @@ _REGISTRY_WORKER = {
 _VISITING_WORKER = {"services.view", "services.apply", "outreach.view", "outreach.work"}
 _HALL_WORKER = _VISITING_WORKER | {"services.handle", "services.step", "services.rate", "hall.view"}
 
+# Five links and visits: visits.view reads visits, needs, assignments and coverage in the grant's
+# area; visits.record records visits (only for households in that area) and hands needs on;
+# visits.assign sets up contact assignments; visits.policy edits the visit policies.
+_VISITS_RECORD = {"visits.view", "visits.record"}
+_VISITS_LEAD = _VISITS_RECORD | {"visits.assign"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"registry.view", "services.view", "services.apply", "services.rate"}),
-    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER | _VISITING_WORKER),
-    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER | _VISITING_WORKER),
-    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER | _HALL_WORKER),
+    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER | _VISITING_WORKER | _VISITS_RECORD),
+    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER | _VISITING_WORKER | _VISITS_LEAD),
+    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER | _HALL_WORKER | _VISITS_LEAD),
     Role.STREET_CADRE: frozenset(
         {"area.view", "registry.view", "registry.reveal", "registry.export", "organisation.view"}
         | {"services.view", "services.step", "outreach.view", "hall.view"}
+        | _VISITS_LEAD
     ),
     Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view", "services.step"}),
     Role.DISTRICT_LEADER: frozenset(
         {"area.view", "registry.view", "registry.export", "organisation.view"}
         | {"services.view", "outreach.view", "hall.view"}
+        | _VISITS_LEAD
     ),
     Role.PANEL_MEMBER: frozenset({"area.view"}),
     Role.ADMINISTRATOR: frozenset(
@@ -66,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.manage",
             "catalogue.manage",
             "calendar.manage",
+            "visits.policy",
         }
     ),
     Role.SECURITY_OFFICER: frozenset({"area.view", "grants.manage", "accounts.unlock"}),
