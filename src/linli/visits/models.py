@@ -350,6 +350,9 @@ class CoverageSummary(models.Model):
     party_members_reached = models.PositiveIntegerField(default=0)
     households_linked = models.PositiveIntegerField(default=0)
     households_reached_by_link = models.PositiveIntegerField(default=0)
+    # Households whose next visit was overdue at the end of the period (today, for the current
+    # period): the leader's overdue trend.
+    overdue = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
