@@ -28,6 +28,7 @@ from linli.core.api import PRINTABLE, unprintable_message
 from linli.core.api import router as areas
 from linli.registry.api import households, residents
 from linli.services.api import applications, catalogue, steps
+from linli.visits.api import router as visits
 
 logger = logging.getLogger("linli.api")
 
@@ -77,6 +78,7 @@ api.add_router("/residents", residents)
 api.add_router("/catalogue", catalogue)
 api.add_router("/applications", applications)
 api.add_router("/steps", steps)
+api.add_router("/visits", visits)
 
 
 # --- errors -------------------------------------------------------------------------------

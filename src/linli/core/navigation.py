@@ -1,7 +1,8 @@
 """The module navigation: each entry shows only to users whose role has its permission.
 
-Entries with a `group` are gathered under one menu (登记, 便民服务, 系统管理); a group the user
-has one entry of shows as that entry alone. `audience` says who the entry is for beyond the
+Entries with a `group` are gathered under one menu (登记, 便民服务, 五联走访, 系统管理); a group
+the user has one entry of shows as that entry alone. An entry whose page is the root of its
+module (/visits/) is `exact`: it is marked current on that page only, not on every page below. `audience` says who the entry is for beyond the
 permission: residents hold some of the staff's permissions over their own household, but they
 have their own pages (我的办件) instead of the staff's lists.
 """
@@ -23,11 +24,13 @@ class NavEntry:
     permission: str | tuple[str, ...] | None  # any one of them
     group: str = ""
     audience: str = STAFF
+    exact: bool = False
 
 
 GROUPS = {
     "registry": _("Registry"),
     "hall": _("Service hall"),
+    "visits": _("Five links and visits"),
     "system": _("System"),
 }
 
@@ -54,6 +57,15 @@ ENTRIES = [
     ),
     NavEntry(_("My applications"), "services:my_applications", "services.view", audience=RESIDENT),
     NavEntry(_("Apply online"), "services:apply_online", "services.apply", audience=RESIDENT),
+    NavEntry(
+        _("My households to visit"), "visits:my_households", "visits.record", "visits", exact=True
+    ),
+    NavEntry(_("Visit records"), "visits:visit_list", "visits.view", "visits"),
+    NavEntry(_("Needs found on visits"), "visits:need_list", "visits.view", "visits"),
+    NavEntry(_("Overdue visits"), "visits:overdue", "visits.view", "visits"),
+    NavEntry(_("Contact assignments"), "visits:assignment_list", "visits.view", "visits"),
+    NavEntry(_("Visit coverage"), "visits:coverage", "visits.view", "visits"),
+    NavEntry(_("Visit policies"), "visits:policy_list", "visits.policy", "visits"),
     NavEntry(_("Working-day calendar"), "core:calendar_years", "calendar.manage", "system"),
     NavEntry(_("Audit trail"), "core:audit_list", "audit.view", "system"),
     NavEntry(_("Users"), "accounts:user_list", "accounts.manage", "system"),
@@ -75,7 +87,7 @@ def _shown(entry: NavEntry, user) -> bool:
 
 def _link(entry: NavEntry, path: str) -> dict:
     url = reverse(entry.url_name)
-    active = path == url or (url != "/" and path.startswith(url))
+    active = path == url or (not entry.exact and url != "/" and path.startswith(url))
     return {"label": entry.label, "url": url, "active": active}
 
 

@@ -12,7 +12,8 @@ organisations, logins and posts through the ordinary services (with `actor=None`
 system job, so each has its audit record), the households and people through the register
 writer an Excel import uses (`registry.importing.writer`: bulk rows, one timeline line per
 household, one audit record for the batch), and what happened after registration through the
-services again, by the people who did it.
+services again, by the people who did it. Last come the five links and a year of visits
+(visits.py), with the visit states and coverage summaries the visits module keeps.
 
 `size="small"` builds the same places, organisations and posts with only a handful of
 households a village — for tests and for trying things out.
@@ -43,10 +44,12 @@ from linli.registry.importing.records import HouseholdRecord, PersonRecord
 from linli.registry.importing.writer import write_households
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
 from linli.services.models import Application, OutreachTask, ServiceItem
+from linli.visits.models import ContactAssignment, Need, Visit
 
 from . import data
 from .catalogue import build_catalogue
 from .hall import build_hall_history, seed_outreach
+from .visits import build_links_and_visits, refresh_visit_figures
 
 Tags = tuple[tuple[str, str], ...]
 SIZES = ("full", "small")
@@ -678,6 +681,7 @@ class DemoSummary:
     seed: int
     size: str = "full"
     seconds: float = 0.0
+    today: dt.date | None = None  # the day the demo was built for
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
     counts: dict[str, int] = field(default_factory=dict)
     logins: list[data.DemoLogin] = field(default_factory=list)
@@ -749,6 +753,13 @@ def build_demo(
         with transaction.atomic():
             seed_outreach(seed=seed, today=planner.today, users=writer.users)
         lap("outreach")
+        with transaction.atomic():
+            build_links_and_visits(seed=seed, today=planner.today, villages=villages)
+        lap("five links and visits")
+        with transaction.atomic():
+            refresh_visit_figures(today=planner.today)
+        lap("visit states and coverage")
+    summary.today = planner.today
     summary.counts = demo_counts()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -772,6 +783,9 @@ def demo_counts() -> dict[str, int]:
         "service_items": ServiceItem.objects.count(),
         "applications": Application.objects.count(),
         "outreach_tasks": OutreachTask.objects.count(),
+        "contact_assignments": ContactAssignment.objects.count(),
+        "visits": Visit.objects.count(),
+        "needs": Need.objects.count(),
     }
 
 

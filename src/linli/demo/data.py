@@ -393,3 +393,126 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("security_officer", "security_officer", "安全管理员", DISTRICT_NAME),
     DemoLogin("auditor", "auditor", "审计管理员", DISTRICT_NAME),
 )
+
+# --- five links and visits 五联走访 -----------------------------------------------------------
+
+# The five links began with the 2015 campaign the source reports (五联五评五提升).
+LINKS_SINCE = (2015, 3, 1)
+# District leaders 区领导 besides the demo login 郑国华 (联系太保庄街道): one for each other
+# street. The street a leader keeps in touch with is named in the post's title.
+DISTRICT_LEADERS: tuple[tuple[str, str], ...] = (
+    ("王立新", "党工委委员、管委会副主任（联系王家庄街道）"),
+    ("孙海涛", "党工委委员、管委会副主任（联系岞山街道）"),
+    ("高建平", "党工委委员、纪工委书记（联系郑公街道）"),
+)
+# Visit policies 走访频次: (tag, every, unit); the one without a tag is the default.
+VISIT_POLICIES: tuple[tuple[str, int, str], ...] = (
+    ("", 3, "month"),
+    ("困难户", 1, "month"),
+    ("留守老人", 2, "week"),
+)
+# Villages the demo community worker 孙丽 keeps in touch with (level 3), besides her hall work.
+COMMUNITY_WORKER_VILLAGES = ("王家庄村", "文岭村")
+
+# What visits find 走访发现的需求, by category (NeedCategory values), with rough weights.
+NEED_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "livelihood": (
+        "房屋西墙返潮，雨季屋顶漏雨，需协调维修",
+        "冬季取暖困难，希望了解清洁取暖补贴",
+        "家中缺少劳动力，秋收玉米需要帮忙",
+        "自来水管冻裂，希望村里协调维修",
+        "近期因病开支较大，咨询临时救助",
+        "想了解低保申请条件和所需材料",
+        "老人独居，做饭不便，希望有人定期照看",
+        "大棚种植缺少周转资金，咨询惠农贷款",
+    ),
+    "schooling": (
+        "孩子上学路远，希望协调校车接送",
+        "家庭困难，孩子学费有压力，咨询助学政策",
+        "孩子明年升初中，咨询学区和入学手续",
+        "留守儿童放学后无人辅导，希望参加课后托管",
+        "孩子考上大学，咨询生源地助学贷款",
+    ),
+    "employment": (
+        "家中劳动力想在附近就业，希望推荐岗位",
+        "返乡人员想参加电商、电工技能培训",
+        "想开农家乐，咨询创业担保贷款",
+        "外出务工被拖欠工资，需要帮助维权",
+        "残疾家庭成员想找力所能及的工作",
+    ),
+    "medical": (
+        "老人患高血压、糖尿病，需办理门诊慢性病认定",
+        "老人行动不便，希望家庭医生上门随访",
+        "住院费用较高，咨询大病医疗报销",
+        "子女在外地，老人需办理异地就医备案",
+        "希望卫生室定期上门测血压",
+        "咨询残疾人辅助器具申请",
+    ),
+    "dispute": (
+        "与邻居因宅基地边界有争议，需村里调解",
+        "与邻居因排水沟走向发生矛盾",
+        "承包地流转费用未按期支付，产生纠纷",
+        "老人赡养费分担有分歧，需调解",
+        "邻居在路边堆放柴草，影响通行",
+    ),
+    "other": (
+        "反映村内路灯不亮，夜间出行不便",
+        "希望修缮文化广场健身器材",
+        "咨询户口迁移手续",
+        "反映村道坑洼，雨天积水难行",
+        "咨询社保卡补办和激活",
+    ),
+}
+NEED_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("livelihood", 30),
+    ("medical", 22),
+    ("employment", 14),
+    ("schooling", 10),
+    ("dispute", 10),
+    ("other", 14),
+)
+NEED_RESOLVED_NOTES = (
+    "已协调相关部门解决，群众满意",
+    "已上门办理完毕",
+    "已联系责任单位处理完毕，回访满意",
+    "已组织调解，双方达成一致",
+)
+NEED_CLOSED_NOTES = (
+    "经核实不符合政策条件，已向群众解释清楚",
+    "群众表示暂不需要",
+    "已告知办理渠道和所需材料，群众自行办理",
+)
+VISIT_NOTES = (
+    "了解家庭近况，生活正常",
+    "宣传城乡居民医保缴费政策",
+    "提醒注意用电、用火安全",
+    "询问农作物长势和收成情况",
+    "老人身体状况稳定，按时服药",
+    "宣传防范电信诈骗知识",
+    "了解子女外出务工情况",
+    "征求对村里工作的意见建议",
+)
+# The need a visit found when the application it became was taken on the visit, by item code
+# (子女上学, 就业, 就医); every other item is 生产生活.
+ITEM_NEED_CATEGORIES: dict[str, str] = {
+    "ZH-01": "schooling",
+    "MZ-04": "medical",
+    "RS-05": "medical",
+    "RS-06": "medical",
+    "RS-07": "employment",
+    "RS-08": "employment",
+    "RS-09": "employment",
+    "RS-10": "employment",
+    "RS-12": "employment",
+    "WJ-07": "medical",
+    "WJ-08": "medical",
+    "WJ-09": "medical",
+    "WJ-10": "medical",
+    "WJ-11": "medical",
+}
+# 刘志辉's schooling need, as the community worker wrote it down.
+LIU_ZHIHUI_NEED = "家庭困难，本人残疾，女儿刘欣怡读小学，需办理助学贷款补助"
+# The need behind an application the hall took on a visit.
+VISIT_APPLICATION_NEED = "走访时了解到家中符合{item}条件，当场帮助提交申请"
+# The demo grid worker's grid (赵敏, 王家庄村第一网格).
+DEMO_GRID = "王家庄村第一网格"

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VisitsConfig(AppConfig):
@@ -9,3 +10,14 @@ class VisitsConfig(AppConfig):
     label = "visits"
     verbose_name = _("Five links and visits")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from linli.core.figure_sections import FigureSection, register
+
+        from .figures import figure_rows
+
+        register(
+            FigureSection(
+                "visits", pgettext_lazy("figure", "Visits in the past 12 months"), figure_rows
+            )
+        )
