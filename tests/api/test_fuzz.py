@@ -70,9 +70,12 @@ def test_no_server_errors(world, wsgi_app):
         "/api/applications": application.pk,
         "/api/steps": hall_helpers.active_step(application).pk,
     }
-    failures, operations = [], 0
+    failures, operations, elsewhere = [], 0, 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path.startswith("/api/visits/"):
+            elsewhere += 1  # fuzzed with real ids of its own in tests/visits/test_api.py
+            continue
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             failures += _fuzz(operation, headers, mode)
@@ -82,5 +85,5 @@ def test_no_server_errors(world, wsgi_app):
                 base = "/api/" + operation.path.split("/")[2]
                 real = {"id": real_ids[base]}
                 failures += _fuzz(operation, headers, mode, path_parameters=real)
-    assert operations == 29
+    assert (operations, elsewhere) == (29, 15)
     assert not failures, "\n\n".join(failures[:5])

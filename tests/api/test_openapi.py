@@ -28,6 +28,19 @@ EXPECTED = {
     "/api/steps": {"get"},
     "/api/steps/{id}": {"get"},
     "/api/steps/{id}/finish": {"post"},
+    "/api/visits/assignments": {"get", "post"},
+    "/api/visits/assignments/{id}": {"get"},
+    "/api/visits/assignments/{id}/end": {"post"},
+    "/api/visits/visits": {"get", "post"},
+    "/api/visits/visits/{id}": {"get"},
+    "/api/visits/needs": {"get"},
+    "/api/visits/needs/{id}": {"get"},
+    "/api/visits/needs/{id}/application": {"post"},
+    "/api/visits/needs/{id}/close": {"post"},
+    "/api/visits/coverage": {"get"},
+    "/api/visits/coverage/children": {"get"},
+    "/api/visits/gaps": {"get"},
+    "/api/visits/overdue": {"get"},
 }
 
 
@@ -41,7 +54,7 @@ def test_openapi_document(client, db):
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(operation_ids) == len(set(operation_ids)) == 29
+    assert len(operation_ids) == len(set(operation_ids)) == 44
     writes = [doc["paths"]["/api/households"]["post"], doc["paths"]["/api/residents/{id}"]["patch"]]
     for op in writes:
         headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}

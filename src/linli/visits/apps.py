@@ -13,8 +13,12 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.core.figure_sections import FigureSection, register
+        from linli.core.selectors import register_tiles
 
         from .figures import figure_rows
+        from .tiles import visit_tiles
+
+        register_tiles(visit_tiles)
 
         register(
             FigureSection(

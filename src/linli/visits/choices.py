@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LinkLevel(models.IntegerChoices):
@@ -38,7 +39,7 @@ class NeedStatus(models.TextChoices):
     """A need's own status. Once handed on (an application, later an appeal) the status shown
     follows that record: see `needs.need_status_expression`."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("need status", "Open")
     FOLLOWING = "following", _("Being followed up")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed without action")
