@@ -2094,22 +2094,7 @@ API_CASES = _cases(API)
 
 # Cases the application answers wrongly today, each with what is wrong. They stay in the
 # matrix as strict expected failures: one that starts passing fails, and is taken off the list.
-KNOWN_BUGS: dict[str, str] = {  # case id → the application bug it shows (xfail, strict)
-    # The coverage API looks `?area=` up in the visits scope before it checks visits.view, so a
-    # role that sees the area (area.view) but holds no visits.view gets 404, where the page
-    # (and the matrix's rule: visible but not granted) answers 403.
-    **{
-        f"GET {path}-GET-area-{role}-own": "coverage API: 404 instead of 403 without visits.view"
-        for path in ("/api/visits/coverage", "/api/visits/coverage/children")
-        for role in (
-            "department_staff",
-            "panel_member",
-            "administrator",
-            "security_officer",
-            "auditor",
-        )
-    },
-}
+KNOWN_BUGS: dict[str, str] = {}  # case id → the application bug it shows (xfail, strict)
 
 
 def _params(cases: list) -> list:

@@ -581,8 +581,10 @@ def _report_area(user, pk: int | None) -> Area:
     if pk is None:
         return _top_area(user)
     area = Area.objects.filter(pk=pk).first()
-    if area is None or not any(area.path.startswith(p) for p in user.scope_paths("visits.view")):
+    if area is None or not any(area.path.startswith(p) for p in user.scope_paths("area.view")):
         raise OutOfScope(Area, pk)
+    if not any(area.path.startswith(p) for p in user.scope_paths("visits.view")):
+        raise PermissionDenied  # the area is visible, its visits are not: as on the page
     return area
 
 
