@@ -9,6 +9,9 @@ import pytest
 
 from . import factories as f
 
+# The browser fixtures, registered here once for every browser test (see tests/browser.py).
+from .browser import browser, page_at, problems  # noqa: F401, E402
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):

@@ -17,16 +17,11 @@ from django.urls import reverse
 from linli.services.models import Application
 from linli.visits.models import Visit
 
-from ..e2e import conftest as e2e
 from ..e2e.conftest import go_by_nav, log_in, log_out, screenshot, wider_than_window
 from ..factories import PASSWORD
 from .test_pages import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-# The browser fixtures of tests/e2e, for this module too.
-browser, page_at, problems = e2e.browser, e2e.page_at, e2e.problems
-
 
 @pytest.fixture(autouse=True)
 def photos_in_tmp(settings, tmp_path):
