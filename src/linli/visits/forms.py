@@ -227,6 +227,11 @@ class NeedCloseForm(forms.Form):
 
 
 class _AssignmentFields(forms.Form):
+    """What the single and the bulk assignment forms share. `target_field` names the field that
+    lists the targets: a drop-down with an empty first choice, or a list of checkboxes."""
+
+    target_field = "target"
+
     level = forms.TypedChoiceField(
         label=_("Link level"), choices=LinkLevel.choices, coerce=int, widget=forms.HiddenInput
     )
@@ -244,11 +249,10 @@ class _AssignmentFields(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("starts_on", timezone.localdate())
         super().__init__(*args, **kwargs)
         self.fields["contact"].choices = [("", "—"), *contacts]
-        self._set_targets(targets)
+        field = self.fields[self.target_field]
+        multiple = isinstance(field, forms.MultipleChoiceField)
+        field.choices = targets if multiple else [("", "—"), *targets]
         style(self)
-
-    def _set_targets(self, targets: list) -> None:
-        raise NotImplementedError
 
     def clean(self):
         data = super().clean()
@@ -270,14 +274,12 @@ class AssignmentForm(_AssignmentFields):
     )
     note = forms.CharField(label=_("Note"), max_length=ASSIGNMENT_NOTE_MAX_LENGTH, required=False)
 
-    def _set_targets(self, targets: list) -> None:
-        self.fields["target"].choices = [("", "—"), *targets]
-
 
 class AssignmentBulkForm(_AssignmentFields):
     """Several assignments of one contact at once (a cadre's villages, a central household's
     neighbours): all are made or none."""
 
+    target_field = "targets"
     targets = forms.MultipleChoiceField(
         label=_("Contacted"),
         widget=forms.CheckboxSelectMultiple,
@@ -286,9 +288,6 @@ class AssignmentBulkForm(_AssignmentFields):
             "invalid_choice": _("Choose only listed targets."),
         },
     )
-
-    def _set_targets(self, targets: list) -> None:
-        self.fields["targets"].choices = targets
 
 
 class AssignmentEndForm(forms.Form):
