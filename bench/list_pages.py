@@ -54,6 +54,26 @@ CASES = [
     ("community_worker", "overdue list, my area", "/services/due/?scope=area&which=overdue"),
     ("district_leader", "hall dashboard (whole district)", "/services/dashboard/", DASHBOARD_MS),
     ("district_leader", "API applications (whole district)", "/api/applications"),
+    ("grid_worker", "my households to visit", "/visits/"),
+    ("grid_worker", "my households to visit, search lzh", "/visits/?q=lzh"),
+    ("grid_worker", "visit list page, my grid", "/visits/records/"),
+    ("community_worker", "need list page", "/visits/needs/"),
+    ("community_worker", "overdue visits page", "/visits/overdue/"),
+    ("community_worker", "contact assignment list page", "/visits/links/"),
+    ("district_leader", "visit list page (whole district)", "/visits/records/"),
+    ("district_leader", "need list page (whole district)", "/visits/needs/"),
+    ("district_leader", "contact assignment list page (whole district)", "/visits/links/"),
+    # The gap overview counts five levels' targets: a figures page, held to the dashboards' bar.
+    ("district_leader", "gap overview (whole district)", "/visits/links/gaps/", DASHBOARD_MS),
+    ("district_leader", "gap list, level 5 (whole district)", "/visits/links/gaps/?level=5"),
+    ("district_leader", "overdue visits page (whole district)", "/visits/overdue/"),
+    ("administrator", "visit policy list page", "/visits/policies/"),
+    ("district_leader", "coverage page (whole district)", "/visits/coverage/", DASHBOARD_MS),
+    ("district_leader", "API visits (whole district)", "/api/visits/visits"),
+    ("district_leader", "API needs (whole district)", "/api/visits/needs"),
+    ("district_leader", "API contact assignments (whole district)", "/api/visits/assignments"),
+    ("district_leader", "API overdue (whole district)", "/api/visits/overdue"),
+    ("district_leader", "API coverage (whole district)", "/api/visits/coverage", DASHBOARD_MS),
 ]
 
 

@@ -274,6 +274,9 @@ def test_gap_list_counts_and_lists_per_level(links, clients):
     assert 'data-testid="gap-counts"' in page
     villages = html(client.get(url, {"level": 3}))
     assert links.world.villages[1].name in villages
+    # A level's own page names its count and links the other levels instead of counting them.
+    assert 'data-testid="gap-counts"' not in villages
+    assert 'data-testid="gap-levels"' in villages and 'aria-current="page"' in villages
     listed = [line for line in villages.splitlines() if 'data-testid="gap"' in line]
     assert all(links.world.villages[0].name not in line for line in listed)
     households = html(client.get(url, {"level": 5}))

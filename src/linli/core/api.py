@@ -20,6 +20,7 @@ from linli.registry import selectors
 from . import idempotency
 from .choices import AreaKind
 from .models import Area
+from .pagination import slice_by_ids
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -101,9 +102,14 @@ class PageQuery(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip")
 
 
-def page(queryset, params: PageQuery, build) -> dict:
-    """One page of `queryset`: the total and the rows of this page, each made by `build`."""
-    rows = queryset[params.offset : params.offset + params.limit]
+def page(queryset, params: PageQuery, build, *, ids_first: bool = False) -> dict:
+    """One page of `queryset`: the total and the rows of this page, each made by `build`.
+    `ids_first` sorts only the ids and then fetches the page's rows (long lists with many
+    joined columns, see core.pagination)."""
+    if ids_first and not isinstance(queryset, list):
+        rows = slice_by_ids(queryset, params.offset, params.limit)
+    else:
+        rows = queryset[params.offset : params.offset + params.limit]
     total = len(queryset) if isinstance(queryset, list) else queryset.count()
     return {"count": total, "items": [build(row) for row in rows]}
 

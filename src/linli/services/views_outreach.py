@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.accounts.roles import Role
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
+from linli.core.pagination import page_by_ids
 from linli.core.scoping import covers
 from linli.core.workspace import switchable_areas
 
@@ -111,12 +111,8 @@ def task_list(request):
     tasks = selectors.task_list(user=user, filters=params)
     # The page's ids first, then those rows with what they show: sorting only ids keeps a
     # district-wide list fast (tens of thousands of tasks).
-    page = Paginator(tasks.values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    ids = list(page.object_list)
-    position = {pk: i for i, pk in enumerate(ids)}
-    rows = sorted(tasks.filter(pk__in=ids), key=lambda t: position[t.pk])
+    page = page_by_ids(tasks, PAGE_SIZE, request.GET.get("page"))
+    rows = page.object_list
     reveal = RevealScope(user)
     for task in rows:
         task.reason_lines = eligibility.reason_lines(

@@ -682,7 +682,7 @@ def list_assignments(request, filters: Query[AssignmentQuery]):
     }
     rows = selectors.assignment_list(user=user, filters=data)
     today = timezone.localdate()
-    return page(rows, filters, lambda a: assignment_out(a, today))
+    return page(rows, filters, lambda a: assignment_out(a, today), ids_first=True)
 
 
 @router.get(
@@ -769,7 +769,7 @@ def list_visits(request, filters: Query[VisitQuery]):
         "date_from": filters.date_from,
         "date_to": filters.date_to,
     }
-    return page(selectors.visit_list(user=user, filters=data), filters, visit_out)
+    return page(selectors.visit_list(user=user, filters=data), filters, visit_out, ids_first=True)
 
 
 @router.get("/visits/{id}", response=responses({200: VisitDetailOut}), operation_id="visit_get")
@@ -818,7 +818,7 @@ def list_needs(request, filters: Query[NeedQuery]):
         "category": filters.category,
         "area": _filter_area(user, filters.area),
     }
-    return page(selectors.need_list(user=user, filters=data), filters, need_out)
+    return page(selectors.need_list(user=user, filters=data), filters, need_out, ids_first=True)
 
 
 @router.get("/needs/{id}", response=responses({200: NeedOut}), operation_id="need_get")
@@ -923,7 +923,7 @@ def list_gaps(request, query: Query[GapQuery]):
     listed = {"count": 0, "items": []}
     if query.level is not None:
         targets = selectors.gap_list(user=user, level=query.level, area=area, on=on)
-        listed = page(targets, query, gap_target_out)
+        listed = page(targets, query, gap_target_out, ids_first=True)
     return {
         "area": _ref(area),
         "on": on,
@@ -948,4 +948,4 @@ def list_overdue(request, filters: Query[OverdueQuery]):
     user = request.auth
     data = {"area": _filter_area(user, filters.area), "worker": filters.worker}
     rows = selectors.overdue_list(user=user, filters=data)
-    return page(rows, filters, overdue_out)
+    return page(rows, filters, overdue_out, ids_first=True)

@@ -31,10 +31,10 @@ from django.utils import timezone
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
-from linli.core.scoping import OutOfScope, ScopeSpec, scope_filter
+from linli.core.scoping import OutOfScope, ScopeSpec, scope_filter, under_area
 from linli.registry.choices import PostKind
 from linli.registry.filters import person_search
-from linli.registry.models import Household, Post, Resident
+from linli.registry.models import Household, Post, Resident, ResidentTag
 
 from .choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
@@ -135,7 +135,7 @@ def _active_on(day: dt.date, prefix: str = "") -> Q:
 
 
 def _scoped(qs: QuerySet, user, spec: ScopeSpec, action: str) -> QuerySet:
-    condition = scope_filter(user, spec, action)
+    condition = scope_filter(user, spec, action, model=qs.model)
     return qs.none() if condition is None else qs.filter(condition)
 
 
@@ -189,7 +189,7 @@ def _overdue_filters(today: dt.date):
     def apply(qs: QuerySet, filters: dict) -> QuerySet:
         area = _area(filters.get("area"))
         if area is not None:
-            qs = qs.filter(starts_with("area__path", area.path))
+            qs = under_area(qs, "area__path", area)
         worker = _id(filters.get("worker"))
         if worker is not None:
             paths = _worker_paths(worker, today)
@@ -293,7 +293,7 @@ def overdue_counts(
     today = today or timezone.localdate()
     qs = _scoped(Household.objects.all(), user, HOUSEHOLD_SCOPE, "view")
     if area is not None:
-        qs = qs.filter(starts_with("area__path", area.path))
+        qs = under_area(qs, "area__path", area)
     if by == "worker":
         rows = _counts_by_worker(qs, user, area, today)
     elif by in GROUP_DEPTHS:
@@ -312,7 +312,7 @@ VISIT_RELATED = ("household", "household__area", "household__head", "area", "vis
 def _apply_visit_filters(qs: QuerySet, filters: dict) -> QuerySet:
     area = _area(filters.get("area"))
     if area is not None:
-        qs = qs.filter(starts_with("household__area__path", area.path))
+        qs = under_area(qs, "household__area__path", area)
     for key, field in (("household", "household_id"), ("visitor", "visitor_id")):
         value = _id(filters.get(key))
         if value is not None:
@@ -374,7 +374,7 @@ def _apply_need_filters(qs: QuerySet, filters: dict) -> QuerySet:
         qs = qs.filter(category=category)
     area = _area(filters.get("area"))
     if area is not None:
-        qs = qs.filter(starts_with("household__area__path", area.path))
+        qs = under_area(qs, "household__area__path", area)
     return qs
 
 
@@ -425,7 +425,7 @@ def _apply_assignment_filters(qs: QuerySet, filters: dict) -> QuerySet:
         qs = qs.filter(level=int(level))
     area = _area(filters.get("area"))
     if area is not None:
-        qs = qs.filter(starts_with("scope_area__path", area.path))
+        qs = under_area(qs, "scope_area__path", area)
     day = _date(filters.get("active_on"))
     if day is not None:
         qs = qs.filter(_active_on(day))
@@ -480,7 +480,10 @@ def _targets(user, level: int, area: Area | None, on: dt.date) -> tuple[QuerySet
         path, linked = "path", Q(_linked(level, on, "area"))
         qs = qs.order_by("path")
     elif level == LinkLevel.VILLAGE_CADRE:
-        members = Resident.objects.filter(tag_links__tag__name=PARTY_MEMBER_TAG)
+        # The members as a set of ids, not a join: ordered by household number, a join lets
+        # SQLite walk every resident in that order to find the few without a contact.
+        tagged = ResidentTag.objects.filter(tag__name=PARTY_MEMBER_TAG).values("resident_id")
+        members = Resident.objects.filter(pk__in=tagged)
         qs = _scoped(members, user, RESIDENT_SCOPE, "view").select_related("household__area")
         path, linked = "household__area__path", Q(_linked(level, on, "resident"))
         qs = qs.order_by("household__number", "id")
@@ -492,7 +495,7 @@ def _targets(user, level: int, area: Area | None, on: dt.date) -> tuple[QuerySet
     else:
         raise ValueError(f"link level {level!r}?")
     if area is not None:
-        qs = qs.filter(starts_with(path, area.path))
+        qs = under_area(qs, path, area)
     return qs, linked
 
 

@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from linli.core import selectors as core_selectors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
+from linli.core.pagination import page_by_ids
 from linli.core.scoping import OutOfScope, covers
 from linli.core.workspace import current_area, switchable_areas
 
@@ -56,7 +57,10 @@ def digits(value) -> int | None:
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    """The requested page of a list, its ids first (a district's year of visits is long)."""
+    if isinstance(queryset, list):
+        return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return page_by_ids(queryset, size, request.GET.get("page"))
 
 
 def page_context(page: Page) -> dict:

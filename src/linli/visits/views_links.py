@@ -390,7 +390,10 @@ def gap_list(request):
     area = requested_area(request)
     raw_level = digits(request.GET.get("level"))
     level = raw_level if raw_level in LinkLevel.values else None
-    counts = selectors.gap_counts(user=user, area=area) if area is not None else []
+    # The overview counts every level (a scan of each level's targets); a level's own list
+    # says its count, so the drill-down does not count the other four.
+    overview = area is not None and level is None
+    counts = selectors.gap_counts(user=user, area=area) if overview else []
     context = {
         "area": area,
         "area_options": area_options(user, area),
