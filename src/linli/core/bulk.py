@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -110,15 +111,20 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
 
 def _copy_text(value) -> str:
-    """One value in COPY's text format."""
+    """One value in COPY's text format. Called for every cell of a district's rows, so the
+    common types are tested first and text is translated only where it holds a special."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
+    if kind is int:
+        return str(value)
     if value is None:
         return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
+    if kind is bool:
         return "t" if value else "f"
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -169,31 +175,64 @@ def _holds_fewer_than(model: type[models.Model], count: int) -> bool:
         return cursor.fetchone() is None
 
 
+def _foreign_keys(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, definition) of the table's foreign-key constraints, on PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        return cursor.fetchall()
+
+
+def _first_loads(loads: dict[type[models.Model], int]) -> list[type[models.Model]]:
+    """The tables for which the load dwarfs what they hold."""
+    return [
+        model
+        for model, incoming in loads.items()
+        if incoming >= 1000 and _holds_fewer_than(model, incoming)
+    ]
+
+
 @contextmanager
 def indexes_rebuilt_after(loads: dict[type[models.Model], int]):
     """For a load that dwarfs what a table holds (a first import), drop the table's plain
     indexes and build them again afterwards: building an index over sorted rows once is about
-    twice as fast as updating it row by row. Tables that already hold as many rows as are
-    coming keep their indexes — rebuilding them would cost more, and would lock readers out."""
-    dropped: list[str] = []
+    twice as fast as updating it row by row. On PostgreSQL the table's foreign keys go the same
+    way: checking them again is one join, where keeping them fires a trigger query per row
+    (2.7 s of a district's 15 s import). Tables that already hold as many rows as are coming
+    keep theirs — rebuilding would cost more, and would lock readers out."""
+    tables = _first_loads(loads)
+    postgres = connection.vendor == "postgresql"
+    indexes: list[str] = []
+    constraints: list[tuple[str, str, str]] = []  # (table, name, definition)
     with connection.cursor() as cursor:
-        for model, incoming in loads.items():
-            if incoming < 1000 or not _holds_fewer_than(model, incoming):
-                continue
+        if tables and postgres:
+            # Run what is pending now: a table with pending foreign-key checks cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in tables:
+            table = connection.ops.quote_name(model._meta.db_table)
             for name, sql in _plain_indexes(model):
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-                dropped.append(sql)
+                indexes.append(sql)
+            for name, definition in _foreign_keys(model) if postgres else []:
+                cursor.execute(
+                    f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+                )
+                constraints.append((table, name, definition))
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            if dropped and connection.vendor == "postgresql":
-                # PostgreSQL will not build an index while foreign-key checks are pending:
-                # run them now rather than at commit.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for sql in dropped:
+            for sql in indexes:
                 cursor.execute(sql)
-            if dropped and connection.vendor == "postgresql":
+            for table, name, definition in constraints:
+                cursor.execute(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} "
+                    f"{definition}"
+                )
+            if tables and postgres:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

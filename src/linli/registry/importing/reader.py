@@ -52,9 +52,16 @@ def _positions(cells: list) -> dict[str, int]:
     return found
 
 
+def _is_content(cell) -> bool:
+    return bool(cell) and (type(cell) is not str or not cell.isspace())
+
+
 def _has_content(cells: list) -> bool:
-    # Stops at the first real cell, which in a register row is nearly always the first.
-    return any(cell and (type(cell) is not str or not cell.isspace()) for cell in cells)
+    # A register row nearly always starts with a real cell: looking at it first spares a
+    # district's 200,000 rows a generator each.
+    if cells and _is_content(cells[0]):
+        return True
+    return any(map(_is_content, cells))
 
 
 def read_rows(path: str | Path) -> list[list]:
@@ -116,7 +123,7 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
         sheet.rows = [
             (number, data)
             for number, data in enumerate(rows[index + 1 :], start=index + 2)
-            if any(data) and _has_content(data)
+            if _has_content(data)
         ]
         return sheet
     return None
