@@ -100,6 +100,14 @@ class Command(BaseCommand):
                 "tasks": c["outreach_tasks"],
             }
         )
+        self.stdout.write(
+            _("%(assignments)d contact assignments, %(visits)d visits, %(needs)d needs found.")
+            % {
+                "assignments": c["contact_assignments"],
+                "visits": c["visits"],
+                "needs": c["needs"],
+            }
+        )
         if self.verbosity >= 2:
             for step, seconds in summary.timings.items():
                 self.stdout.write(f"  {step}: {seconds:.1f} s")
