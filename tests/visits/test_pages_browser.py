@@ -23,6 +23,7 @@ from .test_pages import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+
 @pytest.fixture(autouse=True)
 def photos_in_tmp(settings, tmp_path):
     settings.DATA_DIR = tmp_path
