@@ -304,8 +304,10 @@ def test_liu_zhihuis_need_is_handed_on_to_this_years_application(today):
 def test_the_same_seed_gives_the_same_year(demo, today):
     _planner, villages = builder.plan_district(seed=SEED, today=today, size="small")
     plan = demo_visits.plan_links_and_visits(seed=SEED, today=today, villages=villages)
-    liu = Resident.objects.get(name="刘志辉").household_id
-    built = Visit.objects.exclude(household_id=liu, visitor__username="community_worker")
+    # The story's visit to 刘志辉 is written apart from the plan. Only it is left out: the
+    # community worker's planned visits to his household (she is a cadre of his village) stay.
+    story = Need.objects.get(description=data.LIU_ZHIHUI_NEED).visit_id
+    built = Visit.objects.exclude(pk=story)
     assert len(plan.year.visits) == built.count()
     assert len(plan.links.rows) == ContactAssignment.objects.count()
 
