@@ -8,22 +8,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from linli.core import bulk
+from linli.registry.importing.writer import HOUSEHOLD_COLUMNS
 from linli.registry.models import Household, Tag
 
 from .. import factories as f
 
 pytestmark = pytest.mark.django_db
-
-HOUSEHOLD_COLUMNS = (
-    "id",
-    "area",
-    "number",
-    "address",
-    "head",
-    "version",
-    "created_at",
-    "updated_at",
-)
 
 
 @pytest.fixture
