@@ -3,13 +3,15 @@ foreign key it set aside."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from linli.core import bulk
-from linli.registry.importing.writer import HOUSEHOLD_COLUMNS
-from linli.registry.models import Household, Tag
+from linli.registry.importing.writer import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
+from linli.registry.models import Household, Resident, Tag
 
 from .. import factories as f
 
@@ -70,6 +72,64 @@ def test_text_with_tabs_line_breaks_and_backslashes_is_stored_as_written():
     assert [stored[pk].description for pk in ids] == odd
     assert [stored[pk].sensitive for pk in ids] == [n % 2 == 0 for n in range(len(odd))]
     assert {tuple(stored[pk].detail_choices) for pk in ids} == {("甲", "乙\t丙")}
+
+
+def test_dates_timestamps_numbers_and_nulls_are_stored_as_given(village):
+    # A row without None goes to PostgreSQL's COPY joined in one go, one with None cell by cell:
+    # both shapes must give back exactly what went in.
+    stamp = timezone.now().replace(microsecond=123456)
+    at = bulk.db_value(stamp)
+    (household,) = bulk.reserve_ids(Household, 1)
+    people = bulk.reserve_ids(Resident, 2)
+    with transaction.atomic():
+        bulk.insert_rows(
+            Household,
+            HOUSEHOLD_COLUMNS,
+            [(household, village.pk, "D00001", "试验路1号", people[0], 7, at, at)],
+        )
+        bulk.insert_rows(
+            Resident,
+            RESIDENT_COLUMNS,
+            [
+                (
+                    pk,
+                    household,
+                    name,
+                    "x",
+                    "x",
+                    number,
+                    number[::-1],
+                    birth,
+                    "female",
+                    mobile,
+                    mobile[::-1],
+                    relation,
+                    1,
+                    at,
+                    at,
+                )
+                for pk, name, number, birth, mobile, relation in (
+                    (
+                        people[0],
+                        "王秀英",
+                        "37070519871003380X",
+                        dt.date(1987, 10, 3),
+                        "13182255207",
+                        "head",
+                    ),
+                    (people[1], "None", "370705201501010021", "2015-01-01", "", "child"),
+                )
+            ],
+        )
+    stored = Household.objects.get(pk=household)
+    assert (stored.head_id, stored.version, stored.created_at) == (people[0], 7, stamp)
+    first, second = Resident.objects.filter(pk__in=people).order_by("pk")
+    assert (first.name, first.birth_date, first.updated_at) == (
+        "王秀英",
+        dt.date(1987, 10, 3),
+        stamp,
+    )
+    assert (second.name, second.birth_date, second.mobile) == ("None", dt.date(2015, 1, 1), "")
 
 
 def test_a_first_load_puts_back_every_index_it_dropped(village):

