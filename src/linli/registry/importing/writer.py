@@ -101,10 +101,35 @@ def _params(source: str, members: int) -> str:
     return json.dumps({"source": source, "members": members}, ensure_ascii=False)
 
 
-@lru_cache(maxsize=65536)
+_PINYIN: dict[str, tuple[str, str]] = {}
+_PINYIN_KEPT = 400_000  # names; a district holds some 60,000 different ones
+
+
 def _pinyin(name: str) -> tuple[str, str]:
     # Names repeat a great deal in a district; pypinyin is the slow part of a new resident.
-    return services.name_pinyin(name)
+    found = _PINYIN.get(name)
+    if found is None:
+        if len(_PINYIN) >= _PINYIN_KEPT:
+            _PINYIN.clear()
+        found = _PINYIN[name] = services.name_pinyin(name)
+    return found
+
+
+def names_pinyin(names) -> dict[str, tuple[str, str]]:
+    """Full pinyin and initials of each distinct name: worked out ahead, beside the checks."""
+    return {name: services.name_pinyin(name) for name in set(names) if name}
+
+
+def forget_pinyin() -> None:
+    """Drop the names remembered so far, as a fresh process starts."""
+    _PINYIN.clear()
+
+
+def remember_pinyin(known: dict[str, tuple[str, str]]) -> None:
+    """Names whose pinyin was worked out ahead (see `names_pinyin`)."""
+    if len(_PINYIN) + len(known) >= _PINYIN_KEPT:
+        _PINYIN.clear()
+    _PINYIN.update(known)
 
 
 _MALE_DIGITS = frozenset("13579")
