@@ -29,10 +29,11 @@ CHUNK = 2000  # values per IN (…) on SQLite; far below its 32,766 parameters
 
 @contextmanager
 def collector_paused():
-    """Python's cycle collector paused for a bulk job. A district's workbook is millions of
-    small objects, none of them in a reference cycle, and each of the collector's passes walks
-    them all: a third of an import's checks went to it (measured: 4.0 s → 2.5 s). Reference
-    counting still frees everything; the collector resumes afterwards."""
+    """Python's cycle collector paused for a bulk job. A district's workbook or demo plan is
+    millions of small objects, none of them in a reference cycle, and each of the collector's
+    passes walks them all: a third of an import's checks went to it (measured: 4.0 s → 2.5 s),
+    a third of the demo's planning. Reference counting still frees everything; the collector
+    resumes afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -22,12 +22,10 @@ households a village — for tests and for trying things out.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import random
 import time
 from bisect import bisect_left
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -35,6 +33,7 @@ from django.db import transaction
 
 from linli.accounts import services as account_services
 from linli.accounts.models import User
+from linli.core import bulk
 from linli.core import services as area_services
 from linli.core.choices import AreaKind
 from linli.core.models import Area
@@ -655,22 +654,8 @@ def plan_district(
 ):
     """Every village of the district with its households and people (no database access)."""
     planner = Planner(seed, today or dt.date.today(), size)
-    with paused_gc():
+    with bulk.collector_paused():
         return planner, planner.plan()
-
-
-@contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector. The plan is some 270,000 objects (and as many records
-    again on the way to the database) with no reference cycles among them, which the collector
-    would only walk over and over: a third of the planning time, most of the records'."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 # --- writing the plan -----------------------------------------------------------------------
@@ -727,7 +712,7 @@ def build_demo(
 
     planner, villages = plan_district(seed=seed, today=today, size=size)
     lap("plan")
-    with paused_gc():
+    with bulk.collector_paused():
         writer = _Writer(planner, seed)
         with transaction.atomic():
             writer.areas(villages)
