@@ -4,6 +4,7 @@ to the caller, and a child nobody waits for is stopped."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -50,3 +51,18 @@ def test_a_child_nobody_waits_for_is_stopped_and_reaped():
         assert child
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # already reaped: no such child any more
+
+
+def _sleeps_in_child(parent: int) -> str:
+    if os.getpid() != parent:
+        time.sleep(30)
+    return "done by the caller"
+
+
+@needs_fork
+def test_a_child_that_does_not_answer_in_time_is_stopped_and_the_caller_does_the_work():
+    with Forked(_sleeps_in_child, os.getpid(), timeout=0.5) as forked:
+        child = forked.pid
+        assert forked.result() == "done by the caller"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)

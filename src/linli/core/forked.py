@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +21,10 @@ class Forked:
     """`function(*args)` running in a child; `result()` waits for it. Use as a context manager,
     so that a child whose result is never asked for is stopped and reaped."""
 
-    def __init__(self, function: Callable[..., Any], *args, fork: bool = True):
-        self.function, self.args = function, args
+    def __init__(
+        self, function: Callable[..., Any], *args, fork: bool = True, timeout: float = 120.0
+    ):
+        self.function, self.args, self.timeout = function, args, timeout
         self.pid = 0
         self.read_fd = -1
         if fork and hasattr(os, "fork") and (os.cpu_count() or 1) > 1:
@@ -46,6 +49,12 @@ class Forked:
     def result(self):
         """The function's result; computed here if the child could not be started or failed."""
         if not self.pid:
+            return self.function(*self.args)
+        # A child forked from a process with other threads could, in theory, hang on a lock one
+        # of them held: after `timeout` seconds without a word it is stopped and the work done here.
+        ready, _w, _x = select.select([self.read_fd], [], [], self.timeout)
+        if not ready:
+            self.close()
             return self.function(*self.args)
         with os.fdopen(self.read_fd, "rb") as source:
             data = source.read()
