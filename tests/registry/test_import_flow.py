@@ -4,6 +4,7 @@ traced to their import, scope, the pages with their background job, and the comm
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from linli.core.models import AuditRecord, TimelineEvent
 from linli.registry import imports
 from linli.registry import services as registry_services
 from linli.registry.choices import ImportStatus
+from linli.registry.importing import writer
 from linli.registry.importing.columns import COLUMNS
 from linli.registry.models import Household, RegistryImport, Resident
 
@@ -122,6 +124,28 @@ def test_a_first_import_registers_households_people_and_tags(place, tmp_path):
     assert created.changes["created"]["residents_created"] == 4
     assert created.changes["file_sha256"] == result.file_sha256
     assert len(result.file_sha256) == 64
+
+
+def test_a_large_file_works_out_the_pinyin_in_a_second_process(place, tmp_path, monkeypatch):
+    # Files from FORK_FROM_ROWS rows on have their names' pinyin worked out by a forked child
+    # while the rows are checked; here the threshold is lowered to this small file.
+    children = []
+
+    class Recording(imports.Forked):
+        def _start(self):
+            super()._start()
+            children.append(self.pid)
+
+    monkeypatch.setattr(imports, "FORK_FROM_ROWS", 1)
+    monkeypatch.setattr(imports, "Forked", Recording)
+    writer.forget_pinyin()
+    result = run(workbook(tmp_path, liu_rows() + zhang_rows()))
+    assert result.status == ImportStatus.DONE
+    if hasattr(os, "fork") and (os.cpu_count() or 1) > 1:
+        assert len(children) == 1 and children[0] != os.getpid()
+    names = dict(Resident.objects.values_list("name", "name_pinyin"))
+    assert names["刘志辉"] == "liuzhihui" and names["王秀英"] == "wangxiuying"
+    assert Resident.objects.get(id_number=LIU).name_initials == "lzh"
 
 
 def test_importing_the_same_file_again_changes_nothing(place, tmp_path):
