@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.translation import gettext_noop
 from stdnum.cn import ric
@@ -134,11 +135,10 @@ def _clean_each(key: str, values: list, today: dt.date) -> list:
 def _clean_id_numbers(key: str, values: list, today: dt.date) -> list:
     # A column of 200,000 distinct ID numbers: the clean ones are recognised by one match each
     # and only their check digit and birth date remain to be checked.
-    births: dict[str, tuple | None] = {}
     out = []
     for value in values:
         if type(value) is str and _ID_CLEAN(value):
-            problem = _id_problem(value, today, births)
+            problem = _id_problem(value, today)
             out.append(_Problem(*problem) if problem else value)
         else:
             out.append(_clean_cell(key, value, today))
@@ -178,32 +178,29 @@ def _has_problem(cleaned: list) -> bool:
     return any(type(value) is _Problem for value in cleaned)
 
 
-def _id_problem(number: str, today: dt.date, births: dict | None = None) -> tuple | None:
-    """Why an ID number is not valid (msgid, params), or None. `births` memoises the verdict
-    on the birth-date digits, which a district's people share by the thousand."""
+def _id_problem(number: str, today: dt.date) -> tuple[str, dict] | None:
+    """Why an ID number is not valid (msgid, params), or None."""
     if not _ID_SHAPE.match(number):
         return gettext_noop("An ID number has 18 characters: 17 digits, then a digit or X."), {}
     if ric.calc_check_digit(number) != number[-1]:
         return gettext_noop(
             "The check digit of this ID number is wrong; please check every digit."
         ), {}
-    if births is None:
-        return _birth_problem(number[6:14], today)
-    digits = number[6:14]
-    if digits not in births:
-        births[digits] = _birth_problem(digits, today)
-    return births[digits]
+    problem = _birth_problem(number[6:14], today)
+    return (problem, {}) if problem else None
 
 
-def _birth_problem(digits: str, today: dt.date) -> tuple | None:
+@lru_cache(maxsize=65536)  # a district's people share their birth dates by the thousand
+def _birth_problem(digits: str, today: dt.date) -> str | None:
+    """What is wrong with the birth date inside an ID number (a msgid), or None."""
     try:
         birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        return gettext_noop("The birth date inside this ID number does not exist."), {}
+        return gettext_noop("The birth date inside this ID number does not exist.")
     if birth > today:
-        return gettext_noop("The birth date inside this ID number is in the future."), {}
+        return gettext_noop("The birth date inside this ID number is in the future.")
     if birth.year < 1890:
-        return gettext_noop("The birth date inside this ID number is not possible."), {}
+        return gettext_noop("The birth date inside this ID number is not possible.")
     return None
 
 
