@@ -186,3 +186,39 @@ def test_foreign_keys_put_back_on_postgresql_still_refuse_a_bad_row(postgresql, 
         bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, bad)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_nulls_beside_backslashes_and_the_text_backslash_n_are_stored_as_written(village):
+    # COPY writes None as \N: a cell that holds a backslash, or the text "\N" itself, beside a
+    # None must still come back as the text it was, and the None as NULL.
+    addresses = ["\\N", "C:\\村委会", "平常路1号", "\\N"]
+    now = bulk.db_value(timezone.now())
+    ids = bulk.reserve_ids(Household, len(addresses))
+    (head,) = bulk.reserve_ids(Resident, 1)
+    rows = [
+        (pk, village.pk, f"N{n:05d}", address, head if n == 3 else None, 1, now, now)
+        for n, (pk, address) in enumerate(zip(ids, addresses, strict=True))
+    ]
+    person = (head, ids[3], "李四", "lisi", "ls", "370705201501010021", "120101010250703")
+    person += ("2015-01-01", "male", "", "", "head", 1, now, now)
+    with transaction.atomic():
+        bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, rows)
+        bulk.insert_rows(Resident, RESIDENT_COLUMNS, [person])
+    stored = Household.objects.filter(pk__in=ids).order_by("pk")
+    assert [(h.address, h.head_id) for h in stored] == [
+        ("\\N", None),
+        ("C:\\村委会", None),
+        ("平常路1号", None),
+        ("\\N", head),
+    ]
+
+
+def test_select_in_answers_from_an_empty_table_and_from_a_filled_one(village):
+    numbers = [f"E{n:05d}" for n in range(bulk.CHUNK + 5)]
+    assert bulk.select_in(Household, ["id", "number"], "number", numbers) == []
+    rows = _households(village.pk, 3)
+    with transaction.atomic():
+        bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, rows)
+    wanted = [rows[0][2], rows[2][2], *numbers]
+    found = bulk.select_in(Household, ["id", "number"], "number", wanted)
+    assert sorted(found) == [(rows[0][0], rows[0][2]), (rows[2][0], rows[2][2])]

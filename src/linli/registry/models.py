@@ -122,18 +122,18 @@ class Resident(models.Model):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField(max_length=200, editable=False)
+    name_initials = models.CharField(max_length=50, editable=False)
     id_number = models.CharField(
         _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
     )
-    id_number_reversed = models.CharField(max_length=18, db_index=True, editable=False)
+    id_number_reversed = models.CharField(max_length=18, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, editable=False)
     mobile = models.CharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
-    mobile_reversed = models.CharField(max_length=11, blank=True, db_index=True, editable=False)
+    mobile_reversed = models.CharField(max_length=11, blank=True, editable=False)
     relation = models.CharField(
         _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
@@ -161,6 +161,15 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["household_id", "id"]
+        # The search columns are only ever matched by prefix (`core.lookups.starts_with`). One
+        # pattern index each serves that on PostgreSQL, where `db_index` would build a plain
+        # index and a pattern twin; SQLite ignores the operator class and serves the range.
+        indexes = [
+            models.Index(
+                fields=[field], name=f"resident_{field}", opclasses=["varchar_pattern_ops"]
+            )
+            for field in ("name_pinyin", "name_initials", "id_number_reversed", "mobile_reversed")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -269,6 +269,9 @@ class _Checker:
         self.raw = _columns(self.sheet.rows, positions)
         self.clean = {key: [] for key in positions}
         memos: dict[str, dict] = {key: {} for key in positions}
+        if "head_id_number" in memos and "id_number" in memos:
+            # The same cleaning and checks: a head's number is checked once, not in both columns.
+            memos["head_id_number"] = memos["id_number"]
         troubled: set[str] = set()  # columns with a problem somewhere
         for start in range(0, len(self.numbers), PROGRESS_EVERY):
             for key in positions:

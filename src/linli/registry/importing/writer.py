@@ -64,6 +64,7 @@ RESIDENT_COLUMNS = (
     "updated_at",
 )
 TAG_COLUMNS = (("household", "tag", "detail"), ("resident", "tag", "detail"))
+TIMELINE_COLUMNS = ("content_type", "object_id", "at", "actor", "verb", "summary", "params", "data")
 
 
 class WriteError(Exception):
@@ -133,6 +134,7 @@ def remember_pinyin(known: dict[str, tuple[str, str]]) -> None:
 
 
 _MALE_DIGITS = frozenset("13579")
+_MALE, _FEMALE = str(Sex.MALE.value), str(Sex.FEMALE.value)  # plain text: COPY writes it as is
 
 
 # --- looking things up ---------------------------------------------------------------------
@@ -255,6 +257,7 @@ class _Batch:
         self.residents: list[tuple] = []
         self.household_tags: list[tuple] = []
         self.resident_tags: list[tuple] = []
+        self.timeline: list[tuple] = []  # each new household's "registered by import" line
 
     def _tag_rows(self, target: str, owner: int, pairs: TagPairs) -> list[tuple]:
         if not pairs:
@@ -285,7 +288,7 @@ class _Batch:
                 number,
                 number[::-1],
                 f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
-                Sex.MALE if number[16] in _MALE_DIGITS else Sex.FEMALE,
+                _MALE if number[16] in _MALE_DIGITS else _FEMALE,
                 mobile,
                 mobile[::-1],
                 person.relation,
@@ -305,12 +308,14 @@ class _Batch:
             Resident: len(self.residents),
             HouseholdTag: len(self.household_tags),
             ResidentTag: len(self.resident_tags),
+            TimelineEvent: len(self.timeline),
         }
         with bulk.indexes_rebuilt_after(loads):
             bulk.insert_rows(Household, HOUSEHOLD_COLUMNS, self.households)
             bulk.insert_rows(Resident, RESIDENT_COLUMNS, self.residents)
             bulk.insert_rows(HouseholdTag, TAG_COLUMNS[0], self.household_tags)
             bulk.insert_rows(ResidentTag, TAG_COLUMNS[1], self.resident_tags)
+            bulk.insert_rows(TimelineEvent, TIMELINE_COLUMNS, self.timeline)
         if len(self.residents) >= STATISTICS_AFTER:
             bulk.refresh_statistics(loads)
 
@@ -387,8 +392,8 @@ class _Writer:
                     self.summary.residents_unchanged += 1
                 else:
                     self.later.append(("person", pk, person))
-        self.batch.flush()
         self._timeline(registered)
+        self.batch.flush()
         self._apply_later()
         self._audit(source_hash)
         return self.summary
@@ -427,16 +432,11 @@ class _Writer:
         actor = self.actor.pk if getattr(self.actor, "is_authenticated", False) else None
         now, empty = self.batch.stamp, bulk.db_value({})
         message = gettext_noop("Household registered by import %(source)s (%(members)s people)")
-        source = self.source
-        rows = [
-            (content_type, pk, now, actor, "created", message, _params(source, n), empty)
+        params = {n: _params(self.source, n) for n in {n for _pk, n in registered}}
+        self.batch.timeline += [
+            (content_type, pk, now, actor, "created", message, params[n], empty)
             for pk, n in registered
         ]
-        bulk.insert_rows(
-            TimelineEvent,
-            ("content_type", "object_id", "at", "actor", "verb", "summary", "params", "data"),
-            rows,
-        )
 
     # existing records -------------------------------------------------------------------------
 
