@@ -71,43 +71,45 @@ def stages_timed():
     from linli.registry.importing import reader, validate
 
     spent = dict.fromkeys(("sheet", "checks", "write", "inserts", "store"), 0.0)
-    originals = {
-        (reader, "read_workbook"): "sheet",
-        (validate, "check_sheet"): "checks",
-        (imports, "write_households"): "write",
-        (bulk, "insert_rows"): "inserts",
-    }
 
-    def timed(function, stage):
+    @contextlib.contextmanager
+    def clock(stage):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent[stage] += time.perf_counter() - started
+
+    def timed_call(function, stage):
         def run(*args, **kwargs):
-            started = time.perf_counter()
-            try:
+            with clock(stage):
                 return function(*args, **kwargs)
-            finally:
-                spent[stage] += time.perf_counter() - started
 
         return run
 
-    @contextlib.contextmanager
-    def timed_store(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            with store(*args, **kwargs):
+    def timed_block(manager, stage):
+        @contextlib.contextmanager
+        def run(*args, **kwargs):
+            with clock(stage), manager(*args, **kwargs):
                 yield
-        finally:
-            spent["store"] += time.perf_counter() - started
 
-    store = bulk.indexes_rebuilt_after
-    saved = {(module, name): getattr(module, name) for module, name in originals}
-    for (module, name), stage in originals.items():
-        setattr(module, name, timed(saved[module, name], stage))
-    bulk.indexes_rebuilt_after = timed_store
+        return run
+
+    stages = {
+        (reader, "read_workbook"): ("sheet", timed_call),
+        (validate, "check_sheet"): ("checks", timed_call),
+        (imports, "write_households"): ("write", timed_call),
+        (bulk, "insert_rows"): ("inserts", timed_call),
+        (bulk, "indexes_rebuilt_after"): ("store", timed_block),
+    }
+    saved = {(module, name): getattr(module, name) for module, name in stages}
+    for (module, name), (stage, wrap) in stages.items():
+        setattr(module, name, wrap(saved[module, name], stage))
     try:
         yield spent
     finally:
-        for (module, name), function in saved.items():
-            setattr(module, name, function)
-        bulk.indexes_rebuilt_after = store
+        for (module, name), original in saved.items():
+            setattr(module, name, original)
 
 
 def _settle() -> None:
@@ -162,11 +164,14 @@ def child(workbook: str) -> None:
             handed_in = imports.import_start(
                 actor=None, source=source, file_name="峡山区.xlsx", queue=False
             )
+        # Both imports run under the stage clocks, so re-import / import compares like with like;
+        # only the first import's stages are printed.
         with stages_timed() as spent:
             started = time.perf_counter()
             result = imports.import_run(import_id=handed_in.pk)
             timings[label] = time.perf_counter() - started
-        timings[f"{label}_stages"] = spent
+        if label == "import":
+            timings["stages"] = spent
         timings[f"{label}_summary"] = result.summary
         assert result.status == "done", (result.status, result.errors[:5], result.failure)
     timings["households"] = Household.objects.count()
@@ -242,11 +247,12 @@ def main() -> None:
         f"{'database':<11} {'sheet':>7} {'checks':>7} {'write':>7} {'inserts':>8} {'store':>7} "
         f"{'read+store':>11} {'(read+store)/read':>18} {'import/(read+store)':>20}"
     )
-    worst_floor = 0.0
+    worst_floor = worst_store = 0.0
     for name, t in results.items():
-        s = t["import_stages"]
+        s = t["stages"]
         floor = t["read"] + s["store"]
         worst_floor = max(worst_floor, t["import"] / floor)
+        worst_store = max(worst_store, floor / t["read"])
         print(
             f"{name:<11} {s['sheet']:7.2f} {s['checks']:7.2f} {s['write']:7.2f} "
             f"{s['inserts']:8.2f} {s['store']:7.2f} {floor:11.2f} {floor / t['read']:18.2f} "
@@ -254,7 +260,8 @@ def main() -> None:
         )
     print()
     print(
-        f"worst import/read ratio: {worst:.2f} (former target ≤ 2.0: read + store alone exceeds it)"
+        f"worst import/read ratio: {worst:.2f} (former target ≤ {TARGET:.1f}; "
+        f"read + store alone takes up to {worst_store:.2f}× the read)"
     )
     verdict = "meets" if worst_floor <= TARGET else "MISSES"
     print(f"worst import/(read+store) ratio: {worst_floor:.2f} (target ≤ {TARGET:.1f}: {verdict})")

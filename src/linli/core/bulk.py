@@ -134,6 +134,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     return len(rows)
 
 
+_COPY_NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
@@ -147,15 +148,12 @@ def _copy_text(value) -> str:
     if kind is int:
         return str(value)
     if value is None:
-        return "\\N"
+        return _COPY_NULL
     if kind is bool:
         return "t" if value else "f"
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-_COPY_NULL = "\\N"
 
 
 def _copy_block(rows: Sequence[Sequence], width: int) -> str:
