@@ -232,6 +232,28 @@ def test_each_error_is_reported_at_its_row_and_column_and_nothing_changes(place,
     assert not Household.objects.filter(number__in=["208001", "209001"]).exists()
 
 
+def test_a_heads_wrong_id_number_is_reported_in_both_its_columns(place, tmp_path):
+    # The head's number sits in 户主身份证号 and in the head row's 身份证号: the same cell text,
+    # cleaned once, and still a reason under each column, on every row that repeats it.
+    bad = wrong_check_digit(new_id())
+    head = {"name": "赵建国", "id_number": bad, "relation": "户主"}
+    spouse = {"name": "钱秀兰", "id_number": new_id(male=False), "relation": "配偶"}
+    path = _messy_file(tmp_path, household("209001", [head, spouse]))
+    counts = table_counts()
+
+    result = run_import(path)
+
+    assert result.status == ImportStatus.REJECTED
+    errors = errors_of(result)
+    assert [(e.row, e.column, e.value) for e in errors] == [
+        (FIRST_BAD_ROW, "head_id_number", bad),
+        (FIRST_BAD_ROW, "id_number", bad),
+        (FIRST_BAD_ROW + 1, "head_id_number", bad),
+    ]
+    assert all("校验" in in_chinese(e) for e in errors), [in_chinese(e) for e in errors]
+    assert table_counts() == counts
+
+
 def test_every_error_of_a_file_is_reported_not_only_the_first(place, tmp_path):
     rows, expected = [], []
     for index, case in enumerate(CASES.values()):

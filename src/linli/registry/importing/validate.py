@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -161,20 +161,22 @@ _TEXT_CELLS = frozenset((str, type(None)))
 
 
 def _clean_column(key: str, values: list, memo: dict, today: dt.date) -> tuple[list, bool]:
-    """The column's clean values (or `_Problem`s), and whether it gained a problem. Each
+    """The column's clean values (or `_Problem`s), and whether it holds a problem. Each
     distinct text cell is cleaned once: a register repeats its codes, addresses and tags."""
     clean_many = _CLEAN_MANY.get(key, _clean_each)
     if _TEXT_CELLS.issuperset(map(type, values)):
         # Memo only what cannot collide: 1 == 1.0 == True would share a clean value.
-        new = [value for value in dict.fromkeys(values) if value not in memo]
-        cleaned = clean_many(key, new, today)
-        memo.update(zip(new, cleaned, strict=True))
-        return list(map(memo.__getitem__, values)), _has_problem(cleaned)
+        distinct = dict.fromkeys(values)
+        new = [value for value in distinct if value not in memo]
+        memo.update(zip(new, clean_many(key, new, today), strict=True))
+        # The problem is looked for among all the distinct cells, not only the new ones: a memo
+        # shared by two columns (a head's ID number) may hold one the other column met first.
+        return list(map(memo.__getitem__, values)), _has_problem(map(memo.__getitem__, distinct))
     cleaned = clean_many(key, values, today)
     return cleaned, _has_problem(cleaned)
 
 
-def _has_problem(cleaned: list) -> bool:
+def _has_problem(cleaned: Iterable) -> bool:
     return any(type(value) is _Problem for value in cleaned)
 
 
