@@ -134,7 +134,7 @@ def remember_pinyin(known: dict[str, tuple[str, str]]) -> None:
 
 
 _MALE_DIGITS = frozenset("13579")
-_MALE, _FEMALE = str(Sex.MALE.value), str(Sex.FEMALE.value)  # plain text: COPY writes it as is
+_MALE, _FEMALE = Sex.MALE.value, Sex.FEMALE.value  # plain str, not the enum: COPY writes it as is
 
 
 # --- looking things up ---------------------------------------------------------------------
