@@ -23,7 +23,8 @@ from ninja.errors import ValidationError as SchemaError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from linli.accounts.services import api_token_user
+from linli.accounts.services import api_token_find
+from linli.core import context
 from linli.core.api import PRINTABLE, unprintable_message
 from linli.core.api import router as areas
 from linli.registry.api import households, residents
@@ -37,12 +38,23 @@ MAX_TOKEN_LENGTH = 200
 
 
 class BearerToken(HttpBearer):
-    """接口令牌 — an integration's API token."""
+    """接口令牌 — a person's own API token, or a system account's. What the request records in
+    the audit trail carries the token's id."""
 
     def authenticate(self, request, token: str):
         if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
             return None
-        return api_token_user(token)
+        found = api_token_find(token)
+        if found is None:
+            return None
+        context.using_api_token(found.pk)
+        if found.user.must_change_password:
+            # An administrator reset the password (or chose it): until the person sets their
+            # own, nothing acts as them, their tokens included.
+            raise HttpError(
+                403, _("This account must change its password before its API tokens work again.")
+            )
+        return found.user
 
 
 class LoginSession(SessionAuth):

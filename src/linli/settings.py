@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "linli.core.middleware.DenialAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "linli.accounts.middleware.StaffIdleTimeoutMiddleware",  # after messages: it leaves a notice
+    "linli.accounts.middleware.PasswordChangeRequiredMiddleware",  # after the idle timeout
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -192,6 +193,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 LINLI_STAFF_IDLE_MINUTES = int(os.environ.get("LINLI_STAFF_IDLE_MINUTES", "30"))
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "linli.core.views_errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

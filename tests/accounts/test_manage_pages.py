@@ -544,11 +544,19 @@ def test_accounts_below_the_failure_limit_are_not_listed(world):
     assert "No account is locked." in page
 
 
-# --- API tokens (administrator) -----------------------------------------------------------------
+# --- API tokens (administrator: system accounts) ------------------------------------------------
 
 
-def test_a_token_key_is_shown_once_and_only_its_hash_is_stored(world):
-    admin, worker = world.users[ADMIN], world.users["community_worker"]
+@pytest.fixture
+def gateway(world):
+    """A system account for the 12345 hotline gateway."""
+    return services.system_account_create(
+        actor=world.users[ADMIN], username="hotline-12345", display_name="12345热线"
+    )
+
+
+def test_a_token_key_is_shown_once_and_only_its_hash_is_stored(world, gateway):
+    admin, worker = world.users[ADMIN], gateway
     client = client_for(admin)
     seq = last_seq()
 
@@ -573,8 +581,8 @@ def test_a_token_key_is_shown_once_and_only_its_hash_is_stored(world):
     assert api.get("/api/households").status_code == 200
 
 
-def test_a_revoked_token_gets_401_from_the_api(world):
-    admin, worker = world.users[ADMIN], world.users["community_worker"]
+def test_a_revoked_token_gets_401_from_the_api(world, gateway):
+    admin, worker = world.users[ADMIN], gateway
     client = client_for(admin)
     issued = client.post(
         reverse("accounts:api_token_issue", args=[worker.pk]),
@@ -607,8 +615,8 @@ def test_a_revoked_token_gets_401_from_the_api(world):
         ({"name": "x", "valid_until": "soon"}, "valid_until", "Enter a valid date."),
     ],
 )
-def test_bad_token_input_names_the_field_and_issues_nothing(world, data, field, message):
-    worker = world.users["community_worker"]
+def test_bad_token_input_names_the_field_and_issues_nothing(world, gateway, data, field, message):
+    worker = gateway
     client = client_for(world.users[ADMIN])
     response = client.post(reverse("accounts:api_token_issue", args=[worker.pk]), data)
     assert response.status_code == 400

@@ -45,9 +45,9 @@ def test_revoked_or_expired_token_is_refused(world, client):
         actor=None, user=user, name="expired", expires_at=timezone.now() - dt.timedelta(days=1)
     )
     assert ApiClient(client, key).get("/api/areas").status_code == 401
+    _, key = api_token_issue(actor=None, user=user, name="inactive user")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _, key = api_token_issue(actor=None, user=user, name="inactive user")
     assert ApiClient(client, key).get("/api/areas").status_code == 401
 
 

@@ -43,6 +43,11 @@ class LoginForm(AuthenticationForm):
         ),
     )
 
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_system_account:  # it has no password; should it get one, it still may not
+            raise self.get_invalid_login_error()
+
 
 class LockedLoginForm(LoginForm):
     """The login form while an account is locked: it fails exactly like a wrong password, but
@@ -113,6 +118,84 @@ class UserCreateForm(BootstrapFormMixin, forms.Form):
         return data
 
 
+class SystemAccountForm(BootstrapFormMixin, forms.Form):
+    """A new system account 系统账号: a user name and what system it stands for. No password."""
+
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only, e.g. hotline-12345."),
+    )
+    display_name = forms.CharField(
+        label=_("System"),
+        max_length=100,
+        required=False,
+        help_text=_("What calls the API with it, e.g. the 12345 hotline gateway."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "off"})
+        self._style_widgets()
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip()
+
+
+def _password_widget(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete})
+
+
+class _NewPasswordForm(BootstrapFormMixin, forms.Form):
+    """A new password typed twice; the password rules are the service's to apply."""
+
+    new_field = "password"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.new_field].help_text = password_validators_help_text_html()
+        self._style_widgets()
+
+    def clean(self):
+        data = super().clean()
+        new, again = data.get(self.new_field), data.get(f"{self.new_field}_again")
+        if new and again and new != again:
+            self.add_error(f"{self.new_field}_again", _("The two passwords differ."))
+        return data
+
+
+class PasswordChangeForm(_NewPasswordForm):
+    """修改密码 — the person's current password and the new one, twice."""
+
+    new_field = "new_password"
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=_password_widget("current-password"),
+    )
+    new_password = forms.CharField(
+        label=_("New password"), strip=False, widget=_password_widget("new-password")
+    )
+    new_password_again = forms.CharField(
+        label=_("New password (again)"), strip=False, widget=_password_widget("new-password")
+    )
+
+
+class PasswordResetForm(_NewPasswordForm):
+    """重置密码 — a new initial password for a person, which they must change at login."""
+
+    password = forms.CharField(
+        label=_("New initial password"), strip=False, widget=_password_widget("new-password")
+    )
+    password_again = forms.CharField(
+        label=_("New initial password (again)"),
+        strip=False,
+        widget=_password_widget("new-password"),
+    )
+
+
 class _DateInput(forms.DateInput):
     input_type = "date"
 
@@ -180,7 +263,7 @@ class GrantForm(BootstrapFormMixin, forms.Form):
 
 
 class ApiTokenForm(BootstrapFormMixin, forms.Form):
-    """A new API token for an integration: a name, and optionally the last day it works."""
+    """A new API token: a name, and optionally the last day it works."""
 
     name = forms.CharField(
         label=_("Name"),

@@ -14,9 +14,18 @@ from .roles import OWN_HOUSEHOLD_ROLES, ROLE_PERMISSIONS, STAFF_ROLES, Role
 
 
 class User(AbstractUser):
-    """用户 — a person who logs in: staff or resident. What they may do comes from grants."""
+    """用户 — a person who logs in (staff or resident), or a system account 系统账号 that another
+    system (a 12345 hotline gateway, an Open311 client) calls the API with. What either may do
+    comes from grants."""
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # A system account has no password and holds no personal role: it exists so that the
+    # administrator never has to hold a token that acts as a person (三权分立).
+    is_system_account = models.BooleanField(_("system account"), default=False)
+    # Set when someone other than the person chose the password (an administrator creating the
+    # account or resetting it): every page leads to the password change until it is changed.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -100,10 +109,19 @@ class Grant(models.Model):
 
 
 class ApiToken(models.Model):
-    """接口令牌 — a bearer token for an integration. Only its SHA-256 is stored."""
+    """接口令牌 — a bearer token for the API. Only its SHA-256 is stored. A person issues their
+    own; the administrator issues them for system accounts only."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -88,3 +88,7 @@ SEPARATED_ROLES = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.AUD
 OWN_HOUSEHOLD_ROLES = frozenset({Role.RESIDENT})
 
 STAFF_ROLES = frozenset(Role) - OWN_HOUSEHOLD_ROLES
+
+# Roles a person holds. A system account 系统账号 (another system calling the API) holds none of
+# them; the roles a channel such as a 12345 gateway may hold will be the ones outside this set.
+PERSONAL_ROLES = frozenset(Role)

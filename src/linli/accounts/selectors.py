@@ -122,11 +122,9 @@ def grantable_organisations(*, user):
 # --- API tokens -----------------------------------------------------------------------------
 
 
-def api_token_list(*, user, target: User) -> list[ApiToken]:
-    """`target`'s API tokens, newest first, each with its `status` (active/expired/revoked)."""
-    _require_any(user, ("accounts.manage",))
+def _with_status(tokens) -> list[ApiToken]:
     now = timezone.now()
-    tokens = list(ApiToken.objects.filter(user=target).order_by("-created_at", "-pk"))
+    tokens = list(tokens)
     for token in tokens:
         if token.revoked:
             token.status = "revoked"
@@ -137,9 +135,37 @@ def api_token_list(*, user, target: User) -> list[ApiToken]:
     return tokens
 
 
+def _tokens_of(target: User):
+    return (
+        ApiToken.objects.filter(user=target)
+        .select_related("issued_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def api_token_list(*, user, target: User) -> list[ApiToken]:
+    """`target`'s API tokens, newest first, each with its `status` (active/expired/revoked),
+    for the administrator (who may revoke any of them)."""
+    _require_any(user, ("accounts.manage",))
+    return _with_status(_tokens_of(target))
+
+
 def api_token_get(*, user, pk) -> ApiToken:
     _require_any(user, ("accounts.manage",))
     token = ApiToken.objects.select_related("user").filter(pk=pk).first()
+    if token is None:
+        raise OutOfScope(ApiToken, pk)
+    return token
+
+
+def own_api_token_list(*, user) -> list[ApiToken]:
+    """我的接口令牌 — the reader's own tokens, newest first, each with its `status`."""
+    return _with_status(_tokens_of(user))
+
+
+def own_api_token_get(*, user, pk) -> ApiToken:
+    """One of the reader's own tokens; anyone else's is not found (404), not refused."""
+    token = ApiToken.objects.select_related("user").filter(pk=pk, user=user).first()
     if token is None:
         raise OutOfScope(ApiToken, pk)
     return token

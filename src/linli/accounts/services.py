@@ -1,8 +1,10 @@
 """Writes to accounts: users, grants, API tokens, lockouts. Each in one transaction, audited.
 
-Who may do what follows 三权分立: the administrator manages accounts and API tokens, the
-security officer grants roles and unlocks locked accounts, the auditor reads the trail. A call
-with `actor=None` comes from the command line setting a deployment up, and is not checked.
+Who may do what follows 三权分立: the administrator manages accounts (and issues API tokens for
+system accounts only), the security officer grants roles and unlocks locked accounts, the auditor
+reads the trail; a person changes their own password and issues their own API tokens, so nobody
+holds another person's credentials. A call with `actor=None` comes from the command line setting
+a deployment up, and is not checked.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import audit
-from linli.core.choices import AuditAction
+from linli.core.choices import AuditAction, AuditOutcome
 from linli.core.scoping import covers
 
 from .models import ApiToken, Grant, User
-from .roles import SEPARATED_ROLES, Role
+from .roles import PERSONAL_ROLES, SEPARATED_ROLES, Role
 
 
 def _require(actor, perm: str) -> None:
@@ -48,24 +50,61 @@ def _check_username(username: str) -> None:
         raise ValidationError({"username": _("This user name is taken.")})
 
 
-def _check_password(password: str, user: User) -> None:
+def _check_password(password: str, user: User, field: str = "password") -> None:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": error.error_list}) from error
+        raise ValidationError({field: error.error_list}) from error
+
+
+def _password_state(user: User) -> dict:
+    return {
+        "must_change_password": user.must_change_password,
+        "password_changed_at": audit.snapshot(user)["password_changed_at"],
+    }
 
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, password: str, display_name: str = "", check_password: bool = True
+    *,
+    actor,
+    username: str,
+    password: str,
+    display_name: str = "",
+    check_password: bool = True,
+    must_change_password: bool | None = None,
 ) -> User:
-    """A new account with no role: roles come from the security officer's grants."""
+    """A new account with no role: roles come from the security officer's grants.
+
+    An account an administrator creates in the application must change the password they typed
+    at its first login; one created from the command line (`createadmin`, the demo) need not,
+    unless `must_change_password` says otherwise."""
     _require(actor, "accounts.manage")
     _check_username(username)
-    user = User(username=username, display_name=display_name)
+    if must_change_password is None:
+        must_change_password = actor is not None
+    user = User(
+        username=username, display_name=display_name, must_change_password=must_change_password
+    )
     if check_password:
         _check_password(password, user)
     user.set_password(password)
+    user.save()
+    audit.record_change(
+        actor=actor, obj=user, before=None, after=audit.snapshot(user, exclude=("password",))
+    )
+    return user
+
+
+@transaction.atomic
+def system_account_create(*, actor, username: str, display_name: str = "") -> User:
+    """系统账号 — an account for another system (a 12345 gateway, an Open311 client). It has no
+    password, so nobody logs in with it; it works only through the API tokens the administrator
+    issues for it, and it holds no personal role."""
+    _require(actor, "accounts.manage")
+    _check_username(username)
+    user = User(username=username, display_name=display_name, is_system_account=True)
+    user.set_unusable_password()
     user.save()
     audit.record_change(
         actor=actor, obj=user, before=None, after=audit.snapshot(user, exclude=("password",))
@@ -92,6 +131,76 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit.record_change(actor=actor, obj=user, before=before, after={"is_active": active})
+    return user
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def password_change(*, actor: User, current_password: str, new_password: str) -> User:
+    """修改密码 — a person changes their own password, under the password rules. A wrong current
+    password changes nothing and is recorded as a failure."""
+    if actor.is_system_account or not actor.has_usable_password():
+        raise PermissionDenied
+    if not actor.check_password(current_password):
+        audit.record(
+            action=AuditAction.UPDATE,
+            outcome=AuditOutcome.FAILURE,
+            actor=actor,
+            obj=actor,
+            changes={"field": "password"},
+        )
+        raise ValidationError(
+            {"current_password": _("The current password is wrong.")}, code="wrong"
+        )
+    if new_password == current_password:
+        raise ValidationError(
+            {"new_password": _("The new password must differ from the current one.")},
+            code="same",
+        )
+    return _set_password(actor=actor, user=actor, password=new_password, must_change=False)
+
+
+def _check_password_reset(actor, user: User) -> None:
+    _require(actor, "accounts.manage")
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionDenied(_("Change your own password on the password page."))
+    if user.is_system_account:
+        raise ValidationError(_("A system account has no password."))
+    if actor is not None and user.roles & (SEPARATED_ROLES - {Role.ADMINISTRATOR}):
+        # 三权分立: the administrator must not be able to log in as the people who watch them.
+        raise ValidationError(
+            _("Security officer and auditor accounts are managed from the command line only.")
+        )
+
+
+def password_reset_allowed(*, actor, user: User) -> bool:
+    """Whether `actor` may reset `user`'s password (for showing the form)."""
+    try:
+        _check_password_reset(actor, user)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+def user_password_reset(*, actor, user: User, password: str) -> User:
+    """重置密码 — the administrator gives a person a new initial password, which the person must
+    change at their next login. Their open sessions end with the old password."""
+    _check_password_reset(actor, user)
+    return _set_password(actor=actor, user=user, password=password, must_change=True)
+
+
+@transaction.atomic
+def _set_password(*, actor, user: User, password: str, must_change: bool) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    field = "password" if must_change else "new_password"
+    _check_password(password, user, field)
+    before = _password_state(user)
+    user.set_password(password)
+    user.must_change_password = must_change
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record_change(actor=actor, obj=user, before=before, after=_password_state(user))
     return user
 
 
@@ -137,6 +246,14 @@ def grant_create(
     _check_granter(actor, user, area)
     User.objects.select_for_update().get(pk=user.pk)
     Role(role)  # unknown roles fail loudly
+    if user.is_system_account and role in PERSONAL_ROLES:
+        raise ValidationError(
+            {
+                "role": _(
+                    "A system account holds no personal role: it acts for a system, not a person."
+                )
+            }
+        )
     _check_separation(user, role)
     if role == Role.DEPARTMENT_STAFF and organisation is None:
         raise ValidationError({"organisation": _("Department staff need their department.")})
@@ -207,16 +324,40 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _check_token_issuer(actor, user: User) -> None:
+    """A person issues tokens for themselves; the administrator only for system accounts, which
+    act for a system and never as a person (三权分立: nobody holds another's credentials)."""
+    if actor is None:
+        return
+    if actor.pk == user.pk:
+        if not actor.is_staff_member:
+            raise PermissionDenied(_("API tokens are for staff and system accounts."))
+        return
+    _require(actor, "accounts.manage")
+    if not user.is_system_account:
+        raise PermissionDenied(
+            _("Tokens for a person are issued by that person; you issue them for system accounts.")
+        )
+
+
 @transaction.atomic
 def api_token_issue(*, actor, user: User, name: str, expires_at=None) -> tuple[ApiToken, str]:
     """Returns the token record and the key, which is shown once and never stored."""
-    _require(actor, "accounts.manage")
+    _check_token_issuer(actor, user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise ValidationError(_("Reactivate the account to issue a token."))
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Please name the token after what will use it.")})
     key = "lk_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[3:11], key_hash=_hash_key(key), expires_at=expires_at
+        user=user,
+        name=name,
+        prefix=key[3:11],
+        key_hash=_hash_key(key),
+        expires_at=expires_at,
+        issued_by=actor,
     )
     audit.record_change(
         actor=actor, obj=token, before=None, after=audit.snapshot(token, exclude=("key_hash",))
@@ -226,8 +367,10 @@ def api_token_issue(*, actor, user: User, name: str, expires_at=None) -> tuple[A
 
 @transaction.atomic
 def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    """Revoke 吊销 a token: from the next request on, the API answers it with 401."""
-    _require(actor, "accounts.manage")
+    """Revoke 吊销 a token: from the next request on, the API answers it with 401. Its owner
+    may revoke it, and so may the administrator, whoever's it is."""
+    if actor is not None and actor.pk != token.user_id:
+        _require(actor, "accounts.manage")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked:
         raise ValidationError(_("This token has already been revoked."))
@@ -237,7 +380,9 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_user(key: str) -> User | None:
+def api_token_find(key: str) -> ApiToken | None:
+    """The token this key belongs to, with its user, if it works now: not revoked, not expired,
+    its account active. Notes when it was last used (at most every five minutes)."""
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=_hash_key(key), revoked=False)
@@ -250,4 +395,4 @@ def api_token_user(key: str) -> User | None:
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

@@ -1,6 +1,6 @@
-"""Pages of accounts 账号: login and logout, and the account management of the three separate
-duties (三权分立) — users and API tokens for the administrator, grants and unlocking for the
-security officer.
+"""Pages of accounts 账号: login and logout, one's own password and API tokens, and the account
+management of the three separate duties (三权分立) — users, system accounts and their tokens for
+the administrator, grants and unlocking for the security officer.
 
 Views are thin: parse, call one selector or service, render. A missing permission is a 403,
 which `core.middleware.DenialAuditMiddleware` records as a denial.
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +29,9 @@ from .forms import (
     GrantForm,
     LockedLoginForm,
     LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SystemAccountForm,
     UnlockForm,
     UserCreateForm,
     UserFilterForm,
@@ -118,13 +123,40 @@ def user_create(request):
     return render(request, "accounts/user_form.html", {"form": form}, status=status)
 
 
-def _user_page(request, target, *, token_form=None, status: int = 200):
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_account_create(request):
+    """A new system account 系统账号 for another system: no password, no personal role; the
+    administrator then issues its API tokens."""
+    _require(request.user, "accounts.manage")
+    form = SystemAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.system_account_create(
+                actor=request.user,
+                username=form.cleaned_data["username"],
+                display_name=form.cleaned_data["display_name"].strip(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("System account %(name)s created.") % {"name": user.username}
+            )
+            return redirect("accounts:user_detail", pk=user.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/system_account_form.html", {"form": form}, status=status)
+
+
+def _user_page(request, target, *, token_form=None, reset_form=None, status: int = 200):
     context = {
         "target": target,
         "current_grants": target.active_grants,
         "tokens": selectors.api_token_list(user=request.user, target=target),
         "token_form": token_form or ApiTokenForm(),
+        "reset_form": reset_form or PasswordResetForm(),
         "is_self": target.pk == request.user.pk,
+        "can_reset_password": services.password_reset_allowed(actor=request.user, user=target),
     }
     return render(request, "accounts/user_detail.html", context, status=status)
 
@@ -155,32 +187,63 @@ def user_set_active(request, pk: int):
     return redirect("accounts:user_detail", pk=target.pk)
 
 
-# --- API tokens (administrator) -------------------------------------------------------------
+@login_required
+@require_POST
+def user_password_reset(request, pk: int):
+    """重置密码 — a new initial password for a person, who must change it at their next login."""
+    _require(request.user, "accounts.manage")
+    target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_password_reset(
+                actor=request.user, user=target, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s has a new initial password and must change it at the next login.")
+                % {"name": target.username},
+            )
+            return redirect("accounts:user_detail", pk=target.pk)
+    return _user_page(request, target, reset_form=form, status=400)
+
+
+# --- API tokens (administrator: system accounts) --------------------------------------------
+
+
+def _issue_token(request, target, form):
+    """Issue a token and show its key on this one response only: it is stored as a hash, so
+    neither this page nor any other can show it again (and the response is never cached).
+    Returns None when the form or the service refused, with the reasons on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        token, key = services.api_token_issue(
+            actor=request.user,
+            user=target,
+            name=form.cleaned_data["name"],
+            expires_at=form.expires_at,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    context = {"target": target, "token": token, "key": key, "own": target.pk == request.user.pk}
+    return render(request, "accounts/token_issued.html", context)
 
 
 @never_cache
 @login_required
 @require_POST
 def api_token_issue(request, pk: int):
-    """Issue a token and show its key on this one response only: it is stored as a hash, so
-    neither this page nor any other can show it again (and the response is never cached)."""
+    """A token for a system account; a person's own tokens are issued on their own page."""
     _require(request.user, "accounts.manage")
     target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
     form = ApiTokenForm(request.POST)
-    if form.is_valid():
-        try:
-            token, key = services.api_token_issue(
-                actor=request.user,
-                user=target,
-                name=form.cleaned_data["name"],
-                expires_at=form.expires_at,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            context = {"target": target, "token": token, "key": key}
-            return render(request, "accounts/token_issued.html", context)
-    return _user_page(request, target, token_form=form, status=400)
+    issued = _issue_token(request, target, form)
+    return issued or _user_page(request, target, token_form=form, status=400)
 
 
 @login_required
@@ -195,6 +258,91 @@ def api_token_revoke(request, pk: int):
     else:
         messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("accounts:user_detail", pk=token.user_id)
+
+
+# --- one's own account: password and API tokens ---------------------------------------------
+
+
+def _safe_next(request) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if allowed else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """修改密码 — the person's own password. While an administrator's initial password is still
+    in use, every other page leads here (see `PasswordChangeRequiredMiddleware`)."""
+    user = request.user
+    if user.is_system_account:
+        raise PermissionDenied
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.password_change(
+                actor=user,
+                current_password=data["current_password"],
+                new_password=data["new_password"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            update_session_auth_hash(request, user)  # stay logged in here, end other sessions
+            messages.success(request, _("Your password is changed."))
+            return redirect(_safe_next(request) or "core:workbench")
+    context = {"form": form, "forced": user.must_change_password, "next": _safe_next(request)}
+    status = 400 if form.errors else 200
+    return render(request, "accounts/password_change.html", context, status=status)
+
+
+def _require_staff(user) -> None:
+    """Own API tokens are for staff; a resident uses the pages."""
+    if not user.is_staff_member:
+        raise PermissionDenied
+
+
+def _own_tokens_page(request, *, form=None, status: int = 200):
+    context = {
+        "tokens": selectors.own_api_token_list(user=request.user),
+        "token_form": form or ApiTokenForm(),
+    }
+    return render(request, "accounts/own_tokens.html", context, status=status)
+
+
+@login_required
+@require_GET
+def own_tokens(request):
+    """我的接口令牌 — the tokens a person issued for their own use of the API."""
+    _require_staff(request.user)
+    return _own_tokens_page(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def own_token_issue(request):
+    _require_staff(request.user)
+    form = ApiTokenForm(request.POST)
+    issued = _issue_token(request, request.user, form)
+    return issued or _own_tokens_page(request, form=form, status=400)
+
+
+@login_required
+@require_POST
+def own_token_revoke(request, pk: int):
+    _require_staff(request.user)
+    token = selectors.own_api_token_get(user=request.user, pk=pk)
+    try:
+        services.api_token_revoke(actor=request.user, token=token)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("accounts:own_tokens")
 
 
 # --- grants (security officer) --------------------------------------------------------------

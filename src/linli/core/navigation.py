@@ -1,6 +1,6 @@
 """The module navigation: each entry shows only to users whose role has its permission.
 
-Entries with a `group` are gathered under one menu (登记, 便民服务, 五联走访, 系统管理); a group
+Entries with a `group` are gathered under one menu (登记, 便民服务, 五联走访, 系统管理, 我的账号); a group
 the user has one entry of shows as that entry alone. An entry whose page is the root of its
 module (/visits/) is `exact`: it is marked current on that page only, not on every page below. `audience` says who the entry is for beyond the
 permission: residents hold some of the staff's permissions over their own household, but they
@@ -32,6 +32,7 @@ GROUPS = {
     "hall": _("Service hall"),
     "visits": _("Five links and visits"),
     "system": _("System"),
+    "account": _("My account"),
 }
 
 ENTRIES = [
@@ -71,6 +72,8 @@ ENTRIES = [
     NavEntry(_("Users"), "accounts:user_list", "accounts.manage", "system"),
     NavEntry(_("Grants"), "accounts:grant_user_list", "grants.manage", "system"),
     NavEntry(_("Locked accounts"), "accounts:locked_list", "accounts.unlock", "system"),
+    NavEntry(_("My API tokens"), "accounts:own_tokens", None, "account"),
+    NavEntry(_("Change password"), "accounts:password_change", None, "account", audience=ANYONE),
 ]
 
 
