@@ -87,6 +87,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from linli.accounts import services as account_services
 from linli.accounts.models import Grant, User
 from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.accounts.services import api_token_issue
@@ -116,6 +117,7 @@ from . import factories as f
 
 PUBLIC = "public"  # anyone, logged in or not
 LOGGED_IN = "logged-in"  # any logged-in user
+STAFF = "staff"  # any logged-in staff member (one's own API tokens); residents get 403
 ANON = "anonymous"
 # Objects that belong to the whole deployment rather than to an area: no scope to hide them
 # in, so a role without the permission gets 403 whichever one it asks for.
@@ -123,6 +125,8 @@ DEPLOYMENT_WIDE = (
     "tag",
     "user",
     "token",
+    "own_token",  # the role's own API token (another's is 404: tests/accounts/test_tokens.py)
+    "system_account",  # the administrator issues tokens for system accounts only
     "grant",
     "import",
     "item",
@@ -552,6 +556,7 @@ def _build_world() -> SimpleNamespace:
         users=users,
         tokens={role: key for role, (_, key) in issued.items()},
         token_records={role: token for role, (token, _) in issued.items()},
+        system_account=account_services.system_account_create(actor=None, username="mx-gateway"),
         tag=f.tag("矩阵标签"),
         own_household_id=households["HG1"].pk,
         organisations=organisations,
@@ -864,6 +869,20 @@ def _new_user(w, target):
         "password": password,
         "password_again": password,
     }
+
+
+def _password_change(w, _target):
+    new = "Matrix-Own-2026!y"
+    return {
+        "current_password": f.PASSWORD,
+        "new_password": new,
+        "new_password_again": new,
+    }
+
+
+def _password_reset(w, _target):
+    password = "Matrix-Reset-2026!z"
+    return {"password": password, "password_again": password}
 
 
 def _new_grant(w, user):
@@ -1285,6 +1304,16 @@ PAGES: dict[str, tuple[Op, ...]] = {
         Op("POST", PUBLIC, anon=200, ok=302),  # logged in: straight on to the workbench
     ),
     "accounts:logout": (Op("POST", PUBLIC, anon=302, ok=302),),
+    # One's own password (everyone) and API tokens (staff).
+    "accounts:password_change": (
+        Op("GET", LOGGED_IN),
+        Op("POST", LOGGED_IN, ok=302, body=_password_change, writes=True),
+    ),
+    "accounts:own_tokens": (Op("GET", STAFF),),
+    "accounts:own_token_issue": (
+        Op("POST", STAFF, body=lambda w, _: {"name": "矩阵脚本"}, writes=True),
+    ),
+    "accounts:own_token_revoke": (Op("POST", STAFF, obj="own_token", ok=302, writes=True),),
     # Accounts belong to the whole deployment, not to an area (三权分立): users and API tokens
     # are the administrator's, grants the security officer's, and so is unlocking.
     "accounts:user_list": (Op("GET", "accounts.manage"),),
@@ -1292,7 +1321,20 @@ PAGES: dict[str, tuple[Op, ...]] = {
         Op("GET", "accounts.manage"),
         Op("POST", "accounts.manage", ok=302, body=_new_user, writes=True),
     ),
+    "accounts:system_account_create": (
+        Op("GET", "accounts.manage"),
+        Op(
+            "POST",
+            "accounts.manage",
+            ok=302,
+            body=lambda w, _: {"username": "mx-hotline", "display_name": "12345热线"},
+            writes=True,
+        ),
+    ),
     "accounts:user_detail": (Op("GET", "accounts.manage", obj="user"),),
+    "accounts:user_password_reset": (
+        Op("POST", "accounts.manage", obj="user", ok=302, body=_password_reset, writes=True),
+    ),
     "accounts:user_set_active": (
         Op(
             "POST",
@@ -1303,11 +1345,11 @@ PAGES: dict[str, tuple[Op, ...]] = {
             writes=True,
         ),
     ),
-    "accounts:api_token_issue": (
+    "accounts:api_token_issue": (  # a person's own tokens: tests/accounts/test_tokens.py
         Op(
             "POST",
             "accounts.manage",
-            obj="user",
+            obj="system_account",
             body=lambda w, u: {"name": "新令牌", "valid_until": ""},
             writes=True,
         ),
@@ -2116,6 +2158,10 @@ def target_of(w, case: Case):
         return User.objects.get(pk=w.users["grid_worker"].pk)
     if op.obj == "token":
         return w.token_records["grid_worker"]
+    if op.obj == "own_token":
+        return w.token_records.get(role, w.token_records["grid_worker"])
+    if op.obj == "system_account":
+        return User.objects.get(pk=w.system_account.pk)
     if op.obj == "grant":
         return Grant.objects.get(user=w.users["grid_worker"])
     if op.obj == "import":  # the role's own import (imports belong to whoever handed them in)
@@ -2171,6 +2217,8 @@ def target_of(w, case: Case):
 
 
 def _holds(role: str, perm: str, op: Op) -> bool:
+    if perm == STAFF:
+        return role != Role.RESIDENT
     if perm in (LOGGED_IN, SEES):
         return True
     if op.staff_only and role == Role.RESIDENT:
@@ -2362,11 +2410,15 @@ LEAK_KINDS = ("area", "household", "resident", "organisation", "post", "applicat
 LEAK_KINDS += ("outreach", "visit", "need", "assignment")
 
 
-def assert_nothing_out_of_scope(w, case: Case, refs: dict[str, set[int]], body: str) -> None:
+def assert_nothing_out_of_scope(
+    w, case: Case, refs: dict[str, set[int]], body: str, *, refused: bool = False
+) -> None:
+    """`leak_perm` widens or narrows what the op's own answer may show; a refusal is the site's
+    error page, whose menu shows the role's own areas."""
     for kind, ids in refs.items():
         if not ids or kind not in LEAK_KINDS:
             continue
-        perms = dict(case.op.leak_perm)
+        perms = {} if refused else dict(case.op.leak_perm)
         perm = perms.get(kind, perms.get("*"))
         scope = in_scope_ids(w, case.role, kind, perm)
         if perm is None:
@@ -2494,7 +2546,8 @@ def test_page(mx, db, case_reads, case: Case):
     elif want == 302 and case.op.perm != PUBLIC:
         assert not location.startswith(reverse("accounts:login")), location
     refs = html_refs(body)
-    assert_nothing_out_of_scope(mx, case, refs, body)
+    refused = response.status_code in (403, 404)
+    assert_nothing_out_of_scope(mx, case, refs, body, refused=refused)
     if response.status_code == case.op.ok and case.op.ok == 200:
         _check_list(mx, case, target, refs, body)
     allowed_write = case.op.writes and want == case.op.ok and case.role != ANON
