@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.core.middleware.PrivateAnswersMiddleware",  # no-store on what a signed-in user sees
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DenialAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -9,9 +9,12 @@ from django import forms
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .choices import AuditAction, AuditOutcome
 from .models import AuditRecord
+from .scoping import under_area
+from .selectors import area_for_list
 
 # The apps whose records the trail talks about; their models name the object types offered.
 _AUDITED_APPS = ("core", "accounts", "registry")
@@ -25,6 +28,34 @@ def object_type_choices() -> list[tuple[str, str]]:
             label = model._meta.label_lower
             choices.append((label, f"{model._meta.verbose_name} ({label})"))
     return sorted(choices, key=lambda c: c[0])
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A filter set over one user's list: its filters may check the ids they are given
+    against that user's scope (`AreaFilter`)."""
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        self.user = user
+        super().__init__(data, queryset, **kwargs)
+
+
+class AreaFilter(django_filters.Filter):
+    """`?area=` — the rows in this area and below, for an area the user may see. Another id
+    lists nothing and is recorded as a denial (`selectors.area_for_list`), whether the list is
+    a page or the API. `area_path` leads from a row to its area's path."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *, area_path: str, **kwargs):
+        kwargs.setdefault("label", _("Area"))
+        super().__init__(**kwargs)
+        self.area_path = area_path
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        area = area_for_list(user=self.parent.user, pk=value)
+        return qs.none() if area is None else under_area(qs, self.area_path, area)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -3,6 +3,9 @@ from django.utils.deprecation import MiddlewareMixin
 from . import audit, context, scoping
 from .choices import AuditAction, AuditOutcome
 
+# No cache anywhere may keep the answer; `private` for old proxies that ignore no-store.
+NO_STORE = "no-store, private"
+
 
 class RequestContextMiddleware(MiddlewareMixin):
     """Tags every request's actions with the client address and channel (web or API)."""
@@ -13,12 +16,33 @@ class RequestContextMiddleware(MiddlewareMixin):
             return self.get_response(request)
 
 
+class PrivateAnswersMiddleware:
+    """Answers to a signed-in user — through a page or an API token — carry personal data, so
+    they say `Cache-Control: no-store, private`: no browser, proxy or shared computer keeps a
+    copy. A view that set its own Cache-Control keeps it; answers to anonymous visitors (the
+    public catalogue, the login page) are left as they are, and static files never come here
+    (whitenoise answers them first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and _acting_user(request) is not None:
+            response["Cache-Control"] = NO_STORE
+        return response
+
+
 class DenialAuditMiddleware:
     """Writes a "denied" record 拒绝访问 to the audit trail when a logged-in user is refused.
 
-    Refused means a 403 (no permission, whatever raised it) or a 404 for a record outside the
-    user's scope (`core.scoping.OutOfScope`, raised by the selectors). A 404 for an unknown URL
-    is not a denial and is not recorded. Doing it here, once, covers pages, partials and the API.
+    Refused means a 403 (no permission, whatever raised it), or any other client error (404,
+    422) of a request that reached for a record outside the user's scope
+    (`core.scoping.OutOfScope`, raised by the selectors: another area's household on a page, in
+    an API body or in `?area=`), or an attempt answered without an error but noted as refused
+    (`core.scoping.refuse`: a list page asked for another area). A 404 for an unknown URL or a
+    field error about nothing out of scope is not a denial and is not recorded. Doing it here,
+    once, covers pages, partials and the API; one request leaves at most one record.
     """
 
     def __init__(self, get_response):
@@ -28,11 +52,19 @@ class DenialAuditMiddleware:
         with scoping.collecting_misses() as misses:
             response = self.get_response(request)
         status = response.status_code
-        if status == 403 or (status == 404 and misses):
+        miss = _refused_miss(status, misses)
+        if status == 403 or miss is not None:
             user = _acting_user(request)
             if user is not None:
-                _record_denial(request, user, status, misses[-1] if status == 404 else None)
+                _record_denial(request, user, status, miss)
         return response
+
+
+def _refused_miss(status: int, misses: list):
+    """The out-of-scope attempt this answer refused, if any: the last one noted. A miss that was
+    caught and led to a successful answer (a fallback) is no refusal."""
+    refused = misses if 400 <= status < 500 else [m for m in misses if m.answered]
+    return refused[-1] if refused else None
 
 
 def _acting_user(request):

@@ -34,6 +34,9 @@ class OutOfScope(Http404):
     is given away) while the audit trail records the attempt as a denial
     (see `core.middleware.DenialAuditMiddleware`)."""
 
+    # True for an attempt answered without an error (see `refuse`): recorded whatever the answer.
+    answered = False
+
     def __init__(self, model=None, pk=None):
         self.object_type = model._meta.label_lower if model is not None else ""
         self.object_id = "" if pk is None else str(pk)[:64]
@@ -42,7 +45,8 @@ class OutOfScope(Http404):
 
 
 # The out-of-scope misses of the current request. An API framework may turn the exception into
-# a 404 response itself, so the middleware looks here as well as at the exceptions it sees.
+# a 404 response itself, and an endpoint into a field error (422: "no such household in your
+# scope"), so the middleware looks here rather than at the exceptions it sees.
 _misses: contextvars.ContextVar[list | None] = contextvars.ContextVar(
     "linli_out_of_scope", default=None
 )
@@ -63,6 +67,15 @@ def collecting_misses():
         yield misses
     finally:
         _misses.reset(token)
+
+
+def refuse(model, pk) -> OutOfScope:
+    """Note an out-of-scope attempt that gets an ordinary answer rather than an error — a list
+    asked for another area lists nothing, as it would for an area with no records — so that the
+    audit trail still records it as a denial, as it does a 404 for another area's record."""
+    miss = OutOfScope(model, pk)
+    miss.answered = True
+    return miss
 
 
 def permission(family: str, action: str) -> str:

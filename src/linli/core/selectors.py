@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from linli.core.models import Area, AuditRecord
 
 from .choices import ALLOWED_PARENT_KINDS
-from .scoping import OutOfScope, covers
+from .scoping import OutOfScope, covers, refuse
 
 # Modules add their own tiles (callables taking user and area) from their AppConfig.ready,
 # so the workbench needs to know no module but the registry.
@@ -65,6 +65,17 @@ def area_get(*, user, pk, action: str = "view") -> Area:
     area = Area.objects.restrict(user, action).select_related("parent").filter(pk=pk).first()
     if area is None:
         raise OutOfScope(Area, pk)
+    return area
+
+
+def area_for_list(*, user, pk) -> Area | None:
+    """The area a list is narrowed to (`?area=`), when `user` may see it. Another id — an area
+    elsewhere, or none at all — gets None: the list shows nothing, as for an empty area, and the
+    attempt is noted as refused, so the audit trail records it as a denial as it does a 404
+    for another area's record."""
+    area = Area.objects.restrict(user, "view").filter(pk=pk).first()
+    if area is None:
+        refuse(Area, pk)
     return area
 
 

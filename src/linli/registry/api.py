@@ -245,7 +245,7 @@ def _filter_data(user, query: RegistryQuery, filterset) -> MultiValueDict:
     if query.tag:
         data.setlist("tag", [str(t) for t in query.tag])
     if data:
-        form = filterset(data, queryset=filterset._meta.model.objects.none())
+        form = filterset(data, queryset=filterset._meta.model.objects.none(), user=user)
         if not form.is_valid():
             raise ValidationError(
                 {

@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.filters import AreaFilter, ScopedFilterSet
 from linli.core.lookups import starts_with
-from linli.core.models import Area
 
 from .models import Household, Resident, Tag
 
@@ -34,22 +34,12 @@ def person_search(q: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}name__contains": q})
 
 
-class _AreaScopedFilter(django_filters.FilterSet):
+class ResidentFilter(ScopedFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.all(), method="filter_area"
-    )
-    area_path = ""
-
-    def filter_area(self, queryset, name, value):
-        return queryset.filter(starts_with(self.area_path, value.path))
-
-
-class ResidentFilter(_AreaScopedFilter):
+    area = AreaFilter(area_path="household__area__path")
     tag = django_filters.ModelMultipleChoiceFilter(
         label=_("Tags"), queryset=Tag.objects.filter(active=True), method="filter_tag"
     )
-    area_path = "household__area__path"
 
     class Meta:
         model = Resident
@@ -65,11 +55,12 @@ class ResidentFilter(_AreaScopedFilter):
         return queryset.distinct() if value else queryset
 
 
-class HouseholdFilter(_AreaScopedFilter):
+class HouseholdFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    area = AreaFilter(area_path="area__path")
     tag = django_filters.ModelMultipleChoiceFilter(
         label=_("Tags"), queryset=Tag.objects.filter(active=True), method="filter_tag"
     )
-    area_path = "area__path"
 
     class Meta:
         model = Household

@@ -20,7 +20,7 @@ def resident_list(*, user, filters: dict | None = None, action: str = "view"):
         .order_by("household__number", "id")
     )
     if filters:
-        form = ResidentFilter(filters, queryset=qs)
+        form = ResidentFilter(filters, queryset=qs, user=user)
         qs = form.qs if form.is_valid() else qs.none()
     return qs
 
@@ -35,7 +35,7 @@ def household_list(*, user, filters: dict | None = None, action: str = "view"):
         .order_by("number")
     )
     if filters:
-        form = HouseholdFilter(filters, queryset=qs)
+        form = HouseholdFilter(filters, queryset=qs, user=user)
         qs = form.qs if form.is_valid() else qs.none()
     return qs
 

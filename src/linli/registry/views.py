@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.scoping import covers
+from linli.core.selectors import area_for_list
 from linli.core.workspace import current_area, switchable_areas
 
 from . import selectors, services
@@ -122,6 +123,7 @@ class ListFilters:
     tags: list[Tag] = field(default_factory=list)
     chosen_tags: set[int] = field(default_factory=set)
     sensitive_chosen: bool = False
+    area_refused: bool = False  # an area was asked for that the user may not see
 
 
 def _list_filters(request, *, with_tags: bool) -> ListFilters:
@@ -135,15 +137,19 @@ def _list_filters(request, *, with_tags: bool) -> ListFilters:
     if "q" in params:
         params["q"] = params["q"].strip()[:SEARCH_MAX_LENGTH]
     raw_area = params.get("area", "")
-    area = (
-        Area.objects.restrict(user, "view").filter(pk=int(raw_area)).first()
-        if raw_area.isdigit()
-        else None
-    )
+    # Another area lists nothing and is recorded as a denial (area_for_list).
+    area = area_for_list(user=user, pk=int(raw_area)) if raw_area.isdigit() else None
+    refused = raw_area.isdigit() and area is None
     options = switchable_areas(user)
     if area is not None and all(a.pk != area.pk for a in options):
         options = [area, *options]
-    filters = ListFilters(params=params, area=area, area_options=options, q=params.get("q", ""))
+    filters = ListFilters(
+        params=params,
+        area=area,
+        area_options=options,
+        q=params.get("q", ""),
+        area_refused=refused,
+    )
     if with_tags:
         _add_tag_filters(filters, user)
     return filters
@@ -249,7 +255,10 @@ def _mark_changeable(user, page: Page) -> None:
         row.can_change = covers(user, row.area, "organisation.change")
 
 
-def _under_area(queryset, area: Area | None):
+def _under_area(queryset, filters: ListFilters):
+    if filters.area_refused:
+        return queryset.none()
+    area = filters.area
     return queryset.filter(area__path__startswith=area.path) if area else queryset
 
 
@@ -259,7 +268,7 @@ def organisation_list(request):
     user = request.user
     _require(user, "organisation.view")
     filters = _list_filters(request, with_tags=False)
-    organisations = _under_area(selectors.organisation_list(user=user), filters.area)
+    organisations = _under_area(selectors.organisation_list(user=user), filters)
     if filters.q:
         organisations = organisations.filter(name__contains=filters.q)
     kind = filters.params.get("kind", "")
@@ -283,7 +292,7 @@ def post_list(request):
     user = request.user
     _require(user, "organisation.view")
     filters = _list_filters(request, with_tags=False)
-    posts = _under_area(selectors.post_list(user=user), filters.area)
+    posts = _under_area(selectors.post_list(user=user), filters)
     if filters.q:
         posts = posts.filter(Q(holder_name__contains=filters.q) | Q(title__contains=filters.q))
     kind = filters.params.get("kind", "")

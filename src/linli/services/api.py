@@ -592,7 +592,7 @@ def _filter_data(user, query: ApplicationQuery) -> dict:
             raise ValidationError({"area": _("There is no such area in your scope.")}) from None
         data["area"] = str(query.area)
     if data:
-        form = ApplicationFilter(data, queryset=Application.objects.none())
+        form = ApplicationFilter(data, queryset=Application.objects.none(), user=user)
         if not form.is_valid():
             raise ValidationError(
                 {

@@ -7,8 +7,7 @@ import re
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.lookups import starts_with
-from linli.core.models import Area
+from linli.core.filters import AreaFilter, ScopedFilterSet
 from linli.registry.filters import person_search
 
 from .choices import ApplicationChannel, ApplicationState
@@ -17,16 +16,14 @@ from .models import Application, ServiceItem
 _NUMBER = re.compile(r"^BJ\d{1,14}$", re.IGNORECASE)
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(ScopedFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     state = django_filters.ChoiceFilter(label=_("State"), choices=ApplicationState.choices)
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=ApplicationChannel.choices)
     item = django_filters.ModelChoiceFilter(
         label=_("Service item"), queryset=ServiceItem.objects.all()
     )
-    area = django_filters.ModelChoiceFilter(
-        label=_("Area"), queryset=Area.objects.all(), method="filter_area"
-    )
+    area = AreaFilter(area_path="area__path")
 
     class Meta:
         model = Application
@@ -40,6 +37,3 @@ class ApplicationFilter(django_filters.FilterSet):
         if _NUMBER.match(value):
             return queryset.filter(number__startswith=value.upper())
         return queryset.filter(person_search(value, prefix="resident__"))
-
-    def filter_area(self, queryset, name, value):
-        return queryset.filter(starts_with("area__path", value.path))

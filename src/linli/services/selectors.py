@@ -141,7 +141,7 @@ def application_list(*, user, filters: dict | None = None):
         .prefetch_related(_active_steps())
     )
     if filters:
-        form = ApplicationFilter(filters, queryset=qs)
+        form = ApplicationFilter(filters, queryset=qs, user=user)
         qs = form.qs if form.is_valid() else qs.none()
     return qs.order_by("-created_at", "-id")
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from linli.core.lookups import starts_with
 from linli.core.models import Area
-from linli.core.scoping import OutOfScope
+from linli.core.scoping import OutOfScope, under_area
+from linli.core.selectors import area_for_list
 from linli.core.timeline import events_for
 from linli.registry.models import Household, HouseholdTag, Resident, ResidentTag
 
@@ -60,8 +61,9 @@ def task_list(*, user, filters: dict | None = None, action: str = "view"):
         qs = qs.filter(item_id=item_id)
     area_id = _int(filters.get("area"))
     if area_id is not None:
-        area = Area.objects.filter(pk=area_id).only("path").first()
-        qs = qs.filter(starts_with("area__path", area.path)) if area else qs.none()
+        # Another area lists nothing and is recorded as a denial.
+        area = area_for_list(user=user, pk=area_id)
+        qs = under_area(qs, "area__path", area) if area else qs.none()
     return qs
 
 
