@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,6 +64,16 @@ def _seed_calendar_as_the_migration_does() -> None:
     WorkCalendarYear.objects.bulk_create(
         [WorkCalendarYear(year=y, published=True, source="chinese-calendar") for y in years]
     )
+
+
+@pytest.fixture(autouse=True)
+def audit_files_outside_the_database(settings, tmp_path_factory):
+    """The audit trail's key folder and checkpoint file live outside the database. Each test
+    has a database of its own, so it gets a checkpoint file of its own (made only when a
+    checkpoint is written); the key folder is shared by the session's tests."""
+    base = tmp_path_factory.getbasetemp()
+    settings.LINLI_AUDIT_KEY_DIR = base / "audit_keys"
+    settings.LINLI_AUDIT_CHECKPOINT_FILE = base / "audit_checkpoints" / f"{uuid.uuid4().hex}.log"
 
 
 @pytest.fixture(autouse=True)
