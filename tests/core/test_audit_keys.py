@@ -143,6 +143,17 @@ def test_a_record_forged_under_the_key_id_without_the_key_is_reported(db):
     ]
 
 
+def test_an_unsigned_record_after_a_forged_signed_one_is_reported_too(db):
+    append(2)
+    forge_after_the_last(key_id=7)
+    forge_after_the_last(key_id=0)
+    report = verify()
+    assert report.problems == [
+        "record 3: signed with audit key 7, which is not in the key folder; it cannot be checked.",
+        "record 4: unsigned, though the records before it are signed (forged with a plain hash).",
+    ]
+
+
 # --- checkpoints outside the database ---------------------------------------------------------
 
 

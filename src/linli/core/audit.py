@@ -321,6 +321,9 @@ class _Walk:
     def __init__(self, report: VerifyReport, *, prev=GENESIS, seq=1, key_id=UNKEYED, last=None):
         self.report = report
         self.prev, self.seq, self.key_id, self.last = prev, seq, key_id, last
+        # Once a record claims a key, whether its signature holds or not, no unsigned record
+        # may follow: unsigned records exist only from before the trail was signed.
+        self.signed_seen = key_id != UNKEYED
 
     def check(self, entry: AuditRecord) -> None:
         report, values = self.report, {"seq": entry.seq}
@@ -342,7 +345,7 @@ class _Walk:
     def _check_signature(self, entry: AuditRecord) -> None:
         report, values = self.report, {"seq": entry.seq, "key": entry.key_id}
         if entry.key_id == UNKEYED:
-            if self.key_id != UNKEYED:
+            if self.signed_seen:
                 report.problems.append(
                     _(
                         "record %(seq)d: unsigned, though the records before it are signed "
@@ -355,6 +358,7 @@ class _Walk:
                     _("record %(seq)d: its content does not match its hash (edited).") % values
                 )
             return
+        self.signed_seen = True
         try:
             expected = record_hash(entry)
         except audit_keys.AuditKeyMissing:

@@ -45,10 +45,11 @@ class AuditKeyMissing(ImproperlyConfigured):
 
 @dataclass(frozen=True)
 class Keyring:
-    """The keys found in one key folder, by id."""
+    """The keys found in one key folder, by id, and the folder's modification time then."""
 
     folder: Path
     keys: dict[int, bytes]
+    stamp: int | None = None
 
     @property
     def newest(self) -> int:
@@ -66,8 +67,15 @@ def keyring(*, reload: bool = False) -> Keyring:
     """The keys of the configured folder, read once per process (again when `reload`)."""
     where = folder()
     if reload or where not in _loaded:
-        _loaded[where] = Keyring(where, _read_keys(where))
+        _loaded[where] = Keyring(where, _read_keys(where), _stamp(where))
     return _loaded[where]
+
+
+def _stamp(where: Path) -> int | None:
+    try:
+        return where.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def _read_keys(where: Path) -> dict[int, bytes]:
@@ -76,15 +84,20 @@ def _read_keys(where: Path) -> dict[int, bytes]:
     keys = {}
     for path in where.iterdir():
         if match := _KEY_FILE.match(path.name):
-            keys[int(match.group(1))] = bytes.fromhex(path.read_text().strip())
+            try:
+                keys[int(match.group(1))] = bytes.fromhex(path.read_text().strip())
+            except ValueError as e:
+                raise ImproperlyConfigured(
+                    _("%(path)s is not an audit key (hex digits expected).") % {"path": path}
+                ) from e
     return keys
 
 
 def key(key_id: int) -> bytes:
-    """Key `key_id`; the folder is read again once if it is not known (another process may
-    have made it), then AuditKeyMissing."""
+    """Key `key_id`; the folder is read again if it changed since it was read (another
+    process may have made a key), then AuditKeyMissing."""
     ring = keyring()
-    if key_id not in ring.keys:
+    if key_id not in ring.keys and _stamp(ring.folder) != ring.stamp:
         ring = keyring(reload=True)
     if key_id not in ring.keys:
         raise AuditKeyMissing(
@@ -101,8 +114,8 @@ def create_key() -> int:
     """Write a new key, numbered after the newest in the folder; returns its id. Two processes
     creating one at once get two different ids (the file is created exclusively)."""
     where = folder()
-    where.mkdir(parents=True, exist_ok=True)
-    where.chmod(0o700)
+    if not where.exists():
+        where.mkdir(parents=True, mode=0o700)
     while True:
         key_id = keyring(reload=True).newest + 1
         try:
