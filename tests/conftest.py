@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,6 +64,23 @@ def _seed_calendar_as_the_migration_does() -> None:
     WorkCalendarYear.objects.bulk_create(
         [WorkCalendarYear(year=y, published=True, source="chinese-calendar") for y in years]
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_key_folder(tmp_path_factory):
+    """The audit trail's keys live outside the database: one folder for the session's tests,
+    set before any fixture (the demo district's, built once per module) signs a record."""
+    from django.conf import settings
+
+    settings.LINLI_AUDIT_KEY_DIR = tmp_path_factory.getbasetemp() / "audit_keys"
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoint_file(settings, tmp_path_factory):
+    """Each test has a database of its own, so it gets a checkpoint file of its own (made only
+    when a checkpoint is written)."""
+    folder = tmp_path_factory.getbasetemp() / "audit_checkpoints"
+    settings.LINLI_AUDIT_CHECKPOINT_FILE = folder / f"{uuid.uuid4().hex}.log"
 
 
 @pytest.fixture(autouse=True)

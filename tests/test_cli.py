@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from django.utils import translation
 
 from linli import cli
 from linli.accounts.models import User
+from linli.core import audit
 from linli.core.models import Area, AuditRecord
 from linli.demo import data
 
@@ -92,7 +94,7 @@ def test_audit_verify_catches_an_edited_record(chain, capsys):
     status, out = run(capsys, "audit", "verify")
     assert status == 1
     assert "BROKEN" in out
-    assert "record 2: content does not match its hash (edited)" in out
+    assert "record 2: its content does not match its signature" in out
     assert "record 1:" not in out and "record 3:" not in out
 
 
@@ -100,15 +102,85 @@ def test_audit_verify_catches_a_deleted_record(chain, capsys):
     _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [2])
     status, out = run(capsys, "audit", "verify")
     assert status == 1
-    assert "records 2..2 are missing" in out
-    assert "record 3: link to the previous record is broken" in out
+    assert "records 2–2 are missing (deleted)." in out
+    assert "record 3: the link to the record before it is broken." in out
 
 
 def test_audit_verify_catches_a_deleted_tail(chain, capsys):
     _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [chain])
     status, out = run(capsys, "audit", "verify")
     assert status == 1
-    assert f"the chain ends at record {chain - 1} but {chain} were written" in out
+    assert f"the chain ends at record {chain - 1} but the chain head counts {chain}" in out
+
+
+def test_audit_verify_catches_a_cut_tail_with_a_rewritten_head(chain, capsys):
+    """Deleting the last records and rewriting the chain head to match: the checkpoint the
+    hourly job wrote outside the database still names the deleted records."""
+    audit.checkpoint()
+    last = AuditRecord.objects.get(seq=chain - 1)
+    _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [chain])
+    _tamper("UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s", [chain - 1, last.hash])
+    status, out = run(capsys, "audit", "verify")
+    assert status == 1
+    assert f"records {chain}–{chain} were deleted" in out
+
+
+def run_in_chinese(capsys, *args) -> tuple[int, str, str]:
+    """Like `run`, in Chinese (Linli's default language); (status, stdout, stderr)."""
+    capsys.readouterr()  # what came before (log lines of the set-up) is not the command's
+    with translation.override("zh-hans"), mock.patch.object(connections, "close_all"):
+        try:
+            cli.main(list(args))
+            status = 0
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_audit_verify_reports_in_chinese_only(chain, capsys):
+    audit.checkpoint()
+    _tamper("UPDATE core_auditrecord SET reason = %s WHERE seq = %s", ["nothing happened", 2])
+    _tamper("DELETE FROM core_auditrecord WHERE seq = %s", [chain])
+    status, out, err = run_in_chinese(capsys, "audit", "verify")
+    out += err
+    assert status == 1
+    assert "审计日志已被破坏" in out
+    assert "第 2 条记录：内容与其签名不符" in out
+    assert f"第 {chain} 至 {chain} 条记录已被删除" in out
+    # Not one English word: no problem left untranslated, no "CommandError:" from Django.
+    assert re.findall(r"[A-Za-z]{2,}", out) == []
+
+
+def test_audit_verify_reports_an_intact_chain_in_chinese(chain, capsys):
+    status, out, _log = run_in_chinese(capsys, "audit", "verify")
+    assert status == 0
+    first, second, third = out.splitlines()
+    assert first == f"正常，共 {chain} 条记录"
+    assert second == "尚无可供比对的检查点。"
+    assert third.startswith("检查点已写入 ")
+    assert re.findall(r"[A-Za-z]{2,}", first + second) == []
+
+
+def test_audit_rotate_key_from_the_command_line(db, capsys, settings, tmp_path):
+    settings.LINLI_AUDIT_KEY_DIR = tmp_path / "keys"  # before the first record is signed
+    status, out = run(capsys, "audit", "rotate-key", "--prepare")
+    assert status == 0 and "Audit key 1 made in" in out
+    assert AuditRecord.objects.filter(action="audit_key").count() == 0
+    status, out = run(capsys, "audit", "rotate-key")
+    assert status == 0 and "Audit key 1 is in force from record 1 on" in out
+    f.area("试验区", "district")
+    status, out = run(capsys, "audit", "rotate-key")
+    assert status == 0 and "Audit key 2 is in force from record 3 on" in out
+    f.area("试验街道", "street", Area.objects.get(name="试验区"))
+    rotations = AuditRecord.objects.filter(action="audit_key").order_by("seq")
+    assert [(r.key_id, r.channel, r.changes) for r in rotations] == [
+        (1, "cli", {"key": 1, "previous_key": 0}),
+        (2, "cli", {"key": 2, "previous_key": 1}),
+    ]
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["1.key", "2.key"]
+    status, out = run(capsys, "audit", "verify")
+    assert status == 0, out
 
 
 def test_audit_verify_through_call_command_raises_with_status_1(chain):

@@ -36,6 +36,7 @@ COMMANDS = (
     ("migrate", "Bring the database up to date"),
     ("createadmin", "Create an administrator, security officer or auditor"),
     ("audit verify", "Check that no audit record was edited or deleted"),
+    ("audit rotate-key [--prepare]", "Put a new audit key in force (the old ones are kept)"),
     ("check [--deploy]", "Check the configuration (--deploy: production checks)"),
     ("figures [--area CODE] [--json]", "An area's headline figures, counted from the records"),
     (

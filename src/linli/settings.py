@@ -2,7 +2,7 @@
 
 Everything an operator changes comes from the environment (see `.env.example` and the README):
 `DATABASE_URL`, `LINLI_SECRET_KEY`, `LINLI_PRODUCTION`, `LINLI_ALLOWED_HOSTS`, `LINLI_DATA_DIR`,
-`LINLI_EMBEDDED_WORKER`.
+`LINLI_EMBEDDED_WORKER`, `LINLI_AUDIT_KEY_DIR`, `LINLI_AUDIT_CHECKPOINT_FILE`.
 Without any of them Linli runs embedded: SQLite in the data folder, a generated secret key.
 """
 
@@ -138,6 +138,15 @@ LINLI_EMBEDDED_WORKER = _env_flag("LINLI_EMBEDDED_WORKER", not PRODUCTION)
 # Whether a worker also looks at the schedule of periodic jobs (core/periodic.py); one slot is
 # queued once however many workers look, so leaving it on everywhere is safe.
 LINLI_PERIODIC_JOBS = _env_flag("LINLI_PERIODIC_JOBS", True)
+
+# The audit trail's keys and checkpoints (core/audit_keys.py, core/audit_checkpoints.py) live
+# outside the database, so that someone who can write the database cannot rewrite the trail
+# without it showing. Keep both apart from the database's backups, the checkpoints ideally on
+# write-once storage as well.
+LINLI_AUDIT_KEY_DIR = Path(os.environ.get("LINLI_AUDIT_KEY_DIR", DATA_DIR / "audit_keys"))
+LINLI_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("LINLI_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.log")
+)
 
 # Notifications (core/senders.py): the console by default; an SMS gateway or the WeChat
 # official account's template messages through the district's intranet gateway.

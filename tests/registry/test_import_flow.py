@@ -178,7 +178,7 @@ def test_a_changed_row_updates_the_person_with_the_import_as_source(place, tmp_p
     latest = record.latest("seq")
     assert latest.action == AuditAction.UPDATE
     assert f"#{changed.pk}" in latest.source and "changed.xlsx" in latest.source
-    assert latest.changes["after"]["mobile"] == "13700002222"
+    assert latest.changes["after"]["mobile"]["masked"] == "137****2222"  # never the number
     household = Household.objects.get(number="201001")
     assert household.address == "王家庄村18号"
 

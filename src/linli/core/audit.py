@@ -1,7 +1,16 @@
-"""The audit trail 审计日志: append, snapshot and verify.
+"""The audit trail 审计日志: append, snapshot, verify and checkpoint.
 
-Every record holds the hash of the one before it, so editing or deleting any record directly in
-the database breaks the chain at that point, and `verify()` (`linli audit verify`) reports where.
+Every record holds the hash of the one before it, and that hash is a signature: an HMAC with an
+audit key kept outside the database (`core.audit_keys`). Editing, deleting or forging a record
+directly in the database breaks the chain at that point, and `verify()` (`linli audit verify`)
+reports where. Deleting records from the end and rewriting the chain head to match leaves no
+trace inside the database; the checkpoints written outside it (`core.audit_checkpoints`) every
+hour and at every verify are what catch that.
+
+Personal numbers do not enter the trail in full: an ID or mobile number in a record's changes,
+reason or object name is stored as its masked value plus a keyed fingerprint 指纹, so the trail
+proves which number a change set without holding it.
+
 Appending happens inside the caller's transaction: if a change rolls back, so does its record.
 """
 
@@ -10,15 +19,25 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
+import logging
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import context
+from . import audit_checkpoints, audit_keys, context
+from .audit_checkpoints import Checkpoint
+from .audit_keys import UNKEYED
 from .choices import AuditAction, AuditOutcome
+from .masking import ID_NUMBER, MOBILE, mask
 from .models import AuditChainHead, AuditRecord
+
+logger = logging.getLogger("linli.audit")
 
 GENESIS = "0" * 64
 _HASHED_FIELDS = (
@@ -39,6 +58,17 @@ _HASHED_FIELDS = (
     "prev_hash",
 )
 
+# Keys of a change whose values are personal numbers, and the search copies of those numbers
+# (reversed, for last-digit search) that are left out of the trail altogether.
+PERSONAL_NUMBER_KEYS = {"id_number": ID_NUMBER, "mobile": MOBILE}
+_SEARCH_COPIES = frozenset({"id_number_reversed", "mobile_reversed"})
+# Numbers standing alone in free text (a reason, a search in an export's filters). Unlike the
+# log filter, a number glued to letters is left alone: hex digests must come through intact.
+_NUMBERS_IN_TEXT = (
+    (ID_NUMBER, re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")),
+    (MOBILE, re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")),
+)
+
 
 def _jsonable(value):
     if isinstance(value, dt.datetime | dt.date):
@@ -56,15 +86,74 @@ def _jsonable(value):
     return value
 
 
-def record_hash(record: AuditRecord) -> str:
+# --- personal numbers -----------------------------------------------------------------------
+
+
+def fingerprint(value: str, kind: str, key_id: int) -> str:
+    """The keyed fingerprint 指纹 of an ID (`kind` "id_number") or mobile number ("mobile")."""
+    return audit_keys.fingerprint(value, kind, key_id)
+
+
+def protected_number(value: str, kind: str, key_id: int) -> dict:
+    """A personal number as the trail keeps it: masked, plus its keyed fingerprint."""
+    return {"masked": mask(value, kind), "fingerprint": fingerprint(value, kind, key_id)}
+
+
+def protect_text(text: str, key_id: int) -> str:
+    """Free text with every ID and mobile number in it masked and followed by `#fingerprint`."""
+    for kind, pattern in _NUMBERS_IN_TEXT:
+        text = pattern.sub(
+            lambda m, kind=kind: f"{mask(m[0], kind)}#{fingerprint(m[0], kind, key_id)}", text
+        )
+    return text
+
+
+def protect(value, key_id: int, kind: str | None = None):
+    """`value` (JSON-ready changes) with personal numbers masked and fingerprinted."""
+    if isinstance(value, dict):
+        return {
+            k: protect(v, key_id, PERSONAL_NUMBER_KEYS.get(k))
+            for k, v in value.items()
+            if k not in _SEARCH_COPIES
+        }
+    if isinstance(value, list):
+        return [protect(v, key_id, kind) for v in value]
+    if isinstance(value, str):
+        return (
+            protected_number(value, kind, key_id) if kind and value else protect_text(value, key_id)
+        )
+    return value
+
+
+# --- hashing --------------------------------------------------------------------------------
+
+
+def _canonical(entry: AuditRecord) -> bytes:
     payload = {}
     for name in _HASHED_FIELDS:
-        value = getattr(record, name)
+        value = getattr(entry, name)
         if name == "at":
             value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         payload[name] = _jsonable(value)
-    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    if entry.key_id != UNKEYED:
+        payload["key_id"] = entry.key_id  # a record cannot be passed off as signed by another key
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def unkeyed_hash(entry: AuditRecord) -> str:
+    """The plain SHA-256 of the records written before the trail was signed (key id 0)."""
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def record_hash(entry: AuditRecord) -> str:
+    """The record's hash: its signature with its audit key, or the plain hash for key id 0.
+    Raises AuditKeyMissing if the key is not in the key folder."""
+    if entry.key_id == UNKEYED:
+        return unkeyed_hash(entry)
+    return audit_keys.sign(entry.key_id, audit_keys.CHAIN, _canonical(entry))
+
+
+# --- appending ------------------------------------------------------------------------------
 
 
 def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
@@ -102,37 +191,48 @@ def record(
     actor_label: str = "",
 ) -> AuditRecord:
     """Append one record to the chain (locks the chain head for the append)."""
-    where = context.current()
     if obj is not None:
         object_type = object_type or object_type_of(obj)
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
+        object_repr = object_repr or str(obj)
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_label = actor_label or actor.get_username()
         actor_id = actor.pk
     else:
         actor_id = None
-    head = _locked_head()
     entry = AuditRecord(
-        seq=head.last_seq + 1,
-        at=timezone.now(),
         actor_id=actor_id,
         actor_label=actor_label[:150],
         action=action,
         outcome=outcome,
         object_type=object_type,
         object_id=str(object_id)[:64],
-        object_repr=object_repr[:200],
+        object_repr=object_repr,
         changes=_jsonable(changes or {}),
-        reason=reason[:500],
-        address=where.address[:64],
-        channel=where.channel,
-        source=where.source[:200],
-        prev_hash=head.last_hash or GENESIS,
+        reason=reason,
     )
+    head = _locked_head()
+    return _append(head, head.key_id or audit_keys.newest_or_new(), entry)
+
+
+def _append(head: AuditChainHead, key_id: int, entry: AuditRecord) -> AuditRecord:
+    """Number, protect, link and sign `entry`, store it and move the head past it."""
+    where = context.current()
+    entry.seq = head.last_seq + 1
+    entry.at = timezone.now()
+    entry.key_id = key_id
+    entry.changes = protect(entry.changes, key_id)
+    entry.object_repr = protect_text(entry.object_repr, key_id)[:200]
+    entry.reason = protect_text(entry.reason, key_id)[:500]
+    entry.address = where.address[:64]
+    entry.channel = where.channel
+    entry.source = where.source[:200]
+    entry.prev_hash = head.last_hash or GENESIS
     entry.hash = record_hash(entry)
     entry.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=entry.seq, last_hash=entry.hash)
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        last_seq=entry.seq, last_hash=entry.hash, key_id=key_id
+    )
     return entry
 
 
@@ -162,41 +262,253 @@ def record_change(*, actor, obj, before: dict | None, after: dict | None, action
     record(action=action, actor=actor, obj=obj, changes=changes)
 
 
+# --- keys -----------------------------------------------------------------------------------
+
+
+def key_in_force() -> int:
+    """The audit key that signs new records (0 while the trail holds only unsigned ones)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return head.key_id if head else UNKEYED
+
+
+@transaction.atomic
+def rotate_key(*, actor=None) -> AuditRecord:
+    """密钥轮换 — put a newer audit key in force: the newest key in the key folder if it is newer
+    than the one in force (made beforehand with `audit_keys.create_key` and copied to every
+    machine), else a new one. The rotation is itself a record, signed with the new key and
+    linked to the last record of the old one; older keys stay in the folder for `verify`."""
+    head = _locked_head()
+    newest = audit_keys.keyring(reload=True).newest
+    new = newest if newest > head.key_id else audit_keys.create_key()
+    entry = AuditRecord(
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=actor.get_username() if actor is not None else "",
+        action=AuditAction.AUDIT_KEY,
+        object_id=str(new),
+        object_repr=_("Audit key %(key)d") % {"key": new},
+        changes={"key": new, "previous_key": head.key_id},
+    )
+    return _append(head, new, entry)
+
+
+def _is_rotation_to(entry: AuditRecord) -> bool:
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    return entry.action == AuditAction.AUDIT_KEY and changes.get("key") == entry.key_id
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
 @dataclass
 class VerifyReport:
+    """What a walk of the chain found, in the language active when it ran."""
+
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    checkpoints: int = 0  # checkpoint lines the chain was compared with
+    latest_checkpoint: Checkpoint | None = None
+    written: Checkpoint | None = None  # the checkpoint written after an intact walk
+    not_written: str = ""  # why none was written, if writing failed
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(batch_size: int = 5000) -> VerifyReport:
-    """Walk the chain in order; report every record whose hash or link does not hold."""
-    report = VerifyReport()
-    expected_prev, expected_seq = GENESIS, 1
-    rows = AuditRecord.objects.order_by("seq").iterator(chunk_size=batch_size)
-    for entry in rows:
+class _Walk:
+    """The chain walked in order, from GENESIS or from a checkpoint's record."""
+
+    def __init__(self, report: VerifyReport, *, prev=GENESIS, seq=1, key_id=UNKEYED, last=None):
+        self.report = report
+        self.prev, self.seq, self.key_id, self.last = prev, seq, key_id, last
+        # Once a record claims a key, whether its signature holds or not, no unsigned record
+        # may follow: unsigned records exist only from before the trail was signed.
+        self.signed_seen = key_id != UNKEYED
+
+    def check(self, entry: AuditRecord) -> None:
+        report, values = self.report, {"seq": entry.seq}
         report.checked += 1
-        if entry.seq != expected_seq:
+        if entry.seq > self.seq:
             report.problems.append(
-                f"records {expected_seq}..{entry.seq - 1} are missing (deleted?)"
-                if entry.seq > expected_seq
-                else f"record {entry.seq} is out of order"
+                _("records %(first)d–%(last)d are missing (deleted).")
+                % {"first": self.seq, "last": entry.seq - 1}
             )
-        if entry.prev_hash != expected_prev:
-            report.problems.append(f"record {entry.seq}: link to the previous record is broken")
-        if record_hash(entry) != entry.hash:
-            report.problems.append(f"record {entry.seq}: content does not match its hash (edited)")
-        expected_prev, expected_seq = entry.hash, entry.seq + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    last_seq = head.last_seq if head else 0
-    if last_seq != expected_seq - 1:
-        report.problems.append(
-            f"the chain ends at record {expected_seq - 1} but {last_seq} were written "
-            "(records at the end were deleted)"
-        )
-    elif head and report.checked and head.last_hash != expected_prev:
-        report.problems.append("the last record does not match the chain head (edited)")
+        elif entry.seq < self.seq:
+            report.problems.append(_("record %(seq)d is out of order.") % values)
+        if entry.prev_hash != self.prev:
+            report.problems.append(
+                _("record %(seq)d: the link to the record before it is broken.") % values
+            )
+        self._check_signature(entry)
+        self.prev, self.seq, self.last = entry.hash, entry.seq + 1, entry
+
+    def _check_signature(self, entry: AuditRecord) -> None:
+        report, values = self.report, {"seq": entry.seq, "key": entry.key_id}
+        if entry.key_id == UNKEYED:
+            if self.signed_seen:
+                report.problems.append(
+                    _(
+                        "record %(seq)d: unsigned, though the records before it are signed "
+                        "(forged with a plain hash)."
+                    )
+                    % values
+                )
+            elif unkeyed_hash(entry) != entry.hash:
+                report.problems.append(
+                    _("record %(seq)d: its content does not match its hash (edited).") % values
+                )
+            return
+        self.signed_seen = True
+        try:
+            expected = record_hash(entry)
+        except audit_keys.AuditKeyMissing:
+            report.problems.append(
+                _(
+                    "record %(seq)d: signed with audit key %(key)d, which is not in the key "
+                    "folder; it cannot be checked."
+                )
+                % values
+            )
+            return
+        if not hmac.compare_digest(expected, entry.hash):
+            report.problems.append(
+                _(
+                    "record %(seq)d: its content does not match its signature (edited, or "
+                    "written without the audit key)."
+                )
+                % values
+            )
+            return
+        if entry.key_id != self.key_id and self.key_id != UNKEYED and not _is_rotation_to(entry):
+            report.problems.append(
+                _(
+                    "record %(seq)d: signed with audit key %(key)d while key %(in_force)d is in "
+                    "force, and no rotation to it was recorded."
+                )
+                % (values | {"in_force": self.key_id})
+            )
+        self.key_id = entry.key_id
+
+
+def verify(
+    batch_size: int = 5000,
+    *,
+    checkpoint_files: list[Path] = (),
+    write_checkpoint: bool = True,
+) -> VerifyReport:
+    """Walk the chain in order; report every record whose signature or link does not hold, and
+    every checkpoint (the configured file and `checkpoint_files`) the chain no longer matches.
+    An intact chain gets a new checkpoint."""
+    report = VerifyReport()
+    checkpoints = _read_checkpoints(report, [audit_checkpoints.default_file(), *checkpoint_files])
+    by_seq: dict[int, list[Checkpoint]] = {}
+    for checkpoint in checkpoints:
+        by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    walk = _Walk(report)
+    for entry in AuditRecord.objects.order_by("seq").iterator(chunk_size=batch_size):
+        walk.check(entry)
+        for checkpoint in by_seq.get(entry.seq, ()):
+            if checkpoint.hash != entry.hash:
+                report.problems.append(_rewritten(entry.seq, checkpoint))
+    _check_head(report, walk)
+    _check_deleted_tail(report, walk, checkpoints)
+    if report.ok and write_checkpoint and walk.last is not None:
+        _write_checkpoint(report, walk.last)
     return report
+
+
+def _read_checkpoints(report: VerifyReport, paths: list[Path]) -> list[Checkpoint]:
+    checkpoints = []
+    for path in paths:
+        reading = audit_checkpoints.read(path)
+        checkpoints += reading.checkpoints
+        report.problems += reading.problems
+    report.checkpoints = len(checkpoints)
+    report.latest_checkpoint = max(checkpoints, key=lambda c: (c.seq, c.at), default=None)
+    return checkpoints
+
+
+def _rewritten(seq: int, checkpoint: Checkpoint) -> str:
+    return _("record %(seq)d differs from what the checkpoint of %(at)s saw (rewritten since).") % {
+        "seq": seq,
+        "at": checkpoint.at,
+    }
+
+
+def _deleted_since(checkpoint: Checkpoint, last_seq: int) -> str:
+    return _(
+        "the checkpoint of %(at)s saw the chain end at record %(seq)d; it now ends at record "
+        "%(last)d: records %(first)d–%(seq)d were deleted (or the database was restored from "
+        "an older backup)."
+    ) % {"at": checkpoint.at, "seq": checkpoint.seq, "last": last_seq, "first": last_seq + 1}
+
+
+def _check_head(report: VerifyReport, walk: _Walk) -> None:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    last_seq, chain_end = (head.last_seq if head else 0), walk.seq - 1
+    if last_seq != chain_end:
+        report.problems.append(
+            _(
+                "the chain ends at record %(end)d but the chain head counts %(written)d "
+                "(records at the end were deleted)."
+            )
+            % {"end": chain_end, "written": last_seq}
+        )
+    elif head and report.checked and head.last_hash != walk.prev:
+        report.problems.append(_("the last record does not match the chain head (edited)."))
+
+
+def _check_deleted_tail(report: VerifyReport, walk: _Walk, checkpoints) -> None:
+    last_seq = walk.last.seq if walk.last is not None else 0
+    beyond = [c for c in checkpoints if c.seq > last_seq]
+    if beyond:
+        report.problems.append(_deleted_since(max(beyond, key=lambda c: c.seq), last_seq))
+
+
+def _write_checkpoint(report: VerifyReport, last: AuditRecord) -> None:
+    try:
+        key_id = key_in_force() or audit_keys.newest_or_new()
+        report.written = audit_checkpoints.append(seq=last.seq, hash=last.hash, key_id=key_id)
+    except OSError as e:  # a read-only data folder must not hide the verdict
+        report.not_written = str(e)
+
+
+def checkpoint() -> VerifyReport:
+    """检查点 — check the records written since the last checkpoint, then write a new one for
+    the chain's end (the hourly job). A chain that no longer matches the last checkpoint, or a
+    new record that does not hold, is logged as an error and no checkpoint is written."""
+    report = VerifyReport()
+    reading = audit_checkpoints.read()
+    for problem in reading.problems:
+        logger.error("Audit checkpoint file: %s", problem)
+    latest = max(reading.checkpoints, key=lambda c: (c.seq, c.at), default=None)
+    walk = _walk_from(report, latest)
+    if walk is not None:
+        start = latest.seq if latest is not None else 0
+        for entry in AuditRecord.objects.filter(seq__gt=start).order_by("seq").iterator():
+            walk.check(entry)
+    for problem in report.problems:
+        logger.error("Audit trail: %s", problem)
+    if report.ok and walk is not None and walk.last is not None:
+        _write_checkpoint(report, walk.last)
+    return report
+
+
+def _walk_from(report: VerifyReport, latest: Checkpoint | None) -> _Walk | None:
+    """A walk that starts after the record `latest` saw, if that record is still as it saw it."""
+    if latest is None or latest.seq == 0:
+        return _Walk(report)
+    anchor = AuditRecord.objects.filter(seq=latest.seq).first()
+    if anchor is None:
+        last = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        report.problems.append(
+            _deleted_since(latest, last)
+            if last < latest.seq
+            else _("record %(seq)d, which the checkpoint of %(at)s saw, is missing (deleted).")
+            % {"seq": latest.seq, "at": latest.at}
+        )
+        return None
+    if anchor.hash != latest.hash:
+        report.problems.append(_rewritten(anchor.seq, latest))
+        return None
+    return _Walk(report, prev=anchor.hash, seq=anchor.seq + 1, key_id=anchor.key_id, last=anchor)

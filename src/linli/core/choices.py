@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("Log out")
     LOGIN_FAILED = "login_failed", _("Failed login")
     DENIED = "denied", _("Access denied")
+    AUDIT_KEY = "audit_key", _("Audit key rotation")
 
 
 class AuditOutcome(models.TextChoices):

@@ -84,13 +84,17 @@ class Area(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The tip of the audit chain: the last record's sequence number and hash.
+    """The tip of the audit chain: the last record's sequence number and hash, and the audit
+    key in force (0 until the first signed record).
 
     Appending locks this single row, which serialises appenders and lets `audit verify`
-    notice a deleted tail (the head would name a record that is gone)."""
+    notice a deleted tail (the head would name a record that is gone). Someone who can write
+    the database can rewrite this row too: the checkpoints outside the database
+    (`core.audit_checkpoints`) are what such a rewrite cannot reach."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
+    key_id = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("audit chain head")
@@ -100,7 +104,8 @@ class AuditChainHead(models.Model):
 
 
 class AuditRecord(models.Model):
-    """审计日志 — one entry of the append-only, hash-chained audit trail."""
+    """审计日志 — one entry of the append-only, hash-chained audit trail, signed with an audit
+    key kept outside the database."""
 
     seq = models.BigIntegerField(unique=True, editable=False)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -132,6 +137,9 @@ class AuditRecord(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
+    # The audit key (core.audit_keys) that signs `hash`; 0 for the plain SHA-256 records
+    # written before the trail was signed.
+    key_id = models.PositiveIntegerField(default=0, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
     class Meta:

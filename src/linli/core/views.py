@@ -290,7 +290,9 @@ def _shown(model, key: str, value, names: dict) -> str:
     """A value as the auditor sees it: personal numbers masked, the empty shown as a dash."""
     if value is None or value == "" or value == []:
         return "—"
-    if key in _MASKED_CHANGE_KEYS:
+    if isinstance(value, dict) and set(value) == {"masked", "fingerprint"}:
+        return _("%(masked)s (fingerprint %(fingerprint)s)") % value
+    if key in _MASKED_CHANGE_KEYS:  # written before the trail kept numbers masked
         return mask(str(value), _MASKED_CHANGE_KEYS[key])
     field = _field_of(model, key)
     related = field is not None and field.is_relation and field.many_to_one

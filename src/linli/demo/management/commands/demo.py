@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import User
 from linli.accounts.roles import Role
+from linli.core import audit_checkpoints
 from linli.demo import builder, data
 
 
@@ -133,6 +134,9 @@ class Command(BaseCommand):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         self.stdout.write(_("Deleted %(path)s") % {"path": path})
+        # The audit checkpoints describe the deleted database's chain; the new one starts afresh.
+        if aside := audit_checkpoints.set_aside():
+            self.stdout.write(_("Audit checkpoints set aside as %(path)s") % {"path": aside})
 
     def _print_logins(self) -> None:
         names = dict(
