@@ -19,6 +19,7 @@ from linli.core.models import AuditRecord
 from linli.registry.choices import ImportStatus
 from linli.registry.models import Household
 
+from .. import factories as f
 from ..services import app_helpers as h
 from .import_helpers import (
     KEYS,
@@ -246,3 +247,15 @@ def test_the_template_is_not_kept_by_caches(world, clients):
     response = clients["community_worker"].get(reverse("registry:import_template"))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     _no_store(response)
+
+
+def test_a_sensitive_tag_in_the_filters_narrows_the_export_to_where_one_may_reveal(
+    world, home, clients
+):
+    """A leader who may not reveal cannot learn who is 困难户 by exporting ?tag=<困难户>."""
+    poor = f.tag("困难户", "household", sensitive=True)
+    home.tag_links.create(tag=poor)
+    url = f"{_export_url(world.district)}&tag={poor.pk}"
+    assert _rows(clients["district_leader"].get(url)) == []
+    worker = _rows(clients["grid_worker"].get(f"{_export_url(world.grids[0])}&tag={poor.pk}"))
+    assert [row[COL["number"]].value for row in worker] == [home.number]

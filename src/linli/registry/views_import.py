@@ -172,7 +172,8 @@ def export(request):
     if not (user.is_staff_member and user.scope_paths("registry.export")):
         raise PermissionDenied
     params["area"] = str(area.pk)
-    households = selectors.household_list(user=user, filters=params)
+    action = selectors.list_action(params)  # as on the list: sensitive tags need reveal
+    households = selectors.household_list(user=user, filters=params, action=action)
     full = request.method == "POST"
     out = io.BytesIO()
     try:
