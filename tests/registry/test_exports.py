@@ -6,6 +6,7 @@ recorded, and no file may be kept by a browser or proxy. Real .xlsx files read w
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -259,3 +260,15 @@ def test_a_sensitive_tag_in_the_filters_narrows_the_export_to_where_one_may_reve
     assert _rows(clients["district_leader"].get(url)) == []
     worker = _rows(clients["grid_worker"].get(f"{_export_url(world.grids[0])}&tag={poor.pk}"))
     assert [row[COL["number"]].value for row in worker] == [home.number]
+
+
+def test_the_export_follows_the_search_typed_on_the_list(world, home, clients):
+    """Search as you type redraws the results only; the export button and form come along, so
+    an export is always of the households shown."""
+    url = f"{reverse('registry:household_list')}?area={world.grids[0].pk}&q=H99999"
+    answer = clients["grid_worker"].get(url, headers={"HX-Request": "true"}).content.decode()
+    actions = re.search(r'<div id="export-actions"[^>]*>(.*?)\n</div>', answer, re.S)
+    assert actions and 'hx-swap-oob="true"' in actions.group(0)
+    assert "q=H99999" in actions.group(1) and 'data-testid="full-export"' in actions.group(1)
+    page = clients["grid_worker"].get(url).content.decode()
+    assert page.count('id="export-actions"') == 1 and "hx-swap-oob" not in page

@@ -222,6 +222,7 @@ def household_list(request):
         export_query=export_query,
         can_export_full=_may_export_full(user, filters.area),
         full_export_action=f"{reverse('registry:export')}?{export_query}",
+        export_oob=_is_htmx(request),  # the results alone: their export buttons come along
         reason_min=imports.FULL_EXPORT_REASON_MIN,
     )
     return _render(request, "registry/household_list.html", context, partial="results")
