@@ -77,6 +77,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -1170,11 +1171,19 @@ def _api_assignment(w, _target):
 _VISITS_AREA = {"obj": "area", "via": "query", "label": "area"}
 
 
-def _coverage_ops(perm: str = "visits.view", **extra) -> tuple[Op, Op]:
+def _coverage_ops(perm: str = "visits.view", method: str = "GET", **extra) -> tuple[Op, Op]:
     return (
-        Op("GET", perm, staff_only=True, gate="visits.view", **extra),
-        Op("GET", perm, staff_only=True, gate="visits.view", **_VISITS_AREA, **extra),
+        Op(method, perm, staff_only=True, gate="visits.view", **extra),
+        Op(method, perm, staff_only=True, gate="visits.view", **_VISITS_AREA, **extra),
     )
+
+
+# The export with full numbers 明文导出: a POST stating why, by who may export and reveal there.
+_FULL_EXPORT = "registry.export&registry.reveal"
+
+
+def _full_export(w, _target):
+    return {"reason": "核对低保名单"}
 
 
 # --- lists the service hall's pages show --------------------------------------------------------
@@ -1398,7 +1407,8 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "registry:import_detail": (Op("GET", "registry.import", obj="import", staff_only=True),),
     "registry:import_errors": (Op("GET", "registry.import", obj="import", staff_only=True),),
     # Export: the working area, or ?area= (404 outside what the role sees, 403 where it sees
-    # but may not export).
+    # but may not export). A GET is masked; the export with full numbers is a POST with a
+    # reason (the area still in the query string), for who may export and reveal there.
     "registry:export": (
         Op("GET", "registry.export", staff_only=True, writes=True),
         Op(
@@ -1406,6 +1416,17 @@ PAGES: dict[str, tuple[Op, ...]] = {
             "registry.export",
             obj="area",
             via="query",
+            staff_only=True,
+            writes=True,
+            label="area",
+        ),
+        Op("POST", _FULL_EXPORT, body=_full_export, staff_only=True, writes=True),
+        Op(
+            "POST",
+            _FULL_EXPORT,
+            obj="area",
+            via="query",
+            body=_full_export,
             staff_only=True,
             writes=True,
             label="area",
@@ -1845,7 +1866,10 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "visits:coverage": _coverage_ops(),
     "visits:coverage_export": _coverage_ops(writes=True),
     "visits:not_reached": _coverage_ops(),
-    "visits:not_reached_export": _coverage_ops("visits.view&registry.export", writes=True),
+    "visits:not_reached_export": (
+        *_coverage_ops("visits.view&registry.export", writes=True),
+        *_coverage_ops(f"visits.view&{_FULL_EXPORT}", "POST", body=_full_export, writes=True),
+    ),
     # The API's own pages: the OpenAPI document and its docs are public (they describe the
     # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
@@ -2520,11 +2544,13 @@ def _request_page(w, case: Case, target):
     client = _logged_in(w, case.role)
     kwargs = _path_kwargs(op, target) if op.via == "path" and target is not None else {}
     url = reverse(name, kwargs=kwargs)
+    query = dict(op.query)
+    if op.via in ("query", "filter"):
+        query[op.param] = target.pk
     if op.method == "GET":
-        query = dict(op.query)
-        if op.via in ("query", "filter"):
-            query[op.param] = target.pk
         return client.get(url, query)
+    if query:  # a form that posts to an address with a query string (the export's filters)
+        url = f"{url}?{urlencode(query)}"
     return client.post(url, _body_for(w, op, target, case.role))
 
 

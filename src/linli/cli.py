@@ -43,7 +43,10 @@ COMMANDS = (
         "import-registry FILE [--valid-only] [--dry-run]",
         "Import households and residents from a register workbook",
     ),
-    ("export-registry --area CODE FILE", "Export the households under an area to a workbook"),
+    (
+        "export-registry --area CODE FILE [--reveal]",
+        "Export the households under an area to a workbook (masked; --reveal --reason TEXT: full)",
+    ),
     ("registry template FILE", "Write the empty register import template"),
     (
         "calendar seed | years",

@@ -186,7 +186,9 @@ def test_a_changed_row_updates_the_person_with_the_import_as_source(place, tmp_p
 def test_export_then_import_changes_nothing(place, tmp_path):
     run(workbook(tmp_path, liu_rows() + zhang_rows()))
     exported = tmp_path / "export.xlsx"
-    imports.registry_export(actor=None, area=place.district, target=exported)
+    imports.registry_export(
+        actor=None, area=place.district, target=exported, reveal=True, reason="年度核查"
+    )
     rows = CalamineWorkbook.from_path(str(exported)).get_sheet_by_index(0).to_python()
     assert rows[0] == HEADERS and len(rows) == 5
     before, audit_count = state(), AuditRecord.objects.count()
@@ -215,13 +217,18 @@ def test_an_export_is_masked_for_a_user_who_may_not_reveal(place, tmp_path):
     assert record.action == AuditAction.EXPORT and record.changes["masked"] is True
 
 
-def test_an_unmasked_export_is_logged_as_a_reveal(place, tmp_path):
+def test_an_unmasked_export_is_asked_for_and_logged_as_a_reveal(place, tmp_path):
     run(workbook(tmp_path, liu_rows()))
     worker = f.user_with("community_worker", place.wenling)
     out = io.BytesIO()
     imports.registry_export(actor=worker, area=place.wenling, target=out)
     record = AuditRecord.objects.filter(actor=worker).latest("seq")
-    assert record.action == AuditAction.REVEAL
+    assert record.action == AuditAction.EXPORT and record.changes["masked"] is True
+    imports.registry_export(
+        actor=worker, area=place.wenling, target=out, reveal=True, reason="年度核查"
+    )
+    record = AuditRecord.objects.filter(actor=worker).latest("seq")
+    assert record.action == AuditAction.REVEAL and record.reason == "年度核查"
     assert record.changes["rows"] == 3 and record.changes["masked"] is False
 
 

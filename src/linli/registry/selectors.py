@@ -40,6 +40,14 @@ def household_list(*, user, filters: dict | None = None, action: str = "view"):
     return qs
 
 
+def list_action(filters) -> str:
+    """The action a filtered list or export is restricted by: "reveal" when the filters name a
+    sensitive tag, so that who carries it (困难户 …) shows only where the user may reveal."""
+    chosen = [v for v in filters.getlist("tag") if v.isdigit() and len(v) <= 18]
+    sensitive = chosen and Tag.objects.filter(pk__in=chosen, sensitive=True).exists()
+    return "reveal" if sensitive else "view"
+
+
 def household_get(*, user, pk, action: str = "view") -> Household:
     """One household with members and tags, or 404 — also when it exists outside the scope."""
     household = (

@@ -30,7 +30,7 @@ from linli.core.scoping import covers
 from linli.core.selectors import area_for_list
 from linli.core.workspace import current_area, switchable_areas
 
-from . import selectors, services
+from . import imports, selectors, services
 from .choices import OrganisationKind, PostKind, TagTarget
 from .forms import (
     HouseholdForm,
@@ -209,6 +209,7 @@ def household_list(request):
         .annotate(n=Count("id"))
     )
     reveal = RevealScope(user)
+    export_query = _export_query(filters)
     for household in rows:
         household.member_count = counts.get(household.pk, 0)
         household.shown_tags = _visible_links(
@@ -224,9 +225,21 @@ def household_list(request):
         can_add=bool(user.scope_paths("registry.add")),
         can_import=bool(user.scope_paths("registry.import")),
         can_export=bool(user.scope_paths("registry.export")),
-        export_query=_export_query(filters),
+        export_query=export_query,
+        can_export_full=_may_export_full(user, filters.area),
+        full_export_action=f"{reverse('registry:export')}?{export_query}",
+        export_oob=_is_htmx(request),  # the results alone: their export buttons come along
+        reason_min=imports.FULL_EXPORT_REASON_MIN,
     )
     return _render(request, "registry/household_list.html", context, partial="results")
+
+
+def _may_export_full(user, area: Area | None) -> bool:
+    """Whether the list offers the export with full numbers (明文导出): export and reveal over
+    the area shown. Whoever may not gets the masked export only."""
+    return area is not None and all(
+        covers(user, area, perm) for perm in ("registry.export", "registry.reveal")
+    )
 
 
 @login_required

@@ -1,32 +1,35 @@
 """Pages for register import and export 导入导出: upload a workbook, watch it being checked and
 written, read the errors or download them in the workbook, the template, and the export of the
-household list as it is filtered."""
+household list as it is filtered: masked by a GET, with the full numbers by a POST that states
+its reason (明文导出, for those who may reveal)."""
 
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from linli.core import selectors as core_selectors
+from linli.core.downloads import attachment, full_export_refused
 from linli.core.forms import BootstrapFormMixin
 from linli.core.models import Area
+from linli.core.scoping import OutOfScope
 from linli.core.workspace import current_area
 
 from . import imports, selectors
 from .importing.validate import RowError
 from .models import RegistryImport
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_ON_PAGE = 200
 
 
@@ -51,10 +54,8 @@ class ImportForm(BootstrapFormMixin, forms.Form):
     )
 
 
-def _workbook_response(content: bytes, file_name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
-    return response
+def _workbook_response(content: bytes, file_name: str):
+    return attachment(content, file_name)
 
 
 def _require_import(user) -> None:
@@ -160,9 +161,10 @@ def import_template(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export(request):
-    """The household list as filtered (area, search, tags), as a workbook."""
+    """The household list as filtered (area, search, tags, in the query string), as a workbook:
+    masked for a GET; with the full numbers for a POST whose body states the reason."""
     user = request.user
     params = request.GET.copy()
     params.pop("page", None)
@@ -170,21 +172,34 @@ def export(request):
     if not (user.is_staff_member and user.scope_paths("registry.export")):
         raise PermissionDenied
     params["area"] = str(area.pk)
-    households = selectors.household_list(user=user, filters=params)
+    action = selectors.list_action(params)  # as on the list: sensitive tags need reveal
+    households = selectors.household_list(user=user, filters=params, action=action)
+    full = request.method == "POST"
     out = io.BytesIO()
-    imports.registry_export(
-        actor=user, area=area, households=households, target=out, filters=dict(params.lists())
-    )
+    try:
+        imports.registry_export(
+            actor=user,
+            area=area,
+            households=households,
+            target=out,
+            filters=dict(params.lists()),
+            reveal=full,
+            reason=request.POST.get("reason", "") if full else "",
+        )
+    except ValidationError as e:
+        back = f"{reverse('registry:household_list')}?{params.urlencode()}"
+        return full_export_refused(request, e, back=back, reason_min=imports.FULL_EXPORT_REASON_MIN)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _workbook_response(out.getvalue(), f"{area.name}-户籍-{stamp}.xlsx")
 
 
 def _export_area(request, raw: str) -> Area:
     if raw.isdigit():
-        area = Area.objects.restrict(request.user, "view").filter(pk=int(raw)).first()
-        if area is None:
-            raise Http404
-        return area
+        # Another area's export answers 404 and is recorded as a denial (OutOfScope); a number
+        # too long to be an id is nobody's area.
+        if len(raw) > 18:
+            raise OutOfScope(Area, raw)
+        return core_selectors.area_get(user=request.user, pk=int(raw))
     area = current_area(request)
     if area is None:
         raise PermissionDenied

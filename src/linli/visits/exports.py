@@ -1,9 +1,11 @@
 """Workbooks of the coverage page 覆盖导出: the coverage of an area's child areas for a period,
-and the households not reached in it. Written with xlsxwriter like the registry's export; each
-export is recorded in the audit trail (as a reveal when the numbers went out unmasked).
+and the households not reached in it. Written through `core.spreadsheets` like the registry's
+export (text stays text); each export is recorded in the audit trail (as a reveal when the
+numbers went out unmasked).
 
-Phone numbers are masked, and sensitive tags left out, unless the user may reveal in the area —
-the same rule as the register export.
+Phone numbers are masked and sensitive tags left out; the full numbers go out only when a user
+who may reveal in the area asks for them with a stated reason — the same rule as the register
+export (`registry.imports.full_export_reason`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,8 @@ from linli.core.choices import AuditAction
 from linli.core.masking import MOBILE, mask
 from linli.core.models import Area
 from linli.core.scoping import covers
+from linli.core.spreadsheets import Workbook
+from linli.registry.imports import full_export_reason
 from linli.registry.models import HouseholdTag
 
 CHUNK = 2000  # households per round of queries
@@ -32,7 +35,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _workbook(target, *, big: bool):
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": big, "in_memory": not big})
+    workbook = Workbook(target, big=big)
     formats = {
         "title": workbook.add_format({"bold": True, "font_size": 13}),
         "header": workbook.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1}),
@@ -203,13 +206,23 @@ def _write_rows(sheet, rows: Iterable[list[str]], start_row: int) -> int:
 
 
 def write_not_reached(
-    *, actor, area: Area, start: dt.date, end: dt.date, households, target
+    *,
+    actor,
+    area: Area,
+    start: dt.date,
+    end: dt.date,
+    households,
+    target,
+    reveal: bool = False,
+    reason: str = "",
 ) -> int:
     """The households under `area` with no visit in [start, end], one row each. The user
-    needs registry.export there; unmasked (and recorded as a reveal) where they may reveal."""
+    needs registry.export there. Masked and recorded as an export; with `reveal` and a stated
+    `reason` (registry.reveal needed there) unmasked, recorded as a reveal with the reason."""
     if not covers(actor, area, "registry.export"):
         raise PermissionDenied
-    reveal = covers(actor, area, "registry.reveal")
+    if reveal:
+        reason = full_export_reason(actor=actor, area=area, reason=reason)
     workbook, formats = _workbook(target, big=households.count() > BIG)
     sheet = workbook.add_worksheet(_("Not reached"))
     headers = not_reached_headers()
@@ -223,7 +236,7 @@ def write_not_reached(
         action=AuditAction.REVEAL if reveal else AuditAction.EXPORT,
         actor=actor,
         obj=area,
-        reason=_("export of the households not visited") if reveal else "",
+        reason=reason if reveal else "",
         changes={
             "export": "visits_not_reached",
             "rows": count,

@@ -11,24 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core import selectors as core_selectors
+from linli.core.downloads import attachment, full_export_refused
 from linli.core.scoping import covers
+from linli.registry.imports import FULL_EXPORT_REASON_MIN
 
 from . import coverage as figures
 from . import exports
 from .forms import PERIOD_CHOICES, PeriodForm, period_dates
 from .views_common import page_context, paginate, render_page, requested_area, require
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_PERIOD = "year"
 TREND_MONTHS = 12
 
@@ -231,14 +232,12 @@ def not_reached(request):
         "period": period,
         "query": query,
         "can_export": covers(user, area, "registry.export"),
+        "can_export_full": covers(user, area, "registry.export")
+        and covers(user, area, "registry.reveal"),
+        "full_export_action": f"{reverse('visits:not_reached_export')}?{query.urlencode()}",
+        "reason_min": FULL_EXPORT_REASON_MIN,
     }
     return render_page(request, "visits/not_reached.html", context)
-
-
-def _workbook_response(content: bytes, file_name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
-    return response
 
 
 def _stamp(period: PeriodChoice) -> str:
@@ -266,14 +265,14 @@ def coverage_export(request):
         rows=children,
         target=out,
     )
-    return _workbook_response(out.getvalue(), f"{area.name}-走访覆盖-{_stamp(period)}.xlsx")
+    return attachment(out.getvalue(), f"{area.name}-走访覆盖-{_stamp(period)}.xlsx")
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def not_reached_export(request):
-    """The households not reached as a workbook (registry.export needed; masked unless the
-    user may reveal there)."""
+    """The households not reached as a workbook (registry.export needed): masked for a GET;
+    with the full numbers for a POST whose body states the reason (registry.reveal needed)."""
     user = request.user
     area = _area(request)
     if not covers(user, area, "registry.export"):
@@ -284,16 +283,23 @@ def not_reached_export(request):
     households = figures.households_not_reached(
         user=user, area=area, start=period.start, end=period.end
     )
+    full = request.method == "POST"
     out = io.BytesIO()
-    exports.write_not_reached(
-        actor=user,
-        area=area,
-        start=period.start,
-        end=period.end,
-        households=households,
-        target=out,
-    )
-    return _workbook_response(out.getvalue(), f"{area.name}-未走访户-{_stamp(period)}.xlsx")
+    try:
+        exports.write_not_reached(
+            actor=user,
+            area=area,
+            start=period.start,
+            end=period.end,
+            households=households,
+            target=out,
+            reveal=full,
+            reason=request.POST.get("reason", "") if full else "",
+        )
+    except ValidationError as e:
+        back = f"{reverse('visits:not_reached')}?{request.GET.urlencode()}"
+        return full_export_refused(request, e, back=back, reason_min=FULL_EXPORT_REASON_MIN)
+    return attachment(out.getvalue(), f"{area.name}-未走访户-{_stamp(period)}.xlsx")
 
 
 def _bad_period(form) -> HttpResponse:

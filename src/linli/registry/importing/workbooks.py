@@ -1,13 +1,15 @@
 """Workbooks Linli writes 表格输出: the blank template, the error report (the file's own rows with
-an error column) and the export — all with the same columns, written with xlsxwriter."""
+an error column) and the export — all with the same columns, written with xlsxwriter through
+`core.spreadsheets`, so that every cell of text stays text."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-import xlsxwriter
 from django.utils.translation import gettext as _
+
+from linli.core.spreadsheets import Workbook
 
 from . import normalise
 from .columns import COLUMNS, ERROR_HEADER
@@ -23,7 +25,7 @@ TEXT_COLUMNS = {"village_code", "number", "head_id_number", "id_number", "mobile
 def _new(target, *, big: bool = False):
     # constant_memory streams rows to disk as they are written: an export of a whole district
     # (200,000 rows) then needs no more memory than one row.
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": big, "in_memory": not big})
+    workbook = Workbook(target, big=big)
     formats = {
         "header": workbook.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1}),
         "required": workbook.add_format(
