@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from linli.core import periodic
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "README.md", ROOT / "docs" / "jobs.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "jobs.md", ROOT / "docs" / "operator.md"]
 TABLE_NAME = re.compile(r"`(django_tasks\w*dbtaskresult)`")
 
 
