@@ -412,7 +412,7 @@ def test_linli_figures_reports_the_hall_catalogue(district):
         call_command("figures", stdout=table)
     lines = table.getvalue().splitlines()
     assert any(line.startswith("服务清单：类别") and line.endswith(" 4") for line in lines)
-    assert any(line.startswith("服务清单：在办事项") and line.endswith(" 48") for line in lines)
+    assert any(line.startswith("服务清单：可办事项") and line.endswith(" 48") for line in lines)
 
 
 def test_the_plan_is_deterministic_for_a_seed():

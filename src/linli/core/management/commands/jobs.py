@@ -16,7 +16,6 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import get_date_max
 
@@ -48,14 +47,17 @@ def describe_schedule(job: periodic.PeriodicJob) -> str:
         if days == 1:
             return _("daily at %(time)s") % {"time": clock}
         return _("every %(days)s days at %(time)s") % {"days": days, "time": clock}
+    # Not ngettext: Chinese has one plural form, and "every 1 minute" is not how it is said.
     if every % HOUR == 0:
         hours = every // HOUR
-        text = ngettext("every hour", "every %(hours)s hours", hours) % {"hours": hours}
+        text = _("every hour") if hours == 1 else _("every %(hours)s hours") % {"hours": hours}
         if at:
             text += " " + _("from %(time)s") % {"time": clock}
         return text
     minutes = every // MINUTE
-    return ngettext("every minute", "every %(minutes)s minutes", minutes) % {"minutes": minutes}
+    if minutes == 1:
+        return _("every minute")
+    return _("every %(minutes)s minutes") % {"minutes": minutes}
 
 
 def describe_state(run, now) -> str:
