@@ -83,7 +83,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -986,6 +986,10 @@ def _outcome(w, task):
     return {"outcome": "contacted", "note": "电话联系过", "version": task.version}
 
 
+def _reopen(w, task):
+    return {"reason": "点错了", "version": task.version}
+
+
 def _rows(prefix: str, rows: list[dict]) -> dict:
     data = {
         f"{prefix}-TOTAL_FORMS": str(len(rows)),
@@ -1765,6 +1769,18 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "services:outreach_outcome": (
         Op("POST", "outreach.work", obj="outreach", ok=302, body=_outcome, writes=True),
     ),
+    # A task the household declined a moment ago, reopened as closed by mistake.
+    "services:outreach_reopen": (
+        Op(
+            "POST",
+            "outreach.work",
+            obj="outreach",
+            pick="declined",
+            ok=302,
+            body=_reopen,
+            writes=True,
+        ),
+    ),
     # The eligibility editor is part of the catalogue's administration.
     "services:outreach_eligibility": (
         Op("GET", "catalogue.manage", obj="item", pick="spot"),
@@ -2228,7 +2244,12 @@ def target_of(w, case: Case):
             .get(pk=application.pk)
         )
     if op.obj == "outreach":
-        return OutreachTask.objects.select_related("area").get(pk=w.outreach[key].pk)
+        tasks = OutreachTask.objects.select_related("area")
+        if op.pick == "declined":  # closed just now, written directly: no trail of its own
+            tasks.filter(pk=w.outreach[key].pk).update(
+                state="declined", closed_at=timezone.now(), version=F("version") + 1
+            )
+        return tasks.get(pk=w.outreach[key].pk)
     household = Household.objects.select_related("area", "head").get(pk=w.households[key].pk)
     if op.obj == "household_area":
         return household.area

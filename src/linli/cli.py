@@ -1,7 +1,7 @@
 """The `linli` command: Django's management commands under friendly names.
 
 `linli demo`, `linli serve`, `linli migrate`, `linli audit verify`, `linli check`,
-`linli createadmin`, `linli worker`; anything else goes to Django unchanged (`linli shell`,
+`linli createadmin`, `linli worker`, `linli jobs`; anything else goes to Django unchanged (`linli shell`,
 `linli makemigrations`, `linli collectstatic` …). Every command except the server and the
 worker runs inside `core.context.acting(channel="cli")`, so whatever it changes shows in the
 audit trail as done from the command line, by which operating-system account on which machine;
@@ -33,6 +33,8 @@ COMMANDS = (
     ),
     ("serve [--host H] [--port P]", "Serve Linli with waitress (default 127.0.0.1:8000)"),
     ("worker [--batch]", "Run background jobs (production; --batch: those ready, then stop)"),
+    ("jobs list", "The periodic jobs: schedule, last run, next run, state"),
+    ("jobs run NAME [--now]", "Queue a periodic job for the workers now (--now: run it here)"),
     ("migrate", "Bring the database up to date"),
     ("createadmin", "Create an administrator, security officer or auditor"),
     ("audit verify", "Check that no audit record was edited or deleted"),

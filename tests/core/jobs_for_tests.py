@@ -26,3 +26,9 @@ class JobFailed(Exception):
 @task
 def fail(message: str) -> None:
     raise JobFailed(message)
+
+
+@task
+def broken_nightly() -> None:
+    """A periodic job that always fails (for `linli jobs run --now`)."""
+    raise JobFailed("the gateway did not answer")

@@ -7,6 +7,7 @@ in test_full_district.py."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import StringIO
 
 import pytest
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from stdnum.cn import ric
 
-from linli.accounts.models import User
+from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit
 from linli.core.models import Area, AuditRecord, TimelineEvent
@@ -24,6 +25,7 @@ from linli.core.validators import parse_id_number
 from linli.demo import builder, data
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
 from linli.registry.selectors import household_timeline
+from linli.services.models import OutreachTask
 
 SEED = data.DEFAULT_SEED
 
@@ -354,11 +356,63 @@ def test_the_demo_command_reuses_a_built_district(district):
     assert data.DEMO_PASSWORD in text
     for login in data.DEMO_LOGINS:
         assert login.username in text
+    assert "hall_yinghui" not in text and "grid_3707" not in text  # only the README's logins
     assert data.DEMO_URL in text
     assert builder.demo_counts() == before
     with translation.override("en"):
         call_command("demo", "--small", stdout=StringIO())
     assert builder.demo_counts() == before
+
+
+def test_every_community_has_its_hall_staff_and_every_grid_its_grid_worker(district, client):
+    communities = Area.objects.filter(kind="community")
+    staff = Grant.objects.filter(role="community_worker", area__kind="community")
+    assert set(staff.values_list("area_id", flat=True)) == set(
+        communities.values_list("pk", flat=True)
+    )
+    grids = Area.objects.filter(kind="grid")
+    workers = Grant.objects.filter(role="grid_worker")
+    assert set(workers.values_list("area_id", flat=True)) == set(grids.values_list("pk", flat=True))
+    # Each holds the post of the hall or the grid, under the name the post gives.
+    hall = User.objects.get(username="hall_yinghui")
+    post = Post.objects.get(account=hall)
+    assert (post.kind, post.area.name, post.holder_name) == ("hall_staff", "营辉社区", str(hall))
+    assert hall.grants.get().area.name == "营辉社区"
+    response = client.post(
+        reverse("accounts:login"), {"username": "hall_yinghui", "password": data.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    record = AuditRecord.objects.get(object_repr__endswith="staff accounts of the halls and grids")
+    assert record.changes["grants"] == {
+        "community_worker": communities.count(),
+        "grid_worker": grids.count() - 1,  # the demo grid worker's grid has its login already
+    }
+
+
+def test_every_open_outreach_task_has_a_worker(district):
+    open_tasks = OutreachTask.objects.filter(state__in=["open", "contacted"])
+    assert open_tasks.exists()
+    assert not open_tasks.filter(assignee__isnull=True).exists()
+    for task in open_tasks.select_related("area", "item_version", "assignee")[:200]:
+        grant = task.assignee.grants.get()
+        assert grant.role == task.item_version.outreach_role
+        assert task.area.path.startswith(grant.area.path)
+    liu = open_tasks.get(resident__name="刘志辉", item__name="助学贷款补助申请")
+    assert liu.assignee.username == "community_worker"  # 孙丽, as the README tells
+
+
+def test_linli_figures_reports_the_hall_catalogue(district):
+    """The source's catalogue — 4 categories, 48 items — counted from the catalogue records."""
+    out = StringIO()
+    call_command("figures", "--json", stdout=out)
+    hall = json.loads(out.getvalue())["service_hall"]
+    assert (hall["catalogue_categories"], hall["catalogue_items"]) == (4, 48)
+    table = StringIO()
+    with translation.override("zh-hans"):
+        call_command("figures", stdout=table)
+    lines = table.getvalue().splitlines()
+    assert any(line.startswith("服务清单：类别") and line.endswith(" 4") for line in lines)
+    assert any(line.startswith("服务清单：可办事项") and line.endswith(" 48") for line in lines)
 
 
 def test_the_plan_is_deterministic_for_a_seed():

@@ -198,6 +198,8 @@ def test_record_contacted_then_declined_through_the_page(w, task):  # noqa: F811
     assert "Household contacted: 电话联系了" in page
     assert 'value="contacted"' not in page  # contacted is recorded; what is left is offered
     response = client.post(url, {"outcome": "declined", "version": 2})
+    assert response.status_code == 200 and "Close the task?" in html(response)  # asked first
+    response = client.post(url, {"outcome": "declined", "version": 2, "confirmed": "1"})
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.state == "declined"

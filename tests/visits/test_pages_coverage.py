@@ -12,10 +12,13 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.core.masking import mask_mobile
 from linli.core.models import AuditRecord
 from linli.registry.models import Household, Resident
+from linli.visits import coverage
+from linli.visits.models import CoverageSummary
 
 from .. import factories as f
 from ..services import app_helpers as h
@@ -74,6 +77,22 @@ def test_coverage_of_the_district_for_the_past_year(v, clients):
     for street in v.world.streets:
         assert f"{reverse('visits:coverage')}?area={street.pk}&amp;period=12m" in page
     assert reverse("visits:not_reached") in page and reverse("visits:coverage_export") in page
+
+
+def test_the_time_shown_is_when_the_figures_were_counted(v, clients):
+    """统计时间: the refresh of the summaries the page reads, not the moment it is drawn."""
+    coverage.summaries_refresh(today=v.today)
+    counted = timezone.now() - dt.timedelta(minutes=20)
+    CoverageSummary.objects.update(refreshed_at=counted)
+    url = reverse("visits:coverage") + f"?area={v.world.district.pk}&period=year"
+    page = html(clients["district_leader"].get(url))
+    assert f"as of {timezone.localtime(counted):%Y-%m-%d %H:%M}" in page
+    # One village's row counted earlier still: the figures are as old as their oldest part.
+    village = CoverageSummary.objects.filter(period_kind="year").first().village
+    earlier = counted - dt.timedelta(minutes=15)
+    CoverageSummary.objects.filter(village=village).update(refreshed_at=earlier)
+    page = html(clients["district_leader"].get(url))
+    assert f"as of {timezone.localtime(earlier):%Y-%m-%d %H:%M}" in page
 
 
 def test_coverage_drills_down_to_the_communities(v, clients):

@@ -237,6 +237,18 @@ def _check_granter(actor, user: User, area) -> None:
         raise PermissionDenied(_("This area is outside your own grant."))
 
 
+_grant_listeners: list = []
+
+
+def when_granted(listener):
+    """Register `listener(grant)`, called inside the transaction of every new grant: modules
+    whose work waits for someone to hold a role (outreach tasks nobody was responsible for)
+    register one in their AppConfig.ready and queue a job for it if there is work to do."""
+    if listener not in _grant_listeners:
+        _grant_listeners.append(listener)
+    return listener
+
+
 @transaction.atomic
 def grant_create(
     *, actor, user: User, role: str, area, organisation=None, starts_on=None, ends_on=None
@@ -272,6 +284,8 @@ def grant_create(
     grant.save()
     audit.record_change(actor=actor, obj=grant, before=None, after=audit.snapshot(grant))
     _forget_grants(user)
+    for listener in _grant_listeners:
+        listener(grant)
     return grant
 
 

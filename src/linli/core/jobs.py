@@ -360,6 +360,28 @@ def run_pending_jobs(max_jobs: int | None = None) -> int:
     return worker.jobs_run
 
 
+def run_here(task_result_id: str):
+    """Claim the queued job `task_result_id` and run it in this process, as a worker would:
+    its row in the job table, the audit context of a system action, its retry policy if it
+    fails (`linli jobs run --now`). Returns the row as the run left it, or None when the job
+    is no longer waiting (a worker took it first)."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = make_worker(batch=True, max_jobs=1, worker_id=worker_id("cli"))
+    waiting = DBTaskResult.objects.filter(pk=task_result_id, status=TaskResultStatus.READY)
+    with exclusive_transaction(waiting.db):
+        job = waiting.get_locked()
+        if job is not None:
+            job.claim(worker.worker_id)
+    if job is None:
+        return None
+    worker.run_task(job)
+    job.refresh_from_db()
+    return job
+
+
 class EmbeddedWorker(threading.Thread):
     """The worker thread inside the serving process. `stop()` ends it after the current job."""
 

@@ -18,6 +18,10 @@ A slot missed while no worker was running is not made up: the next tick queues t
 slot only. The jobs are written for this: each one does whatever is due at the time it runs
 (every overdue step, every pending message), so running late or twice has the effect of
 running once.
+
+Operators see the schedule with `linli jobs list` (`job_states`: each job's last run, read
+from the job table, and its next slot) and run a job out of turn with `linli jobs run NAME`
+(`queue_by_hand`: queued for the workers, or run in place with `--now`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 
 from .models import PeriodicRun
@@ -131,3 +136,83 @@ def _prune(now: dt.datetime) -> None:
     keep = max(KEEP_RUNS, 2 * longest)
     if timezone.localtime(now).minute == 0:
         PeriodicRun.objects.filter(queued_at__lt=now - keep).delete()
+
+
+# --- what operators see and do ------------------------------------------------------------
+
+
+def job_named(name: str) -> PeriodicJob | None:
+    """The periodic job of that name, or None."""
+    return {job.name: job for job in schedule()}.get(name.strip())
+
+
+def _results(job: PeriodicJob):
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=job.task.module_path)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A periodic job as the operator sees it: its latest run in the job table (however it was
+    queued; None when there is none, e.g. after old rows were pruned) and its next slot
+    (`due` when the current slot is not queued yet: a worker's next look queues it)."""
+
+    job: PeriodicJob
+    last: object | None  # the latest DBTaskResult row of the job's task
+    next_at: dt.datetime
+    due: bool
+
+
+def job_states(now: dt.datetime | None = None) -> list[JobState]:
+    """Every periodic job with its latest run and its next slot, by name."""
+    now = now or timezone.now()
+    jobs = schedule()
+    taken = set(
+        PeriodicRun.objects.filter(
+            name__in=[job.name for job in jobs], slot__in={job.slot(now) for job in jobs}
+        ).values_list("name", "slot")
+    )
+    states = []
+    for job in jobs:
+        start = job.slot_start(now)
+        due = (job.name, job.slot(now)) not in taken
+        last = _results(job).order_by("-enqueued_at").first()
+        states.append(JobState(job, last, start if due else start + job.every, due))
+    return states
+
+
+def pending_run(job: PeriodicJob):
+    """A run of `job` waiting in the queue or running now (the oldest), or None."""
+    waiting = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    return _results(job).filter(status__in=waiting).order_by("enqueued_at").first()
+
+
+def queue_by_hand(job: PeriodicJob, now: dt.datetime | None = None):
+    """Queue a run of `job` now, as an operator asks (`linli jobs run`). Safe to repeat: a run
+    already waiting or running is returned instead of queuing a second one (a run waiting to be
+    tried again is brought forward to now). Returns (the run's row, whether it is new); the
+    operator's request is in the audit trail."""
+    from django_tasks_db.models import DBTaskResult
+
+    from . import audit
+    from .choices import AuditAction
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = pending_run(job)
+        if run is not None:
+            if run.status == TaskResultStatus.READY and run.run_after > now:
+                DBTaskResult.objects.filter(pk=run.pk).update(run_after=now)
+                run.refresh_from_db()
+            return run, False
+        result = job.task.enqueue()
+        run = DBTaskResult.objects.get(pk=result.id)
+        audit.record(
+            action=AuditAction.CREATE,
+            obj=run,
+            object_repr=f"job {job.name} queued by hand",
+            changes={"job": job.name, "task": job.task.module_path},
+        )
+    logger.info("Periodic job %s queued by hand.", job.name)
+    return run, True

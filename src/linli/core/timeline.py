@@ -59,6 +59,34 @@ def add_event(
     )
 
 
+def add_events(
+    *, subjects: Iterable, verb: str, message: str, params: dict | None = None, actor=None
+) -> int:
+    """The same line on many records' timelines (of one model), in a few statements: for jobs
+    that change thousands of records at once. Returns how many lines were added."""
+    if isinstance(message, Promise):
+        raise TypeError("pass the msgid marked with gettext_noop, not a lazily translated string")
+    subjects = list(subjects)
+    if not subjects:
+        return 0
+    content_type = ContentType.objects.get_for_model(subjects[0], for_concrete_model=True)
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    rows = [
+        TimelineEvent(
+            content_type=content_type,
+            object_id=subject.pk,
+            verb=verb,
+            summary=message,
+            params=params or {},
+            actor=author,
+            data={},
+        )
+        for subject in subjects
+    ]
+    TimelineEvent.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def changed_fields(model, names: Iterable[str]) -> dict:
     """Params naming changed fields of `model` ("address", "tags", …), labelled when shown."""
     return {FIELDS: list(names), MODEL: model._meta.label_lower}

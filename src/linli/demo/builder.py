@@ -26,16 +26,19 @@ import math
 import random
 import time
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from pypinyin import lazy_pinyin
 
 from linli.accounts import services as account_services
-from linli.accounts.models import User
-from linli.core import bulk
+from linli.accounts.models import Grant, User
+from linli.core import audit, bulk
 from linli.core import services as area_services
-from linli.core.choices import AreaKind
+from linli.core.choices import AreaKind, AuditAction
 from linli.core.models import Area
 from linli.registry import services as registry_services
 from linli.registry.choices import TagTarget
@@ -51,6 +54,8 @@ from .hall import build_hall_history, seed_outreach
 from .visits import build_links_and_visits, refresh_visit_figures
 
 Tags = tuple[tuple[str, str], ...]
+# Posts whose holders get a login of their own, and the role it has (see `staff_accounts`).
+STAFF_POST_ROLES = {"hall_staff": "community_worker", "grid_worker": "grid_worker"}
 SIZES = ("full", "small")
 _CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_DIGITS = "10X98765432"
@@ -730,6 +735,8 @@ def build_demo(
             writer.logins(villages)
         writer.posts(villages)
         with transaction.atomic():
+            writer.staff_accounts(villages)
+        with transaction.atomic():
             writer.later_changes()
         lap("logins and posts")
         with transaction.atomic():
@@ -1064,6 +1071,51 @@ class _Writer:
                 area=self.grids[village.name, grid],
                 organisation=committee,
             )
+
+    def staff_accounts(self, villages: list[VillagePlan]) -> int:
+        """Every community's service hall staff (便民服务大厅负责人) and every grid's grid
+        worker get a login with the role their post implies — community worker over the
+        community, grid worker over the grid — so that every outreach task has someone to do
+        it. Written in bulk as the households are: one password hash (the demo password) for
+        all, one audit record for the batch. Their user names (`hall_<community in pinyin>`,
+        `grid_<village code>_<grid number>`) are not printed with the demo logins."""
+        posts = list(
+            Post.objects.filter(account__isnull=True, kind__in=STAFF_POST_ROLES)
+            .select_related("area")
+            .order_by("pk")
+        )
+        codes = {v.name: v.code for v in villages}
+        grids = {area.pk: (codes[v], index + 1) for (v, index), area in self.grids.items()}
+        password = make_password(data.DEMO_PASSWORD)
+        users = []
+        for post in posts:
+            if post.kind == "grid_worker":
+                username = "grid_{}_{}".format(*grids[post.area_id])
+            else:
+                username = "hall_" + "".join(lazy_pinyin(post.area.name.removesuffix("社区")))
+            users.append(User(username=username, display_name=post.holder_name, password=password))
+        User.objects.bulk_create(users, batch_size=500)
+        grants = [
+            Grant(
+                user=user,
+                role=STAFF_POST_ROLES[post.kind],
+                area=post.area,
+                starts_on=post.starts_on,
+            )
+            for post, user in zip(posts, users, strict=True)
+        ]
+        Grant.objects.bulk_create(grants, batch_size=500)
+        for post, user in zip(posts, users, strict=True):
+            post.account = user
+        Post.objects.bulk_update(posts, ["account"], batch_size=500)
+        roles = Counter(grant.role for grant in grants)
+        audit.record(
+            action=AuditAction.CREATE,
+            object_type="accounts.user",
+            object_repr=f"{self.source}: staff accounts of the halls and grids",
+            changes={"users": len(users), "grants": dict(roles), "posts_linked": len(posts)},
+        )
+        return len(users)
 
     def later_changes(self) -> None:
         """What happened after registration, done by the people who did it: the community

@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from linli.accounts.models import Grant
 from linli.core import audit
 from linli.core.bulk import db_value
 from linli.core.choices import AuditAction
@@ -167,6 +168,14 @@ class History:
                     org = Organisation.objects.filter(kind=kind, area=grant.area).first()
                     if org is not None:
                         self.offices.handler[org.pk] = user
+        # Every community's hall staff handle the steps at their own hall (文岭社区's stay
+        # with the demo login).
+        halls = {o.area_id: o.pk for o in Organisation.objects.filter(kind="service_hall")}
+        staff = Grant.objects.filter(
+            role="community_worker", area_id__in=list(halls), organisation__isnull=True
+        ).select_related("user")
+        for grant in staff.order_by("user_id"):
+            self.offices.handler.setdefault(halls[grant.area_id], grant.user)
 
     # --- time ---------------------------------------------------------------------------
 

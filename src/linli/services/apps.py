@@ -12,13 +12,16 @@ class ServicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from linli.accounts.services import when_granted
         from linli.core.figure_sections import FigureSection, register
         from linli.core.selectors import register_tiles
 
         from .figures import figure_rows
+        from .outreach import on_grant
         from .selectors import workbench_tiles
 
         register_tiles(workbench_tiles)
+        when_granted(on_grant)
         register(
             FigureSection("service_hall", pgettext_lazy("figure", "Service hall"), figure_rows)
         )

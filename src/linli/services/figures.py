@@ -25,7 +25,7 @@ from linli.core.lookups import starts_with
 from linli.core.models import Area
 
 from .choices import ApplicationState, OutreachState, StepState
-from .models import Application, ApplicationStep, OutreachTask, Rating
+from .models import Application, ApplicationStep, OutreachTask, Rating, ServiceCategory, ServiceItem
 from .workflow import RUNNING_STATES
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied
@@ -318,13 +318,25 @@ class _Counter:
                 figures.outreach_contacted += row["contacted"]
 
 
+def catalogue_counts() -> dict[str, int]:
+    """The catalogue 服务清单 as offered now — its categories that offer an item, and the
+    items offered — counted from its records. The catalogue is the whole deployment's, so
+    these are the same for every area."""
+    offered = ServiceItem.objects.filter(active=True, current__isnull=False)
+    categories = ServiceCategory.objects.filter(items__in=offered).distinct()
+    return {"catalogue_categories": categories.count(), "catalogue_items": offered.count()}
+
+
 def figure_rows(area: Area, today: dt.date) -> list[tuple[str, str, object]]:
-    """The hall's figures of `area` this year, for `linli figures` (a trusted caller)."""
+    """The hall's catalogue, and its figures of `area` this year, for `linli figures` (a
+    trusted caller)."""
     from django.utils.translation import pgettext
 
     f = hall_report(user=None, area=area, today=today).total
-    values = f.as_dict()
+    values = f.as_dict() | catalogue_counts()
     labels = (
+        ("catalogue_categories", pgettext("figure", "Catalogue: categories")),
+        ("catalogue_items", pgettext("figure", "Catalogue: items offered")),
         ("applications", pgettext("figure", "Applications this year")),
         ("completed", pgettext("figure", "Completed")),
         ("median_working_days_used", pgettext("figure", "Median working days used")),

@@ -12,7 +12,7 @@ from linli.registry.choices import Relation, Sex
 
 from . import eligibility
 from .choices import OutreachState
-from .outreach import OUTREACH_ROLES, RECENT_DAYS_MAX
+from .outreach import OUTREACH_ROLES, REASON_MAX_LENGTH, RECENT_DAYS_MAX
 
 KIND_HOUSEHOLD_TAG, KIND_MEMBER, KIND_HEAD = "household_tag", "member", "head"
 DETAIL_SEPARATOR = "|"  # a detail choice's value is "tag|detail": details belong to one tag
@@ -301,6 +301,8 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by the confirmation page: an outcome that closes the task is asked about first.
+    confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, task, **kwargs):
         kwargs.setdefault("initial", {"version": task.version})
@@ -315,3 +317,21 @@ class OutcomeForm(forms.Form):
         self.fields["outcome"].choices = outcomes
         _style(self)
         self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+
+
+class ReopenForm(forms.Form):
+    """Reopen a task closed by mistake, saying why."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why reopen it"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. tapped the wrong button")}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, task=None, **kwargs):
+        if task is not None:
+            kwargs.setdefault("initial", {"version": task.version})
+        super().__init__(*args, **kwargs)
+        _style(self)
+        self.fields["reason"].error_messages["required"] = _("Say why the task is reopened.")

@@ -11,7 +11,15 @@ new: the query leaves out households with an open task, and the database refuses
 task for the same item and household should two scans run at once.
 
 `task_record_outcome()` is the worker's write: contacted, declined, not eligible. "Applied" is
-set by the application service when an application is taken from the task.
+set by the application service when an application is taken from the task. A task closed as
+declined or not eligible can be reopened by a worker of its area for `REOPEN_DAYS` days
+(`task_reopen()`), for the click that was a mistake; after that the household is left to the
+next scan once the item's recent days are over.
+
+A task is given to a worker when it is made; one whose area had nobody of the item's role then
+goes to the first worker granted that role there: at once, by the job a grant queues
+(`assign_tasks(area=…)`), and in any case at the next scan, which also passes on the open tasks
+of a worker who no longer holds the role there.
 """
 
 from __future__ import annotations
@@ -28,12 +36,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from linli.accounts.models import Grant
+from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit, timeline
 from linli.core.choices import AuditAction
+from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
 from linli.core.scoping import OutOfScope, can
+from linli.core.timeline import events_for
 from linli.registry.models import Household
 
 from . import catalogue, eligibility
@@ -45,6 +55,8 @@ from .workflow import OPEN_STATES
 OUTREACH_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.COMMUNITY_WORKER)
 OUTCOMES = (OutreachState.CONTACTED, OutreachState.DECLINED, OutreachState.NOT_ELIGIBLE)
 CLOSED_BY_OUTCOME = (OutreachState.DECLINED, OutreachState.NOT_ELIGIBLE)
+REOPEN_DAYS = 7  # a task closed by mistake can be reopened for this many days
+REASON_MAX_LENGTH = 200
 RECENT_DAYS_MAX = 3650
 NOTE_MAX_LENGTH = 500
 CHUNK = 1000  # households whose facts are read at a time for the reasons
@@ -65,6 +77,8 @@ OUTCOME_EVENTS = {
     ),
 }
 MOVED_EVENT = gettext_noop("The household moved to %(area)s; the task went with it")
+REOPENED_EVENT = gettext_noop("Reopened: %(reason)s")
+ASSIGNED_EVENT = gettext_noop("Given to %(worker)s, now responsible for the area")
 
 
 # --- who is responsible -----------------------------------------------------------------------
@@ -77,6 +91,7 @@ class Assigner:
 
     def __init__(self, today: dt.date, roles: Iterable[str] = OUTREACH_ROLES):
         self.by_role: dict[str, dict[str, int]] = {}
+        self.holders: dict[str, dict[str, set[int]]] = {}  # role → grant area path → users
         grants = (
             Grant.objects.filter(role__in=list(roles), starts_on__lte=today, user__is_active=True)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
@@ -85,17 +100,118 @@ class Assigner:
         for role, path, user_id in grants:
             table = self.by_role.setdefault(role, {})
             table[path] = min(user_id, table.get(path, user_id))
+            self.holders.setdefault(role, {}).setdefault(path, set()).add(user_id)
+
+    @staticmethod
+    def _ancestry(area_path: str):
+        """The area's own path, then its parent's, up to the top."""
+        step = PATH_STEP + len(PATH_SEPARATOR)
+        for end in range(len(area_path), 0, -step):
+            yield area_path[:end]
 
     def assignee_id(self, role: str, area_path: str) -> int | None:
         table = self.by_role.get(role)
         if not table:
             return None
-        step = PATH_STEP + len(PATH_SEPARATOR)
-        for end in range(len(area_path), 0, -step):
-            user_id = table.get(area_path[:end])
+        for path in self._ancestry(area_path):
+            user_id = table.get(path)
             if user_id is not None:
                 return user_id
         return None
+
+    def holds(self, role: str, area_path: str, user_id: int) -> bool:
+        """Whether `user_id` holds `role` over the area today (through any grant above it)."""
+        table = self.holders.get(role) or {}
+        return any(user_id in table.get(path, ()) for path in self._ancestry(area_path))
+
+
+def assign_tasks(
+    *, today: dt.date | None = None, area: Area | None = None, assigner: Assigner | None = None
+) -> int:
+    """Give each open task (under `area`, or anywhere) that has no responsible worker — nobody
+    held the item's role over its area when it was made, or its worker no longer holds it
+    there (the grant ended, the account was disabled) — to the worker responsible now. Each
+    task's timeline says so; one audit record counts them. Returns how many changed hands.
+    Running it again changes nothing."""
+    assigner = assigner or Assigner(today or timezone.localdate())
+    open_tasks = OutreachTask.objects.filter(state__in=OPEN_OUTREACH_STATES)
+    if area is not None:
+        open_tasks = open_tasks.filter(starts_with("area__path", area.path))
+    # One row per role, area and worker: a district's open tasks come down to a few thousand.
+    groups = (
+        open_tasks.values_list(
+            "item_version__outreach_role", "area_id", "area__path", "assignee_id"
+        )
+        .distinct()
+        .order_by()
+    )
+    handovers: dict[tuple[int | None, int], list[tuple[str, int]]] = {}
+    for role, area_id, path, current in groups:
+        if current is not None and assigner.holds(role, path, current):
+            continue
+        new = assigner.assignee_id(role, path)
+        if new is not None and new != current:
+            handovers.setdefault((current, new), []).append((role, area_id))
+    if not handovers:
+        return 0
+    by_worker: dict[int, int] = {}
+    with transaction.atomic():
+        for (current, new), places in handovers.items():
+            by_worker[new] = by_worker.get(new, 0) + _hand_over(open_tasks, current, new, places)
+    changed = sum(by_worker.values())
+    if changed:
+        audit.record(
+            action=AuditAction.UPDATE,
+            object_type=audit.object_type_of(OutreachTask),
+            object_repr="outreach tasks given to the workers now responsible",
+            changes={"assigned": changed, "by_worker": by_worker},
+        )
+    return changed
+
+
+def unassigned_under(area: Area, role: str):
+    """Open tasks of items `role` seeks out, under `area`, that nobody is responsible for."""
+    return OutreachTask.objects.filter(
+        starts_with("area__path", area.path),
+        state__in=OPEN_OUTREACH_STATES,
+        assignee__isnull=True,
+        item_version__outreach_role=role,
+    )
+
+
+def on_grant(grant) -> None:
+    """A new grant of an outreach role (accounts.services.when_granted): if open tasks under
+    its area wait for someone of that role, queue the job that gives them out once the grant
+    is committed. One indexed look-up; nothing is queued when there is nothing to give."""
+    from linli.core.jobs import enqueue_on_commit
+
+    from .tasks import assign_outreach_tasks
+
+    if grant.role in OUTREACH_ROLES and unassigned_under(grant.area, grant.role).exists():
+        enqueue_on_commit(assign_outreach_tasks, grant_id=grant.pk)
+
+
+def _hand_over(open_tasks, current: int | None, new: int, places: list[tuple[str, int]]) -> int:
+    """Give the open tasks of `current` (None: nobody) in `places` (role, area id) to `new`."""
+    where = Q(pk__in=[])
+    for role, area_id in places:
+        where |= Q(item_version__outreach_role=role, area_id=area_id)
+    tasks = list(
+        open_tasks.select_for_update(of=("self",))
+        .filter(where)
+        .filter(Q(assignee__isnull=True) if current is None else Q(assignee_id=current))
+        .only("pk")
+    )
+    ids = [task.pk for task in tasks]
+    for start in range(0, len(ids), INSERT_ROWS):
+        OutreachTask.objects.filter(pk__in=ids[start : start + INSERT_ROWS]).update(
+            assignee_id=new, version=F("version") + 1
+        )
+    worker = User.objects.filter(pk=new).first()
+    timeline.add_events(
+        subjects=tasks, verb="assigned", message=ASSIGNED_EVENT, params={"worker": str(worker)}
+    )
+    return len(tasks)
 
 
 # --- the scan ---------------------------------------------------------------------------------
@@ -120,6 +236,7 @@ class ScanResult:
     items: list[ItemScan] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # item code → rule problems
     moved: int = 0  # open tasks that followed their household to another area
+    assigned: int = 0  # open tasks given to a worker who became responsible since
     seconds: float = 0.0
 
     @property
@@ -142,6 +259,7 @@ class ScanResult:
             "eligible": self.eligible,
             "created": self.created,
             "moved": self.moved,
+            "assigned": self.assigned,
             "seconds": round(self.seconds, 3),
             "by_item": {i.code: [i.eligible, i.created] for i in self.items},
             "skipped": self.skipped,
@@ -264,6 +382,7 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
     assigner = Assigner(today)
     paths = dict(Area.objects.values_list("pk", "path"))
     result.moved = _follow_moves(assigner)
+    result.assigned = assign_tasks(assigner=assigner)
     result.households = Household.objects.count()
 
     wanted: dict[int, list[ServiceItem]] = {}  # household → items it gets a task for
@@ -400,6 +519,111 @@ def task_record_outcome(
         verb=outcome,
         message=with_note if note else plain,
         params={"note": note} if note else None,
+        actor=actor,
+    )
+    return task
+
+
+def reopen_until(task: OutreachTask) -> dt.datetime | None:
+    """Until when a closed task can be reopened; None if it cannot be (open, or applied)."""
+    if task.state not in CLOSED_BY_OUTCOME or task.closed_at is None:
+        return None
+    return task.closed_at + dt.timedelta(days=REOPEN_DAYS)
+
+
+def _state_before_closing(task: OutreachTask) -> str:
+    """Contacted if the household was recorded as contacted before the task was closed, else
+    open (to contact): a refusal recorded by mistake reached nobody."""
+    contacted = events_for([task]).filter(verb=OutreachState.CONTACTED)
+    return OutreachState.CONTACTED if contacted.exists() else OutreachState.OPEN
+
+
+def _check_reopen(task: OutreachTask, now: dt.datetime) -> None:
+    if task.state in OPEN_OUTREACH_STATES:
+        raise ValidationError(_("This task is open; there is nothing to reopen."), code="open")
+    until = reopen_until(task)
+    if until is None:
+        raise ValidationError(
+            _("This task was closed by an application (%(state)s); it cannot be reopened.")
+            % {"state": task.get_state_display()},
+            code="applied",
+        )
+    if now > until:
+        raise ValidationError(
+            _(
+                "This task was closed on %(closed)s, more than %(days)s days ago: it can no "
+                "longer be reopened. The outreach scan finds the household again once the "
+                "item's waiting time is over."
+            )
+            % {
+                "closed": timezone.localtime(task.closed_at).strftime("%Y-%m-%d %H:%M"),
+                "days": REOPEN_DAYS,
+            },
+            code="expired",
+        )
+    other = (
+        OutreachTask.objects.filter(
+            item_id=task.item_id, household_id=task.household_id, state__in=OPEN_OUTREACH_STATES
+        )
+        .exclude(pk=task.pk)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            _(
+                "The household already has an open task for this item (found on %(found)s): "
+                "work on that one."
+            )
+            % {"found": timezone.localtime(other.found_at).strftime("%Y-%m-%d")},
+            code="duplicate",
+        )
+
+
+@transaction.atomic
+def task_reopen(
+    *, actor, task: OutreachTask, reason: str, expected_version: int | None = None
+) -> OutreachTask:
+    """重新打开 — reopen a task closed as declined or not eligible, within `REOPEN_DAYS` days
+    of its closing, with the reason: it goes back to where it stood before it was closed
+    (contacted, or to contact). Recorded on its timeline and in the audit trail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the task is reopened.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("The reason is at most %(max)s characters.") % {"max": REASON_MAX_LENGTH}}
+        )
+    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
+    if actor is not None:
+        if not can(actor, task, "view"):
+            raise OutOfScope(OutreachTask, task.pk)
+        if not can(actor, task, "work"):
+            raise PermissionDenied
+    _check_version(task.version, expected_version)
+    _check_reopen(task, timezone.now())
+    before = audit.snapshot(task)
+    task.state = _state_before_closing(task)
+    if task.state == OutreachState.OPEN:
+        task.contacted_at = None  # set by the refusal that is taken back
+    task.closed_at = None
+    task.version += 1
+    task.save(update_fields=["state", "contacted_at", "closed_at", "version"])
+    changed = audit.diff(before, audit.snapshot(task))
+    audit.record(
+        action=AuditAction.UPDATE,
+        actor=actor,
+        obj=task,
+        changes={
+            "before": {k: v[0] for k, v in changed.items()},
+            "after": {k: v[1] for k, v in changed.items()},
+        },
+        reason=reason,
+    )
+    timeline.add_event(
+        subject=task,
+        verb="reopened",
+        message=REOPENED_EVENT,
+        params={"reason": reason},
         actor=actor,
     )
     return task

@@ -2,6 +2,9 @@
 
 - `scan_outreach` — the outreach scan 主动服务 (daily, from 01:30): finds eligible households
   and makes outreach tasks; a second run makes none (see `services.outreach`).
+- `assign_outreach_tasks(grant_id)` — queued by a new grant of an outreach role when open tasks
+  under its area have nobody: gives them to the worker now responsible (the scan does the same
+  for every area each night).
 - `escalate_overdue_steps` — deadline escalation 超期督办 (hourly; it writes from 08:00 local
   time, so nobody is messaged at night): notifies once per step per day (see
   `services.escalation`).
@@ -45,6 +48,20 @@ def scan_outreach() -> dict:
     from linli.services.outreach import scan
 
     return scan().as_dict()
+
+
+@retried(attempts=5, backoff=60, stale_after=1800)
+@task()
+def assign_outreach_tasks(grant_id: int) -> dict:
+    """Give the open tasks nobody is responsible for under a new grant's area to the worker
+    responsible now (whoever that is by then: the grant may have ended, or a deeper one come)."""
+    from linli.accounts.models import Grant
+    from linli.services.outreach import assign_tasks
+
+    grant = Grant.objects.select_related("area").filter(pk=grant_id).first()
+    if grant is None:
+        return {"assigned": 0}
+    return {"assigned": assign_tasks(area=grant.area)}
 
 
 @retried(attempts=5, backoff=60, stale_after=1800)

@@ -35,6 +35,7 @@ from .forms_outreach import (
     MAX_ROWS,
     EligibilityForm,
     OutcomeForm,
+    ReopenForm,
     combine_rows,
     condition_formset,
     rows_of,
@@ -163,7 +164,25 @@ def _present_members(household, *, show_sensitive: bool) -> list:
     return members
 
 
-def _task_context(user, task, form: OutcomeForm | None = None) -> dict:
+def _reopen_context(user, task, form: ReopenForm | None) -> dict:
+    """Whether the page offers to reopen the closed task, and until when."""
+    until = outreach.reopen_until(task)
+    may_work = covers(user, task.area, "outreach.work")
+    can_reopen = until is not None and may_work and timezone.now() <= until
+    if can_reopen and form is None:
+        form = ReopenForm(task=task)
+    return {
+        "reopen_until": until,
+        "reopen_days": outreach.REOPEN_DAYS,
+        "can_reopen": can_reopen,
+        "reopen_expired": until is not None and may_work and not can_reopen,
+        "reopen_form": form if (can_reopen or form is not None) else None,
+    }
+
+
+def _task_context(
+    user, task, form: OutcomeForm | None = None, reopen_form: ReopenForm | None = None
+) -> dict:
     household = task.household
     show_sensitive = covers(user, household.area, "registry.reveal")
     can_work = task.state in OPEN_OUTREACH_STATES and covers(user, task.area, "outreach.work")
@@ -189,6 +208,7 @@ def _task_context(user, task, form: OutcomeForm | None = None) -> dict:
         "application_url": application_link(task),
         "form": form if can_work else None,
         "timeline": selectors.task_timeline(task=task),
+        **_reopen_context(user, task, reopen_form),
     }
 
 
@@ -201,10 +221,24 @@ def task_detail(request, pk: int):
     return render(request, "services/outreach/task_detail.html", _task_context(user, task))
 
 
+def _needs_confirmation(form: OutcomeForm, task) -> bool:
+    """An outcome that closes the task is asked about once more before it is recorded (a
+    refusal must not be one slip of the finger). A task no longer as the form saw it goes
+    straight to the service, which says why."""
+    data = form.cleaned_data
+    return (
+        data["outcome"] in outreach.CLOSED_BY_OUTCOME
+        and not data["confirmed"]
+        and task.state in OPEN_OUTREACH_STATES
+        and data["version"] in (None, task.version)
+    )
+
+
 @login_required
 @require_POST
 def task_outcome(request, pk: int):
-    """Record what came of contacting the household (contacted, declined, not eligible)."""
+    """Record what came of contacting the household (contacted, declined, not eligible); an
+    outcome that closes the task first shows a page asking to confirm it."""
     user = request.user
     task = selectors.task_get(user=user, pk=pk)
     if not covers(user, task.area, "outreach.work"):
@@ -212,6 +246,8 @@ def task_outcome(request, pk: int):
     form = OutcomeForm(request.POST, task=task)
     status = 400
     if form.is_valid():
+        if _needs_confirmation(form, task):
+            return _confirm_page(request, task, form)
         try:
             outreach.task_record_outcome(
                 actor=user,
@@ -227,6 +263,49 @@ def task_outcome(request, pk: int):
             return redirect("services:outreach_detail", pk=task.pk)
     task = selectors.task_get(user=user, pk=pk)
     context = _task_context(user, task, form)
+    return render(request, "services/outreach/task_detail.html", context, status=status)
+
+
+def _confirm_page(request, task, form: OutcomeForm):
+    data = form.cleaned_data
+    labels = dict(form.fields["outcome"].choices)
+    context = {
+        "task": task,
+        "outcome": data["outcome"],
+        "outcome_label": labels.get(data["outcome"], data["outcome"]),
+        "note": data["note"],
+        "version": task.version,
+        "recent_days": task.item_version.outreach_recent_days,
+        "reopen_days": outreach.REOPEN_DAYS,
+    }
+    return render(request, "services/outreach/task_confirm.html", context)
+
+
+@login_required
+@require_POST
+def task_reopen(request, pk: int):
+    """Reopen a task closed as declined or not eligible, within REOPEN_DAYS days, saying why."""
+    user = request.user
+    task = selectors.task_get(user=user, pk=pk)
+    if not covers(user, task.area, "outreach.work"):
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            outreach.task_reopen(
+                actor=user,
+                task=task,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as e:
+            status = _apply_errors(form, e)
+        else:
+            messages.success(request, _("The task is open again."))
+            return redirect("services:outreach_detail", pk=task.pk)
+    task = selectors.task_get(user=user, pk=pk)
+    context = _task_context(user, task, reopen_form=form)
     return render(request, "services/outreach/task_detail.html", context, status=status)
 
 

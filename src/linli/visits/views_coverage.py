@@ -181,6 +181,13 @@ def _child_rows(children: list) -> list[dict]:
     ]
 
 
+def _counted_at(total, children: list):
+    """When the figures shown were counted: the oldest summary row read (the job's refresh
+    time), or now when they were counted from the records for this page."""
+    times = [c.computed_at for c in [total, *children] if c.computed_at is not None]
+    return timezone.localtime(min(times)) if times else timezone.localtime()
+
+
 @login_required
 @require_GET
 def coverage(request):
@@ -206,7 +213,7 @@ def coverage(request):
         "coverage_chart": _coverage_chart(children) if children else None,
         "trend_chart": _trend_chart(trend) if trend else None,
         "can_export_households": covers(user, area, "registry.export"),
-        "counted_at": timezone.localtime(),
+        "counted_at": _counted_at(total, children),
     }
     status = 400 if period.form.is_bound and period.form.errors else 200
     return render_page(request, "visits/coverage.html", context, status=status)
