@@ -123,7 +123,7 @@ class ListFilters:
     tags: list[Tag] = field(default_factory=list)
     chosen_tags: set[int] = field(default_factory=set)
     sensitive_chosen: bool = False
-    area_refused: bool = False  # an area was asked for that the user may not see
+    area_refused: bool = False  # another area was asked for (neither in nor above the scope)
 
 
 def _list_filters(request, *, with_tags: bool) -> ListFilters:
