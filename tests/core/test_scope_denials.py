@@ -244,3 +244,16 @@ def test_a_list_page_of_an_own_area_lists_it_and_leaves_no_denial(client, hall, 
     assert response.status_code == 200
     assert own_rows[name] in response.content.decode()
     assert not denials(worker).exists()
+
+
+@pytest.mark.parametrize("name", PAGE_LISTS)
+def test_a_list_page_of_an_area_above_the_scope_lists_what_is_seen_under_it(
+    client, hall, own_rows, name
+):
+    """Asking for one's own street narrows nothing and reveals nothing: it is no denial."""
+    worker = hall.users["hall_worker"]  # 文岭社区, under 太保庄街道
+    client.force_login(worker)
+    response = client.get(reverse(name), {"area": hall.world.streets[0].pk})
+    assert response.status_code == 200
+    assert own_rows[name] in response.content.decode()
+    assert not denials(worker).exists()

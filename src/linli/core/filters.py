@@ -40,9 +40,9 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 
 class AreaFilter(django_filters.Filter):
-    """`?area=` — the rows in this area and below, for an area the user may see. Another id
-    lists nothing and is recorded as a denial (`selectors.area_for_list`), whether the list is
-    a page or the API. `area_path` leads from a row to its area's path."""
+    """`?area=` — the rows in this area and below, for an area in or above the user's scope.
+    Another id lists nothing and is recorded as a denial (`selectors.area_for_list`), whether
+    the list is a page or the API. `area_path` leads from a row to its area's path."""
 
     field_class = forms.IntegerField
 

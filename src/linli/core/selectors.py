@@ -69,14 +69,26 @@ def area_get(*, user, pk, action: str = "view") -> Area:
 
 
 def area_for_list(*, user, pk) -> Area | None:
-    """The area a list is narrowed to (`?area=`), when `user` may see it. Another id — an area
-    elsewhere, or none at all — gets None: the list shows nothing, as for an empty area, and the
-    attempt is noted as refused, so the audit trail records it as a denial as it does a 404
-    for another area's record."""
-    area = Area.objects.restrict(user, "view").filter(pk=pk).first()
-    if area is None:
-        refuse(Area, pk)
-    return area
+    """The area a list is narrowed to (`?area=`): one in `user`'s scope, or one above it (the
+    list then shows what the user sees under it). Any other id — an area elsewhere, or none at
+    all — gets None: the list shows nothing, as for an empty area, and the attempt is noted as
+    refused, so the audit trail records it as a denial as it does a 404 for another area's
+    record. The area may lie above the scope: show it only where `covers` says so."""
+    area = Area.objects.filter(pk=pk).first()
+    if area is not None and _meets_scope(user, area):
+        return area
+    refuse(Area, pk)
+    return None
+
+
+def _meets_scope(user, area: Area) -> bool:
+    """Whether `area` lies in or above one of the areas `user` sees (area.view)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return any(
+        area.path.startswith(path) or path.startswith(area.path)
+        for path in user.scope_paths("area.view")
+    )
 
 
 def area_breadcrumb(*, user, area: Area) -> list[Area]:

@@ -123,7 +123,7 @@ class ListFilters:
     tags: list[Tag] = field(default_factory=list)
     chosen_tags: set[int] = field(default_factory=set)
     sensitive_chosen: bool = False
-    area_refused: bool = False  # an area was asked for that the user may not see
+    area_refused: bool = False  # another area was asked for (neither in nor above the scope)
 
 
 def _list_filters(request, *, with_tags: bool) -> ListFilters:
@@ -137,9 +137,11 @@ def _list_filters(request, *, with_tags: bool) -> ListFilters:
     if "q" in params:
         params["q"] = params["q"].strip()[:SEARCH_MAX_LENGTH]
     raw_area = params.get("area", "")
-    # Another area lists nothing and is recorded as a denial (area_for_list).
-    area = area_for_list(user=user, pk=int(raw_area)) if raw_area.isdigit() else None
-    refused = raw_area.isdigit() and area is None
+    # Another area lists nothing and is recorded as a denial (area_for_list); one above the
+    # user's scope lists what they see, and is not named on the page.
+    wanted = area_for_list(user=user, pk=int(raw_area)) if raw_area.isdigit() else None
+    refused = raw_area.isdigit() and wanted is None
+    area = wanted if wanted is not None and covers(user, wanted, "area.view") else None
     options = switchable_areas(user)
     if area is not None and all(a.pk != area.pk for a in options):
         options = [area, *options]
