@@ -47,14 +47,14 @@ def test_list_shows_each_job_before_and_after_its_runs():
     with time_machine.travel(NOW, tick=False):
         before = jobs_command("list", language="zh-hans")
         names = [job.name for job in periodic.schedule()]
-        assert len(names) == 6
+        assert {SCAN, "core.audit_checkpoint", "core.send_notifications"} <= set(names)
         for name in names:
             assert line_of(before, name).split()[-3:] == ["—", "现在", "未运行过"]
         assert "每天 01:30" in line_of(before, SCAN)
         assert "每 15 分钟" in line_of(before, "visits.refresh_coverage")
         assert "每分钟" in line_of(before, "core.send_notifications")
         periodic.tick()  # the workers' look at the schedule queues every slot
-        assert jobs.run_pending_jobs() == 6
+        assert jobs.run_pending_jobs() == len(names)
         after = jobs_command("list", language="zh-hans")
     scan = line_of(after, SCAN)
     assert "2026-11-28 10:00" in scan  # when it ran
