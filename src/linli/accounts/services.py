@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from linli.core import audit
 from linli.core.choices import AuditAction
 from linli.core.scoping import covers
+from linli.core.validators import check_text_fields
 
 from .models import ApiToken, Grant, User
 from .roles import SEPARATED_ROLES, Role
@@ -63,6 +64,7 @@ def user_create(
     _require(actor, "accounts.manage")
     _check_username(username)
     user = User(username=username, display_name=display_name)
+    check_text_fields(user, names=("display_name",))
     if check_password:
         _check_password(password, user)
     user.set_password(password)
