@@ -31,8 +31,8 @@ from .reader import Sheet
 from .records import HouseholdRecord, PersonRecord
 from .writer import Snapshot, area_index, load_existing, registry_stamp, tag_index
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 PROGRESS_EVERY = 5000
 
 Progress = Callable[[int, int], None]  # (rows done, errors so far)
@@ -80,11 +80,11 @@ class Checked:
 _CLEANERS = {
     "village_code": normalise.compact,
     "grid": normalise.text,
-    "number": normalise.compact,
-    "address": normalise.text,
+    "number": normalise.household_number,
+    "address": normalise.address,
     "head_id_number": normalise.id_number,
     "household_tags": normalise.tags,
-    "name": normalise.name,
+    "name": normalise.person_name,
     "id_number": normalise.id_number,
     "relation": normalise.relation,
     "mobile": normalise.mobile,
@@ -112,6 +112,8 @@ def _clean_cell(key: str, value, today: dt.date):
     try:
         clean = _CLEANERS[key](value)
     except normalise.CellError as e:
+        if "%(field)s" in e.message:  # named as the pages name a field: by its header
+            return _Problem(e.message, {"field": BY_KEY[key].header, **e.params})
         return _Problem(e.message, e.params)
     if clean == "" and key in _REQUIRED:
         return _Problem(_MUST_FILL)
@@ -235,7 +237,7 @@ class _Checker:
 
     def error(self, i: int, column: str, message: str, **params) -> None:
         value = self.raw[column][i] if column in self.raw else ""
-        text = normalise.text(value)[:200]
+        text = normalise.as_shown(value)[:200]
         self.errors.append(RowError(self.numbers[i], column, text, message, params))
 
     def cell(self, key: str, i: int):
@@ -345,7 +347,7 @@ class _Checker:
                         key,
                         gettext_noop("This household's rows disagree: row %(row)s says %(value)s."),
                         row=self.numbers[first],
-                        value=normalise.text(self.raw[key][first]) or "—",
+                        value=normalise.as_shown(self.raw[key][first]) or "—",
                     )
 
     def _head(self, rows: list[int]) -> None:
