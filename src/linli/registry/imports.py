@@ -57,8 +57,7 @@ def ignored_columns_text(registry_import: RegistryImport) -> str:
     """The columns the import did not read, for the page and the command line:
     "备注（N 列）、手机（J 列）", or "" when it read them all."""
     return "、".join(
-        _("%(header)s (column %(letter)s)")
-        % {"header": header or _("no header"), "letter": letter}
+        _("%(header)s (column %(letter)s)") % {"header": header or _("no header"), "letter": letter}
         for header, letter in registry_import.ignored_columns
     )
 

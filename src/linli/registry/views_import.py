@@ -152,7 +152,7 @@ def import_errors(request, pk: int):
         raise Http404
     # Written to a temporary file and sent from there a block at a time: a district's report
     # never sits in memory whole. The file is gone once the response is closed.
-    report = tempfile.TemporaryFile()
+    report = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     imports.import_error_report(registry_import=registry_import, target=report)
     report.seek(0)
     stem = registry_import.file_name.rsplit(".", 1)[0]

@@ -401,6 +401,7 @@ def _column_number(letters: str) -> int:
 
 # --- an OpenDocument spreadsheet ----------------------------------------------------------------
 
+
 class OdsScan:
     """An .ods file's tables: a row or cell may say it repeats (number-rows-repeated="500000"),
     and the reader repeats it, except the empty ones at the end of a table. So the furthest row

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from python_calamine import CalamineError, CalamineWorkbook
 
 from . import limits, normalise
-from .columns import COLUMNS
+from .columns import COLUMNS, ERROR_HEADER
 
 HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the headers
 
@@ -115,9 +115,7 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
                 columns="、".join(missing),
             )
         headers = [normalise.text(c) for c in cells]
-        sheet = Sheet(
-            name=sheet_name, header_row=index + 1, headers=headers, positions=positions
-        )
+        sheet = Sheet(name=sheet_name, header_row=index + 1, headers=headers, positions=positions)
         # A blank row reads as empty strings (or zeros, which no register row is made of), or
         # as cells holding only spaces and line breaks where someone "cleared" them that way.
         sheet.rows = [
@@ -131,9 +129,14 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
 
 
 def _ignored_columns(headers: list[str], used: set[int], rows) -> list[list[str]]:
+    # An error workbook handed back in carries our error column and the row number after it:
+    # ours, read by nobody, and not worth a word.
+    ours = set()
+    if ERROR_HEADER in headers:
+        ours = {headers.index(ERROR_HEADER), headers.index(ERROR_HEADER) + 1}
     ignored = []
     for index, header in enumerate(headers):
-        if index in used:
+        if index in used or index in ours:
             continue
         if header or any(index < len(cells) and _is_content(cells[index]) for _n, cells in rows):
             ignored.append([header, column_letters(index + 1)])
