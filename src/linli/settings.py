@@ -163,6 +163,8 @@ LINLI_IMPORT_MAX_PARTS = int(os.environ.get("LINLI_IMPORT_MAX_PARTS", "1000"))
 LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "300000"))
 LINLI_IMPORT_MAX_COLUMNS = int(os.environ.get("LINLI_IMPORT_MAX_COLUMNS", "40"))
 LINLI_IMPORT_MAX_XLS_MB = int(os.environ.get("LINLI_IMPORT_MAX_XLS_MB", "20"))
+# An .xls file is read in a child process that may use this much memory and no more.
+LINLI_IMPORT_XLS_MEMORY_MB = int(os.environ.get("LINLI_IMPORT_XLS_MEMORY_MB", "1024"))
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -24,6 +24,7 @@ from linli.registry.models import RegistryImport
 
 from .. import factories as f
 from .import_helpers import (
+    HEADERS,
     errors_of,
     family,
     place_fixture,  # noqa: F401 - the `place` fixture
@@ -35,6 +36,7 @@ from .import_helpers import (
 )
 
 MB = 1024 * 1024
+HEADERS_ROW = list(HEADERS)
 
 
 def _register(tmp_path: Path, name: str = "register.xlsx") -> Path:
@@ -349,3 +351,120 @@ def test_the_error_workbook_writer_always_streams(tmp_path, monkeypatch):
     sheet = type("Sheet", (), {"rows": [(2, ["x"])], "positions": {"name": 0}})()
     workbooks.write_error_report(tmp_path / "r.xlsx", sheet, [], str)
     assert [options["constant_memory"] for options in seen] == [True]
+
+
+# --- an old .xls file ---------------------------------------------------------------------------
+
+
+def _biff_record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _xls(rows: list[list], *, dimension_rows: int | None = None) -> bytes:
+    """A BIFF8 workbook (Excel 97–2003) of one sheet holding `rows` (text and numbers) in an
+    OLE compound file: what Excel writes, record by record, and the smallest that reads. The
+    sheet's DIMENSIONS record says `dimension_rows` rows when given (else the truth)."""
+
+    def bof(kind: int) -> bytes:
+        return _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
+
+    name = "户籍登记".encode("utf-16-le")
+    cells = b""
+    for r, cells_of_row in enumerate(rows):
+        for c, value in enumerate(cells_of_row):
+            if isinstance(value, str):
+                text = value.encode("utf-16-le")
+                cells += _biff_record(0x0204, struct.pack("<HHHHB", r, c, 15, len(value), 1) + text)
+            elif value is not None:
+                cells += _biff_record(0x0203, struct.pack("<HHHd", r, c, 15, value))
+    width = max(len(r) for r in rows)
+    tall = len(rows) if dimension_rows is None else dimension_rows
+    sheet = bof(0x10) + _biff_record(0x0200, struct.pack("<IIHHH", 0, tall, 0, width, 0))
+    sheet += cells + _biff_record(0x000A)
+
+    def globals_(offset: int) -> bytes:
+        sheet_entry = struct.pack("<IBBBB", offset, 0, 0, len("户籍登记"), 1) + name
+        codepage = _biff_record(0x0042, struct.pack("<H", 1200))
+        return bof(0x05) + codepage + _biff_record(0x0085, sheet_entry) + _biff_record(0x000A)
+
+    stream = globals_(len(globals_(0))) + sheet
+    return _compound_file(stream.ljust(max(len(stream), 4096), b"\0"))
+
+
+def _compound_file(stream: bytes) -> bytes:
+    """An OLE compound file holding `stream` as "Workbook": the header, one FAT sector, one
+    directory sector, then the stream's sectors in a chain."""
+    sectors = -(-len(stream) // 512)
+    assert sectors <= 126, "one FAT sector holds this test's files"
+    chain = [2 + i + 1 for i in range(sectors - 1)] + [0xFFFFFFFE]
+    fat = [0xFFFFFFFD, 0xFFFFFFFE, *chain] + [0xFFFFFFFF] * (126 - sectors)
+
+    def entry(label: str, kind: int, start: int, size: int, child: int) -> bytes:
+        encoded = label.encode("utf-16-le") + b"\0\0"
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(encoded), kind, 1, 0xFFFFFFFF, 0xFFFFFFFF, child)
+            + bytes(20)
+            + bytes(16)
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = entry("Root Entry", 5, 0xFFFFFFFE, 0, 1)
+    directory += entry("Workbook", 2, 2, sectors * 512, 0xFFFFFFFF)
+    header = (
+        limits.OLE_MAGIC
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+        + struct.pack("<109I", 0, *[0xFFFFFFFF] * 108)
+    )
+    return (
+        header
+        + struct.pack("<128I", *fat)
+        + directory.ljust(512, b"\0")
+        + stream.ljust(sectors * 512, b"\0")
+    )
+
+
+def test_an_xls_register_is_read_in_its_own_process_and_imported(place, tmp_path):
+    rows, ids = family("208001", 2)
+    path = tmp_path / "register.xls"
+    path.write_bytes(_xls([HEADERS_ROW, *rows]))
+
+    result = run_import(path)
+
+    assert result.status == ImportStatus.DONE, (result.failure, result.errors)
+    assert result.summary["residents_created"] == 2
+
+
+def test_an_xls_whose_sheet_claims_a_billion_rows_is_refused_and_the_server_lives(place, tmp_path):
+    # Five kilobytes that make the reader ask for 10 TB: it dies in its own process, which
+    # stops at 1 GB, and the import says why. (Read here, it would end the test run.)
+    rows, _ids = family("208001", 2)
+    path = tmp_path / "tall.xls"
+    path.write_bytes(_xls([HEADERS_ROW, *rows], dimension_rows=1_000_000_000))
+    assert path.stat().st_size < 10_000
+    counts = table_counts()
+
+    result = run_import(path)
+
+    assert result.status == ImportStatus.FAILED
+    message = rendered_failure(result)
+    assert "无法在导入允许的 1,024 MB 内读取" in message, message
+    assert table_counts() == counts
+
+
+def test_an_xls_with_two_cells_far_apart_is_refused_within_its_memory(place, tmp_path, settings):
+    # Row 65,536 column IV: the reader fills the grid between the two cells (about 1.2 GB).
+    settings.LINLI_IMPORT_XLS_MEMORY_MB = 256
+    path = tmp_path / "far.xls"
+    far = [[None] * 256 for _ in range(2)]
+    far[0][0], far[1][255] = "村(小区)编码", 1.0
+    near, beyond = (struct.pack("<HHHd", row, 255, 15, 1.0) for row in (1, 65535))
+    path.write_bytes(_xls(far).replace(near, beyond))
+
+    result = run_import(path)
+
+    assert result.status == ImportStatus.FAILED
+    assert "256 MB" in rendered_failure(result)

@@ -18,8 +18,14 @@ sheet XML packed into 13 MB) with room to spare.
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import pickle
 import posixpath
 import re
+import resource
+import select
+import signal
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +113,10 @@ def _too_far(limits: Limits) -> reader.FileError:
 # --- the checks ---------------------------------------------------------------------------------
 
 
-def check_file(path: str | Path, limits: Limits | None = None) -> None:
-    """Everything below, in order; raises `FileError` at the first limit passed. A file that is
-    neither a zip nor an OLE workbook is left to the reader, which says it cannot read it."""
+def check_file(path: str | Path, limits: Limits | None = None) -> str:
+    """Everything below, in order; raises `reader.FileError` at the first limit passed.
+    Returns what the file is: "zip" (.xlsx, .ods), "ole" (.xls) or "other", which is left to
+    the reader to say it cannot read."""
     limits = limits or current()
     kind = _kind(path)
     if kind == "ole":
@@ -119,6 +126,7 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
         with _open_zip(path) as archive:
             check_directory(archive, limits)
             _check_parts(archive, limits)
+    return kind
 
 
 def check_package(path: str | Path, limits: Limits | None = None) -> None:
@@ -230,6 +238,78 @@ class SharedStringsScan:
         count = self.COUNT.search(tag.group()) if tag else None
         if count and int(count.group(1)) > self.most:
             raise reader.FileError(DAMAGED, reason=f"uniqueCount={count.group(1)[:20].decode()}")
+
+
+# --- an old .xls file, read apart -------------------------------------------------------------------
+
+TOO_MUCH_MEMORY = gettext_noop(
+    "This .xls workbook could not be read within the %(limit)s MB an import may use: a sheet "
+    "reaches too far, or the file is damaged. Save it as .xlsx in Excel or WPS and import that."
+)
+READ_APART_SECONDS = 300
+
+
+def read_apart(read, path):
+    """`read(path)` in a forked child whose memory is capped at LINLI_IMPORT_XLS_MEMORY_MB
+    more than it starts with. An .xls file is binary: its sheet sizes and string counts are
+    numbers the reader believes, and a 5 KB file can make it ask for terabytes and kill the
+    process. In the child, that ends the child only, and the file is refused. The child sends
+    back the sheet (or the reader's refusal) through a pipe; it touches nothing else."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Linli runs on Linux
+        return read(path)
+    budget = settings.LINLI_IMPORT_XLS_MEMORY_MB * MB
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            os.close(read_fd)
+            # What the reader says as it dies is not for the server's log: the import says it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+            faulthandler.disable()
+            _cap_memory(budget)
+            try:
+                outcome = ("sheet", read(path))
+            except reader.FileError as e:
+                outcome = ("refused", e.message, e.params)
+            with os.fdopen(write_fd, "wb") as out:
+                pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    data = _collect(pid, read_fd)
+    if data is None:
+        raise reader.FileError(TOO_MUCH_MEMORY, limit=_mb(budget))
+    # Our own child's bytes, written a moment ago through a pipe nothing else can reach.
+    outcome = pickle.loads(data)  # noqa: S301
+    if outcome[0] == "refused":
+        raise reader.FileError(outcome[1], **outcome[2])
+    return outcome[1]
+
+
+def _cap_memory(budget: int) -> None:
+    with open("/proc/self/statm") as statm:
+        now = int(statm.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (now + budget, now + budget))
+
+
+def _collect(pid: int, read_fd: int) -> bytes | None:
+    """What the child wrote, or None if it died (stopped by its memory cap) or hung."""
+    chunks = []
+    with os.fdopen(read_fd, "rb", buffering=0) as source:
+        while True:
+            ready, _w, _x = select.select([source], [], [], READ_APART_SECONDS)
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = source.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _pid, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if status == 0 and chunks else None
 
 
 # --- searching a sheet --------------------------------------------------------------------------

@@ -76,8 +76,15 @@ def read_rows(path: str | Path) -> list[list]:
 
 def read_workbook(path: str | Path) -> Sheet:
     """The first sheet that has our headers, with its data rows (blank rows left out). The
-    file is checked against the import's limits first (`limits.check_file`)."""
-    limits.check_file(path)
+    file is checked against the import's limits first (`limits.check_file`); an old .xls file,
+    whose binary format cannot be checked that way, is read in a child process with capped
+    memory (`limits.read_apart`)."""
+    if limits.check_file(path) == "ole":
+        return limits.read_apart(_read_sheets, path)
+    return _read_sheets(path)
+
+
+def _read_sheets(path: str | Path) -> Sheet:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, ValueError, OSError) as e:
