@@ -244,15 +244,20 @@ def test_the_api_refuses_a_household_number_with_a_bom(world, client):
     assert not Household.objects.filter(number__endswith="H-NEW").exists()
 
 
-def test_full_width_digits_in_an_id_number_are_stored_as_ascii(world, client):
+def test_an_id_number_in_full_width_digits_is_refused_not_stored_beside_the_ascii_one(
+    world, client
+):
+    # 17 full-width digits and an ASCII check digit passed the check (int() reads full-width
+    # digits) and were stored as typed: the same person could then be registered twice.
     number = f.make_id_number(serial=304)
-    typed = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    typed = number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     response = _api(
         client,
         "post",
         "/api/residents",
         world.users["community_worker"],
-        {"household": world.households[0].pk, "name": "刘全角", "id_number": typed},
+        {"household": world.households[0].pk, "name": "刘全角", "id_number": typed + number[17]},
     )
-    assert response.status_code == 201, response.content
-    assert Resident.objects.get(name="刘全角").id_number == number
+    assert response.status_code == 422, response.content
+    assert "id_number" in _errors(response)
+    assert not Resident.objects.filter(name="刘全角").exists()

@@ -15,15 +15,10 @@ from django.utils.translation import gettext_noop
 from stdnum.cn import ric
 
 # ASCII digits only: `\d` would also take full-width and other scripts' digits, which pass the
-# check digit (int() reads them) and would then be stored beside the ASCII form of the same number.
+# check digit (int() reads them) and would then be stored beside the ASCII form of the number.
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _DIVISION_CODE = re.compile(r"^[0-9]{12}$")
-# Full-width digits, X and hyphen as an input method types them → ASCII.
-_FULL_WIDTH_NUMBER = str.maketrans(
-    {**{0xFF10 + i: chr(0x30 + i) for i in range(10)}, 0xFF38: "X", 0xFF58: "x", 0xFF0D: "-"}
-)
-
 
 # --- names and numbers: what people type ------------------------------------------------------
 
@@ -108,7 +103,7 @@ class IdFacts:
 
 
 def normalise_id_number(value: str) -> str:
-    return (value or "").translate(_FULL_WIDTH_NUMBER).strip().upper()
+    return (value or "").strip().upper()
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
@@ -148,7 +143,7 @@ def validate_id_number(value: str) -> None:
 
 
 def normalise_mobile(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", (value or "").translate(_FULL_WIDTH_NUMBER))
+    digits = re.sub(r"[\s-]", "", value or "")
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("86") and len(digits) == 13:
