@@ -65,6 +65,7 @@ def _as_text(path, cells: dict[tuple[int, int], str]):
 HIDDEN = {
     "name": ("刘\u202e辉志", "姓名含有不可见字符或控制字符（U+202E）"),
     "id_number": (None, "身份证号含有不可见字符或控制字符（U+200B）"),
+    "head_id_number": (None, "户主身份证号含有不可见字符或控制字符（U+200B）"),
     "mobile": ("138\u316412345678", "联系电话含有不可见字符或控制字符（U+3164）"),
     "number": ("\ufeff209001", "户号含有不可见字符或控制字符（U+FEFF）"),
     "address": ("王家庄村\u20601号", "地址含有不可见字符或控制字符（U+2060）"),
@@ -75,10 +76,9 @@ HIDDEN = {
 def test_a_hidden_character_is_reported_at_its_row_and_column(place, tmp_path, column):
     value, expected = HIDDEN[column]
     rows = _one("209001")
-    if column == "id_number":
+    if value is None:  # the same ID number in both columns, a zero-width space in one
         good = rows[0][ID]
         value = good[:6] + "\u200b" + good[6:]
-        rows[0][KEYS.index("head_id_number")] = good
     rows[0][KEYS.index(column)] = value
     counts = table_counts()
 

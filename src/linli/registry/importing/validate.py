@@ -112,8 +112,6 @@ def _clean_cell(key: str, value, today: dt.date):
     try:
         clean = _CLEANERS[key](value)
     except normalise.CellError as e:
-        if "%(field)s" in e.message:  # named as the pages name a field: by its header
-            return _Problem(e.message, {"field": BY_KEY[key].header, **e.params})
         return _Problem(e.message, e.params)
     if clean == "" and key in _REQUIRED:
         return _Problem(_MUST_FILL)
@@ -288,8 +286,17 @@ class _Checker:
                 self.progress(min(start + PROGRESS_EVERY, len(self.numbers)), len(self.errors))
         for key in [key for key in positions if key in troubled]:
             column = self.clean[key]
+            # A message may name its column as the pages name a field. Added here, not in the
+            # memo that the two ID number columns share.
+            field = {"field": BY_KEY[key].header}
             for i in [i for i, v in enumerate(column) if type(v) is _Problem]:
-                self.error(i, key, column[i].message, **column[i].params)
+                problem = column[i]
+                params = (
+                    {**field, **problem.params}
+                    if "%(field)s" in problem.message
+                    else problem.params
+                )
+                self.error(i, key, problem.message, **params)
                 column[i] = None
         births = self.clean.get("birth_date")
         if births:
