@@ -164,6 +164,19 @@ for _name in (
     globals()[_name] = os.environ.get(_name, "")
 LINLI_NOTIFICATION_TIMEOUT = float(os.environ.get("LINLI_NOTIFICATION_TIMEOUT", "10"))
 
+# What a register workbook handed in for import may hold (registry/importing/limits.py),
+# checked before it is read: a small file may unpack to hundreds of MB, or name a cell so far
+# out that reading it fills the memory. The defaults take a whole district (205,000 rows,
+# 137 MB unpacked, packed 10 to 1) with room to spare.
+LINLI_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("LINLI_IMPORT_MAX_UNPACKED_MB", "256"))
+LINLI_IMPORT_MAX_RATIO = int(os.environ.get("LINLI_IMPORT_MAX_RATIO", "100"))
+LINLI_IMPORT_MAX_PARTS = int(os.environ.get("LINLI_IMPORT_MAX_PARTS", "1000"))
+LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "300000"))
+LINLI_IMPORT_MAX_COLUMNS = int(os.environ.get("LINLI_IMPORT_MAX_COLUMNS", "40"))
+LINLI_IMPORT_MAX_XLS_MB = int(os.environ.get("LINLI_IMPORT_MAX_XLS_MB", "20"))
+# An .xls file is read in a child process that may use this much memory and no more.
+LINLI_IMPORT_XLS_MEMORY_MB = int(os.environ.get("LINLI_IMPORT_XLS_MEMORY_MB", "1024"))
+
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:workbench"

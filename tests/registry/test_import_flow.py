@@ -291,7 +291,9 @@ def test_an_import_with_errors_shows_them_and_offers_the_error_workbook(place, t
     assert 'id="import-errors"' in html and "身份证号" in html
     report = client.get(reverse("registry:import_errors", args=[result.pk]))
     assert report.status_code == 200
-    data = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0)
+    data = CalamineWorkbook.from_filelike(
+        io.BytesIO(b"".join(report.streaming_content))
+    ).get_sheet_by_index(0)
     table = data.to_python()
     assert table[0][len(COLUMNS)] == "错误说明"
     assert table[3][len(COLUMNS)].startswith("【身份证号】")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from linli.core import audit
 from linli.core.choices import AuditAction, AuditOutcome
 from linli.core.scoping import covers
+from linli.core.validators import check_text_fields
 
 from .models import ApiToken, Grant, User
 from .roles import PERSONAL_ROLES, SEPARATED_ROLES, Role
@@ -86,6 +87,7 @@ def user_create(
     user = User(
         username=username, display_name=display_name, must_change_password=must_change_password
     )
+    check_text_fields(user, names=("display_name",))
     if check_password:
         _check_password(password, user)
     user.set_password(password)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import AreaKind, AuditAction, AuditOutcome, Channel
 from .lookups import starts_with
 from .scoping import RestrictedQuerySet, ScopeSpec
-from .validators import validate_division_code
+from .validators import check_text_fields, validate_division_code
 
 PATH_STEP = 7  # characters per level of the materialised path: base-36 id, zero-padded
 PATH_SEPARATOR = "."
@@ -73,6 +73,9 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_text_fields(self, names=("name",))
 
     def ancestor_paths(self) -> list[str]:
         step = PATH_STEP + len(PATH_SEPARATOR)

@@ -1,18 +1,96 @@
-"""Validation of Chinese identifiers: ID numbers (GB 11643), mobile numbers, division codes."""
+"""Validation of Chinese identifiers — ID numbers (GB 11643), mobile numbers, division codes —
+and of the names and numbers people type: no control or invisible characters, and no name a
+spreadsheet would take for a formula."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from stdnum.cn import ric
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_DIVISION_CODE = re.compile(r"^\d{12}$")
+# ASCII digits only: `\d` would also take full-width and other scripts' digits, which pass the
+# check digit (int() reads them) and would then be stored beside the ASCII form of the number.
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_DIVISION_CODE = re.compile(r"^[0-9]{12}$")
+
+# --- names and numbers: what people type ------------------------------------------------------
+
+# Control 控制字符 and format characters (right-to-left overrides, zero-width spaces and joiners,
+# the byte-order mark), private-use and surrogate code points, line and paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+# Letters and symbols that draw nothing: the Hangul fillers (a favourite "blank" name), the
+# Braille blank, the combining grapheme joiner, the Mongolian vowel separator.
+_HIDDEN_OTHERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e")
+# What needs no look-up: printable ASCII and the common CJK ideographs (nearly every name).
+_PLAIN = re.compile(r"[\u0020-\u007e\u4e00-\u9fff]*")
+# Excel, WPS and LibreOffice take a cell starting with one of these for a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+HIDDEN_MESSAGE = gettext_noop(
+    "%(field)s contains a control or invisible character (%(characters)s); "
+    "type it again without it."
+)
+FORMULA_MESSAGE = gettext_noop(
+    "%(field)s may not start with = + - or @ (a spreadsheet would take it for a formula)."
+)
+
+
+def hidden_characters(value: str) -> list[str]:
+    """The control and invisible characters in `value`, each once as U+XXXX, in order."""
+    if _PLAIN.fullmatch(value):
+        return []
+    found: dict[str, None] = {}
+    for char in value:
+        if char in _HIDDEN_OTHERS or unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            found[f"U+{ord(char):04X}"] = None
+    return list(found)
+
+
+def text_problem(value: str, *, name: bool = False) -> tuple[str, dict] | None:
+    """Why `value` may not be stored as typed — (msgid, params) with %(field)s left for the
+    caller to fill — or None. `name`: a name, which may not start like a formula either."""
+    hidden = hidden_characters(value)
+    if hidden:
+        return HIDDEN_MESSAGE, {"characters": "、".join(hidden)}
+    if name and value.lstrip().startswith(FORMULA_STARTS):
+        return FORMULA_MESSAGE, {}
+    return None
+
+
+def _refuse_hidden(value: str, label) -> None:
+    """A number's own validator names its field: the form shows why, before any shape check."""
+    hidden = hidden_characters(value or "")
+    if hidden:
+        raise ValidationError(
+            _(HIDDEN_MESSAGE),
+            code="hidden_character",
+            params={"field": label, "characters": "、".join(hidden)},
+        )
+
+
+def check_text_fields(obj, *, names: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> None:
+    """Refuse `obj`'s fields that hold a control or invisible character (`names` and `texts`)
+    or that start like a formula (`names`): one ValidationError naming every such field, with a
+    message that names it too (by the model field's verbose name)."""
+    errors = {}
+    for field in (*names, *texts):
+        value = getattr(obj, field) or ""
+        problem = text_problem(value, name=field in names)
+        if problem:
+            message, params = problem
+            label = obj._meta.get_field(field).verbose_name
+            errors[field] = ValidationError(
+                _(message), code="hidden_character", params={**params, "field": label}
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 @dataclass(frozen=True)
@@ -34,6 +112,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
     The check digit is verified with stdnum's `calc_check_digit` rather than `ric.validate`,
     whose table of county codes lags behind new and renamed counties.
     """
+    _refuse_hidden(value, _("ID number"))
     number = normalise_id_number(value)
     if not _ID_SHAPE.match(number):
         raise ValidationError(
@@ -73,6 +152,7 @@ def normalise_mobile(value: str) -> str:
 
 
 def validate_mobile(value: str) -> None:
+    _refuse_hidden(value, _("Mobile number"))
     if not _MOBILE.match(normalise_mobile(value)):
         raise ValidationError(
             _("A mainland mobile number has 11 digits and starts with 13–19."), code="mobile"

@@ -28,7 +28,7 @@ from linli.core.models import Area
 from linli.core.scoping import covers
 
 from .choices import ImportStatus
-from .importing import normalise, reader, validate, workbooks
+from .importing import limits, normalise, reader, validate, workbooks
 from .importing.export import export_rows
 from .importing.writer import names_pinyin, remember_pinyin, write_households
 from .models import Household, RegistryImport, Tag
@@ -53,6 +53,15 @@ def render_error(error: validate.RowError) -> str:
     return timeline.render(error.message, error.params)
 
 
+def ignored_columns_text(registry_import: RegistryImport) -> str:
+    """The columns the import did not read, for the page and the command line:
+    "备注（N 列）、手机（J 列）", or "" when it read them all."""
+    return "、".join(
+        _("%(header)s (column %(letter)s)") % {"header": header or _("no header"), "letter": letter}
+        for header, letter in registry_import.ignored_columns
+    )
+
+
 def _may_import(actor) -> bool:
     return actor is None or bool(actor.scope_paths("registry.import"))
 
@@ -71,6 +80,15 @@ def _check_file(file_name: str, size: int) -> None:
         raise ValidationError(
             {"file": _("The file is larger than %(mb)s MB; split it by village.") % {"mb": 50}}
         )
+
+
+def _check_package(path: Path) -> None:
+    """The limits that need nothing unpacked (the zip's directory, an .xls file's size), at
+    once; the rest when the import runs, before the file is read."""
+    try:
+        limits.check_package(path)
+    except reader.FileError as e:
+        raise ValidationError({"file": timeline.render(e.message, e.params)}) from None
 
 
 def _store(source, suffix: str) -> tuple[str, str, int]:
@@ -103,6 +121,7 @@ def import_start(
     stored, sha256, size = _store(source, Path(file_name).suffix.lower())
     try:
         _check_file(file_name, size)
+        _check_package(imports_dir() / stored)
     except ValidationError:
         (imports_dir() / stored).unlink(missing_ok=True)
         raise
@@ -190,7 +209,7 @@ def import_run(*, import_id: int, progress=None) -> RegistryImport:
 
 def _run(registry_import: RegistryImport, source: str, progress) -> None:
     sheet = reader.read_workbook(stored_path(registry_import))
-    _set(registry_import, rows_total=len(sheet.rows))
+    _set(registry_import, rows_total=len(sheet.rows), ignored_columns=sheet.ignored_columns)
     report = _progress(registry_import.pk)
 
     def both(rows: int, errors: int) -> None:

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from linli.core.lookups import starts_with
 from linli.core.models import Area
 from linli.core.scoping import RestrictedQuerySet, ScopeSpec
-from linli.core.validators import validate_id_number, validate_mobile
+from linli.core.validators import check_text_fields, validate_id_number, validate_mobile
 
 from .choices import ImportStatus, OrganisationKind, PostKind, Relation, Sex, TagTarget
 
@@ -50,6 +50,9 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        check_text_fields(self, names=("name",), texts=("detail_label",))
+
 
 class HouseholdQuerySet(RestrictedQuerySet):
     def under(self, area: Area):
@@ -89,6 +92,9 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self) -> None:
+        check_text_fields(self, texts=("number", "address"))
 
 
 class HouseholdTag(models.Model):
@@ -174,6 +180,9 @@ class Resident(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        check_text_fields(self, names=("name",), texts=("id_number", "mobile"))
+
 
 class ResidentTag(models.Model):
     """A resident's tag with its detail (e.g. 残疾 — 二级, 在校学生 — 小学)."""
@@ -221,6 +230,9 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_text_fields(self, names=("name",))
 
 
 class Post(models.Model):
@@ -271,6 +283,9 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.holder_name} · {self.get_kind_display()}"
 
+    def clean(self) -> None:
+        check_text_fields(self, names=("holder_name",), texts=("title",))
+
 
 class RegistryImport(models.Model):
     """登记导入 — one register workbook handed in for import: the file (kept, with its hash),
@@ -303,6 +318,8 @@ class RegistryImport(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)  # [[row, column, value, msgid, params]]
     failure = models.JSONField(default=dict, blank=True)  # {"message": msgid, "params": {…}}
+    # The file's columns the import did not read: [[header ("" = none), column letter], …].
+    ignored_columns = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("handed in"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

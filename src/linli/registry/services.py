@@ -22,7 +22,7 @@ from linli.core import audit, timeline
 from linli.core.choices import AuditAction
 from linli.core.models import Area
 from linli.core.scoping import can, covers
-from linli.core.validators import normalise_mobile, parse_id_number
+from linli.core.validators import check_text_fields, normalise_mobile, parse_id_number
 
 from .choices import Relation, TagTarget
 from .models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag, Tag
@@ -80,6 +80,8 @@ def _check_household_area(area: Area) -> None:
 
 def _fill_identity(person: Resident) -> None:
     """Normalise the numbers and derive what follows from them (birth date, sex, search keys)."""
+    # Before any parsing: an invisible character is named as such, not as a malformed number.
+    check_text_fields(person, names=("name",), texts=("id_number", "mobile"))
     errors = {}
     try:
         facts = parse_id_number(person.id_number)

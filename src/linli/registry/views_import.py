@@ -6,11 +6,12 @@ its reason (明文导出, for those who may reveal)."""
 from __future__ import annotations
 
 import io
+import tempfile
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -64,9 +65,11 @@ def _require_import(user) -> None:
 
 
 def _own_import(user, pk: int) -> RegistryImport:
+    """An import is seen by whoever handed it in. Anyone else's is as unknown as a missing one
+    (404), and the attempt is recorded as a denial like any record outside one's scope."""
     found = RegistryImport.objects.filter(pk=pk, created_by=user).first()
     if found is None:
-        raise Http404
+        raise OutOfScope(RegistryImport, pk)
     return found
 
 
@@ -120,6 +123,7 @@ def _progress_context(registry_import: RegistryImport) -> dict:
         "elapsed": round(elapsed, 1) if elapsed else None,
         "errors": errors,
         "more_errors": registry_import.error_count - len(errors),
+        "ignored_columns": imports.ignored_columns_text(registry_import),
         "failure": imports.timeline.render(failure["message"], failure.get("params"))
         if failure
         else "",
@@ -138,6 +142,7 @@ def import_detail(request, pk: int):
     return render(request, "registry/import_detail.html", context)
 
 
+@never_cache
 @login_required
 @require_GET
 def import_errors(request, pk: int):
@@ -145,10 +150,15 @@ def import_errors(request, pk: int):
     registry_import = _own_import(request.user, pk)
     if not registry_import.errors:
         raise Http404
-    out = io.BytesIO()
-    imports.import_error_report(registry_import=registry_import, target=out)
+    # Written to a temporary file and sent from there a block at a time: a district's report
+    # never sits in memory whole. The file is gone once the response is closed.
+    report = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    imports.import_error_report(registry_import=registry_import, target=report)
+    report.seek(0)
     stem = registry_import.file_name.rsplit(".", 1)[0]
-    return _workbook_response(out.getvalue(), f"{stem}-{_('errors')}.xlsx")
+    return FileResponse(
+        report, as_attachment=True, filename=f"{stem}-{_('errors')}.xlsx", content_type=XLSX
+    )
 
 
 @login_required

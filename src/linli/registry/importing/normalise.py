@@ -13,6 +13,7 @@ import re
 
 from django.utils.translation import gettext_noop
 
+from linli.core.validators import FORMULA_MESSAGE, FORMULA_STARTS, HIDDEN_MESSAGE, hidden_characters
 from linli.registry.choices import Relation
 
 
@@ -64,11 +65,82 @@ def compact(value) -> str:
     return text(value).replace(" ", "")
 
 
+# Excel keeps 15 significant digits: a number cell from 10^15 up has lost what came after.
+_EXACT_BELOW = 10**15
+_LAYOUT = str.maketrans("\t\n\r", "   ")  # a cell's line breaks and tabs: text() tidies them
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def as_shown(value) -> str:
+    """A cell as the person saw it in Excel: a number too long for Excel's 15 significant
+    digits as Excel shows it (3.70772198405156E+17), never the digits its float would spell
+    out (370772198405155968) — those were invented, not typed. Anything else as `text`."""
+    if _is_number(value) and abs(value) >= _EXACT_BELOW:
+        mantissa, exponent = f"{value:.14E}".split("E")
+        return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
+    return text(value)
+
+
+def refuse_hidden(value) -> None:
+    """A name or number may not hold a control or invisible character (a right-to-left
+    override, a zero-width space, a Hangul filler): said, not silently dropped."""
+    if type(value) is str:
+        hidden = hidden_characters(value.translate(_LAYOUT))
+        if hidden:
+            raise CellError(HIDDEN_MESSAGE, characters="、".join(hidden))
+
+
+def _refuse_lost_digits(value) -> None:
+    if _is_number(value) and abs(value) >= _EXACT_BELOW:
+        raise CellError(
+            gettext_noop(
+                "Excel stored this as the number %(shown)s and its last digits are lost; "
+                "format the column as text and type it again."
+            ),
+            shown=as_shown(value),
+        )
+
+
+def household_number(value) -> str:
+    """A household number 户号: no spaces; one Excel made into a long number is refused."""
+    refuse_hidden(value)
+    _refuse_lost_digits(value)
+    cleaned = compact(value)
+    if _SCIENTIFIC.match(cleaned):
+        raise CellError(
+            gettext_noop(
+                "Excel turned this number into %(shown)s and its last digits are lost; "
+                "format the column as text and type it again."
+            ),
+            shown=cleaned,
+        )
+    return cleaned
+
+
+def address(value) -> str:
+    refuse_hidden(value)
+    return text(value)
+
+
 def name(value) -> str:
     """A person's name. Spaces inside a Chinese name are typing slips (刘 志辉 → 刘志辉); a
     name in Latin letters keeps single spaces."""
     cleaned = text(value)
     return cleaned.replace(" ", "") if _CJK.search(cleaned) else cleaned
+
+
+def person_name(value) -> str:
+    """A resident's name as `name` cleans it, refused if it holds a control or invisible
+    character or starts like a formula (= + - @): the cell's text is taken as text, and a
+    name that a spreadsheet would run is not registered."""
+    refuse_hidden(value)
+    cleaned = name(value)
+    if cleaned.startswith(FORMULA_STARTS):
+        raise CellError(FORMULA_MESSAGE)
+    return cleaned
 
 
 def id_number(value) -> str:
@@ -83,6 +155,7 @@ def id_number(value) -> str:
                 "format the column as text and type the number again."
             )
         )
+    refuse_hidden(value)
     cleaned = compact(value).lstrip(_LEADING_QUOTES).upper()
     if _SCIENTIFIC.match(cleaned):
         raise CellError(
@@ -99,6 +172,7 @@ def mobile(value) -> str:
     """Digits only: separators and a +86 prefix dropped."""
     if type(value) is str and len(value) == 11 and value.isdigit() and value.isascii():
         return value  # already clean: the common case, cheaply
+    refuse_hidden(value)
     cleaned = compact(value).lstrip(_LEADING_QUOTES).replace("-", "")
     if cleaned.startswith("+86"):
         cleaned = cleaned[3:]

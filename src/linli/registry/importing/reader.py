@@ -9,8 +9,8 @@ from pathlib import Path
 from django.utils.translation import gettext_noop
 from python_calamine import CalamineError, CalamineWorkbook
 
-from . import normalise
-from .columns import COLUMNS
+from . import limits, normalise
+from .columns import COLUMNS, ERROR_HEADER
 
 HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the headers
 
@@ -30,7 +30,10 @@ class Sheet:
     headers: list[str]  # as written in the file
     positions: dict[str, int]  # column key → index in a row
     rows: list[tuple[int, list]] = field(default_factory=list)  # (row number, cells)
-    ignored_headers: list[str] = field(default_factory=list)
+    # The columns the import does not read, as [header ("" when it has none), column letter]:
+    # every column with a header we do not know (备注, a misspelt optional one, a second 姓名),
+    # and every column without a header that holds something.
+    ignored_columns: list[list[str]] = field(default_factory=list)
 
 
 def _header_key(value) -> str:
@@ -72,7 +75,16 @@ def read_rows(path: str | Path) -> list[list]:
 
 
 def read_workbook(path: str | Path) -> Sheet:
-    """The first sheet that has our headers, with its data rows (blank rows left out)."""
+    """The first sheet that has our headers, with its data rows (blank rows left out). The
+    file is checked against the import's limits first (`limits.check_file`); an old .xls file,
+    whose binary format cannot be checked that way, is read in a child process with capped
+    memory (`limits.read_apart`)."""
+    if limits.check_file(path) == "ole":
+        return limits.read_apart(_read_sheets, path)
+    return _read_sheets(path)
+
+
+def _read_sheets(path: str | Path) -> Sheet:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, ValueError, OSError) as e:
@@ -110,14 +122,7 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
                 columns="、".join(missing),
             )
         headers = [normalise.text(c) for c in cells]
-        used = set(positions.values())
-        sheet = Sheet(
-            name=sheet_name,
-            header_row=index + 1,
-            headers=headers,
-            positions=positions,
-            ignored_headers=[h for i, h in enumerate(headers) if h and i not in used],
-        )
+        sheet = Sheet(name=sheet_name, header_row=index + 1, headers=headers, positions=positions)
         # A blank row reads as empty strings (or zeros, which no register row is made of), or
         # as cells holding only spaces and line breaks where someone "cleared" them that way.
         sheet.rows = [
@@ -125,5 +130,30 @@ def _find_headers(sheet_name: str, rows: list[list]) -> Sheet | None:
             for number, data in enumerate(rows[index + 1 :], start=index + 2)
             if _has_content(data)
         ]
+        sheet.ignored_columns = _ignored_columns(headers, set(positions.values()), sheet.rows)
         return sheet
     return None
+
+
+def _ignored_columns(headers: list[str], used: set[int], rows) -> list[list[str]]:
+    # An error workbook handed back in carries our error column and the row number after it:
+    # ours, read by nobody, and not worth a word.
+    ours = set()
+    if ERROR_HEADER in headers:
+        ours = {headers.index(ERROR_HEADER), headers.index(ERROR_HEADER) + 1}
+    ignored = []
+    for index, header in enumerate(headers):
+        if index in used or index in ours:
+            continue
+        if header or any(index < len(cells) and _is_content(cells[index]) for _n, cells in rows):
+            ignored.append([header, column_letters(index + 1)])
+    return ignored
+
+
+def column_letters(number: int) -> str:
+    """A column's letters as Excel names it: 1 → A, 27 → AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -31,8 +31,8 @@ from .reader import Sheet
 from .records import HouseholdRecord, PersonRecord
 from .writer import Snapshot, area_index, load_existing, registry_stamp, tag_index
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 PROGRESS_EVERY = 5000
 
 Progress = Callable[[int, int], None]  # (rows done, errors so far)
@@ -80,11 +80,11 @@ class Checked:
 _CLEANERS = {
     "village_code": normalise.compact,
     "grid": normalise.text,
-    "number": normalise.compact,
-    "address": normalise.text,
+    "number": normalise.household_number,
+    "address": normalise.address,
     "head_id_number": normalise.id_number,
     "household_tags": normalise.tags,
-    "name": normalise.name,
+    "name": normalise.person_name,
     "id_number": normalise.id_number,
     "relation": normalise.relation,
     "mobile": normalise.mobile,
@@ -235,7 +235,7 @@ class _Checker:
 
     def error(self, i: int, column: str, message: str, **params) -> None:
         value = self.raw[column][i] if column in self.raw else ""
-        text = normalise.text(value)[:200]
+        text = normalise.as_shown(value)[:200]
         self.errors.append(RowError(self.numbers[i], column, text, message, params))
 
     def cell(self, key: str, i: int):
@@ -286,8 +286,17 @@ class _Checker:
                 self.progress(min(start + PROGRESS_EVERY, len(self.numbers)), len(self.errors))
         for key in [key for key in positions if key in troubled]:
             column = self.clean[key]
+            # A message may name its column as the pages name a field. Added here, not in the
+            # memo that the two ID number columns share.
+            field = {"field": BY_KEY[key].header}
             for i in [i for i, v in enumerate(column) if type(v) is _Problem]:
-                self.error(i, key, column[i].message, **column[i].params)
+                problem = column[i]
+                params = (
+                    {**field, **problem.params}
+                    if "%(field)s" in problem.message
+                    else problem.params
+                )
+                self.error(i, key, problem.message, **params)
                 column[i] = None
         births = self.clean.get("birth_date")
         if births:
@@ -345,7 +354,7 @@ class _Checker:
                         key,
                         gettext_noop("This household's rows disagree: row %(row)s says %(value)s."),
                         row=self.numbers[first],
-                        value=normalise.text(self.raw[key][first]) or "—",
+                        value=normalise.as_shown(self.raw[key][first]) or "—",
                     )
 
     def _head(self, rows: list[int]) -> None:

@@ -100,13 +100,17 @@ def write_error_report(target, sheet: Sheet, errors: list[RowError], render) -> 
     for error in errors:
         prefix = f"【{error.header}】" if error.header else ""
         by_row[error.row].append(prefix + render(error))
-    workbook, formats = _new(target, big=len(sheet.rows) > 5000)
+    # Streamed (constant_memory): each row goes to a temporary file as it is written, so a
+    # district's report costs the memory of one row, not of the whole workbook.
+    workbook, formats = _new(target, big=True)
     out = _register_sheet(workbook, formats, [ERROR_HEADER, _("Row in your file")])
     for index, (number, cells) in enumerate(sheet.rows, start=1):
         for col, column in enumerate(COLUMNS):
             position = sheet.positions.get(column.key)
             value = cells[position] if position is not None and position < len(cells) else None
-            out.write_string(index, col, normalise.text(value))
+            # As it was shown: an ID number Excel made into 3.70772198405156E+17 stays that,
+            # not the 18 digits of the float, which would pass for a number someone typed.
+            out.write_string(index, col, normalise.as_shown(value))
         if number in by_row:
             out.write_string(index, len(COLUMNS), "；".join(by_row[number]), formats["error"])
         out.write_number(index, len(COLUMNS) + 1, number)

@@ -89,6 +89,9 @@ class Command(BaseCommand):
 
     def _report(self, result, error_report: str | None) -> None:
         self.stdout.write(f"#{result.pk} {result.file_name}: {result.get_status_display()}")
+        ignored = imports.ignored_columns_text(result)
+        if ignored:
+            self.stdout.write(_("Columns not imported: %(columns)s") % {"columns": ignored})
         if result.failure:
             self.stdout.write(
                 imports.timeline.render(result.failure["message"], result.failure.get("params"))
