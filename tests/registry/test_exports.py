@@ -63,7 +63,8 @@ def _rows(response) -> list[list]:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response["Content-Disposition"].startswith("attachment;")
     _no_store(response)
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
     return [list(row) for row in sheet.iter_rows(min_row=2)]
 
 

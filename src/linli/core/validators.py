@@ -23,8 +23,11 @@ _DIVISION_CODE = re.compile(r"^[0-9]{12}$")
 # --- names and numbers: what people type ------------------------------------------------------
 
 # Control 控制字符 and format characters (right-to-left overrides, zero-width spaces and joiners,
-# the byte-order mark), private-use and surrogate code points, line and paragraph separators.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+# the byte-order mark), surrogate code points, line and paragraph separators. Private-use code
+# points are allowed: rare name characters 生僻字 typed with GB18030-era input methods arrive as
+# private-use characters, and they draw with the office's font, so they are neither hidden nor
+# a reason to turn a resident away.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Letters and symbols that draw nothing: the Hangul fillers (a favourite "blank" name), the
 # Braille blank, the combining grapheme joiner, the Mongolian vowel separator.
 _HIDDEN_OTHERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e")

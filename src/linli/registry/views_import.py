@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core import selectors as core_selectors
-from linli.core.downloads import attachment, full_export_refused
+from linli.core.downloads import XLSX, attachment, full_export_refused
 from linli.core.forms import BootstrapFormMixin
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope
