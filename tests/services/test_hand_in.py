@@ -395,10 +395,14 @@ def test_hand_in_page_scope_and_roles(hall, clients):
     app = apply_online(hall, hall.items.loan)
     url = _hand_in_url(app)
     assert clients["resident"].get(url).status_code == 200
-    # Another resident: not his application → 404, whatever he sends.
+    # Another resident: not his application → 404, whatever he sends, and each try recorded.
+    denials = AuditRecord.objects.filter(
+        action=AuditAction.DENIED, actor=hall.neighbour_user, object_id=str(app.pk)
+    )
     assert clients["neighbour"].get(url).status_code == 404
     body = {"version": app.version, f"photo_{material(app, '身份证').pk}": photo()}
     assert clients["neighbour"].post(url, body).status_code == 404
+    assert denials.count() == 2
     # Staff who see it hand in at the counter, not here.
     assert clients["hall_worker"].get(url).status_code == 403
     assert clients["far_worker"].get(url).status_code == 404

@@ -603,6 +603,7 @@ PHOTO_MAX_MB = 10
 PHOTO_MAX_BYTES = PHOTO_MAX_MB * 1024 * 1024
 PHOTOS_AT_ONCE = 10
 PHOTOS_PER_APPLICATION = 40
+FILE_NAME_SHOWN = 60  # of a refused file's name, in the message
 
 
 def _photo_error(message: str, code: str) -> ValidationError:
@@ -620,7 +621,7 @@ class _CheckedPhoto:
 def _photo_refused(entry: MissingMaterial, upload, refused: photos.PhotoRefused):
     params = {
         "material": entry.name,
-        "file": getattr(upload, "name", "") or "—",
+        "file": (getattr(upload, "name", "") or "—")[:FILE_NAME_SHOWN],
         "mb": PHOTO_MAX_MB,
     }
     if refused.reason == "too_large":
