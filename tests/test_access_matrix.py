@@ -47,8 +47,10 @@ The service hall adds records of its own, each with a scope computed here the sa
   household it is), and by an office one of whose steps has reached it (the step was received
   there): a department's staff for their own department, a community worker or street cadre
   for the hall or street office of the area their grant names (see `services.offices`);
-  its page actions need `services.apply` (submit, withdraw; resubmit for staff only),
-  `services.handle` (reject, complete, guidance, trips) or `services.rate` over the same;
+  its page actions need `services.apply` (submit, withdraw; resubmit for staff only; sending
+  photos of missing material for the applicant's own household only), `services.handle`
+  (reject, complete, guidance, trips) or `services.rate` over the same; a photo of material
+  sent for it is seen by whoever sees the application (each look audited);
 - a step 环节 of an application's route is the office's: it is in scope for whoever acts at
   that office, once it has reached the office;
 - an outreach task 主动服务任务 is seen through `outreach.view` and worked through
@@ -74,6 +76,7 @@ import html
 import io
 import json
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -93,6 +96,7 @@ from linli.accounts.models import Grant, User
 from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.accounts.services import api_token_issue
 from linli.api import api
+from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord, WorkCalendarDay, WorkCalendarYear
@@ -105,6 +109,7 @@ from linli.services.catalogue import MaterialSpec, StepSpec
 from linli.services.models import (
     Application,
     ApplicationStep,
+    MaterialPhoto,
     OutreachTask,
     RouteStep,
     ServiceCategory,
@@ -433,6 +438,28 @@ def _build_applications(households: dict, items: dict) -> tuple[dict, dict]:
     return applications, steps
 
 
+MATRIX_PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+
+
+def _build_photos(applications: dict, households: dict) -> dict:
+    """A photo of material on each household's proxy application (the department's step has
+    reached it), written as the resident's phone would have sent it."""
+    photos = {}
+    for key in households:
+        application = applications[key, "proxy"]
+        upload = SimpleUploadedFile("身份证.jpg", MATRIX_PHOTO, content_type="image/jpeg")
+        name = core_photos.store_photo(upload, folder=hall_services.PHOTO_DIR, extension="jpg")
+        photos[key] = MaterialPhoto.objects.create(
+            application=application,
+            material=application.materials.get(name="身份证"),
+            stored_name=name,
+            content_type="image/jpeg",
+            size=len(MATRIX_PHOTO),
+            digest=f"{key}-matrix",
+        )
+    return photos
+
+
 def _build_calendar() -> SimpleNamespace:
     days = {}
     for which, year in CALENDAR_YEARS.items():
@@ -457,6 +484,7 @@ def _build_hall(world: SimpleNamespace) -> None:
     built = _build_catalogue(world.organisations["dept"])
     world.category, world.items = built.category, built.items
     world.applications, world.steps = _build_applications(world.households, world.items)
+    world.photos = _build_photos(world.applications, world.households)
     outreach.scan(items=[world.items["outreach"]])
     world.outreach = {
         key: OutreachTask.objects.get(household=household, item=world.items["outreach"])
@@ -570,8 +598,14 @@ def _build_world() -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def mx(django_db_setup, django_db_blocker):
-    """The world, built once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """The world, built once for the module and rolled back after it (its photos in a data
+    folder of its own)."""
+    data_dir = tempfile.TemporaryDirectory()
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(DATA_DIR=data_dir.name),
+    ):
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             world = _build_world()
         world.sessions = {}
@@ -583,6 +617,7 @@ def mx(django_db_setup, django_db_blocker):
         yield world
         _SNAPSHOT.clear()
         transaction.set_rollback(True)
+    data_dir.cleanup()
 
 
 # --- scope, computed from the role table and area paths --------------------------------------
@@ -595,6 +630,7 @@ FAMILY_VIEW = {
     "organisation": "organisation.view",
     "post": "organisation.view",
     "application": "services.view",
+    "photo": "services.view",  # a photo of material: as its application
     "step": "services.step",
     "outreach": "outreach.view",
     "visit": "visits.view",
@@ -662,7 +698,10 @@ def covers(w, role: str, perm: str, kind: str, obj) -> bool:
 
 def sees(w, role: str, kind: str, obj) -> bool:
     """The kind's view permission over the object; an application also to the offices that one
-    of its steps has reached (`obj.steps` with their organisations)."""
+    of its steps has reached (`obj.steps` with their organisations); a photo of material to
+    whoever sees its application."""
+    if kind == "photo":
+        return sees(w, role, "application", obj.application)
     if covers(w, role, FAMILY_VIEW[kind], kind, obj):
         return True
     if kind == "application":
@@ -938,7 +977,23 @@ def _reason(w, application):
 
 
 def _resubmit(w, application):
-    return {"materials": ["户口本"], "note": "", "version": application.version}
+    return {
+        "materials": ["户口本"],
+        "note": "",
+        "came_in_person": "no",
+        "version": application.version,
+    }
+
+
+def _api_resubmit(w, application):
+    return {**_resubmit(w, application), "came_in_person": False}
+
+
+def _hand_in(w, application):
+    """A photo of the 户口本 the returned application waits for."""
+    book = application.materials.get(name="户口本")
+    upload = SimpleUploadedFile("户口本.jpg", MATRIX_PHOTO, content_type="image/jpeg")
+    return {f"photo_{book.pk}": upload, "version": application.version}
 
 
 def _complete(w, application):
@@ -1700,6 +1755,22 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "services:application_guidance": _action_ops("services.handle", "guided", _guidance),
     "services:trip_record": _action_ops("services.handle", "guided", _trip),
     "services:application_rate": _action_ops("services.rate", "done", _rating, role_body=True),
+    # The applicant's household sends photos of what is missing; staff hand in at the counter.
+    "services:application_hand_in": (
+        Op("GET", "services.apply", obj="application", pick="returned", resident_only=True),
+        Op(
+            "POST",
+            "services.apply",
+            obj="application",
+            pick="returned",
+            resident_only=True,
+            ok=302,
+            body=_hand_in,
+            writes=True,
+        ),
+    ),
+    # Whoever sees the application sees its photos; each look is a reveal in the audit trail.
+    "services:material_photo": (Op("GET", SEES, obj="photo", writes=True),),
     "services:step_queue": (Op("GET", "services.step", staff_only=True, expect=_active_steps),),
     "services:step_finish": (
         Op("GET", "services.step", obj="step"),
@@ -1995,7 +2066,7 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
     ),
     ("POST", "/api/applications/{id}/submit"): _api_action("services.apply", "draft"),
     ("POST", "/api/applications/{id}/resubmit"): _api_action(
-        "services.apply", "returned", _resubmit, staff_only=True
+        "services.apply", "returned", _api_resubmit, staff_only=True
     ),
     ("POST", "/api/applications/{id}/withdraw"): _api_action("services.apply", "proxy", _reason),
     ("POST", "/api/applications/{id}/reject"): _api_action("services.handle", "guided", _reason),
@@ -2236,6 +2307,12 @@ def target_of(w, case: Case):
         return model.objects.select_related("household__area").get(pk=record.pk)
     if op.obj == "assignment":
         return ContactAssignment.objects.select_related("scope_area").get(pk=w.assignments[key].pk)
+    if op.obj == "photo":
+        return (
+            MaterialPhoto.objects.select_related("application__area")
+            .prefetch_related(Prefetch("application__steps", queryset=_STEPS.queryset))
+            .get(pk=w.photos[key].pk)
+        )
     if op.obj == "application":
         application = w.applications[key, op.pick]
         return (
@@ -2514,6 +2591,8 @@ def _body_for(w, op: Op, target, role: str):
 def _path_kwargs(op: Op, target) -> dict:
     if op.obj == "calendar_year":
         return {"year": target.year}
+    if op.obj == "photo":
+        return {"pk": target.application_id, "photo": target.pk}
     return {"pk": target.pk}
 
 
@@ -2583,7 +2662,8 @@ def test_page(mx, db, case_reads, case: Case):
     want = expected_status(mx, case.op, "page", case.role, target)
     # The page echoes its own address (the language form's "next", the links to its next page);
     # that is not a disclosure.
-    body = _without_own_address(response.content.decode(errors="replace"), response.request)
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = _without_own_address(raw.decode(errors="replace"), response.request)
     assert response.status_code == want, (
         f"{case}: {response.status_code}, expected {want}\n{body[:800]}"
     )

@@ -169,6 +169,24 @@ def test_administrator_edits_an_organisation(world, admin, orgs):
     }
 
 
+def test_administrator_records_where_an_organisation_is(world, admin, orgs):
+    """The address residents are sent to when they must bring material in person."""
+    clinic = orgs["clinic"]
+    url = reverse("registry:organisation_edit", args=[clinic.pk])
+    address = "峡山区王家庄街道东朱社区党群服务中心一楼"
+    body = {"name": clinic.name, "kind": "clinic", "area": clinic.area_id, "address": address}
+    assert admin.post(url, body).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.address == address
+    [record] = audit_of(clinic, AuditAction.UPDATE)
+    assert record.changes["after"] == {"address": address}
+    assert f'value="{address}"' in text(admin.get(url))
+    too_long = admin.post(url, {**body, "address": "址" * 201})
+    assert too_long.status_code == 400 and errors_under(text(too_long), "address")
+    clinic.refresh_from_db()
+    assert clinic.address == address
+
+
 def test_saving_an_unchanged_organisation_writes_no_audit_record(world, admin, orgs):
     branch = orgs["branch"]
     before = changes()

@@ -390,23 +390,45 @@ def test_anonymous_gets_401_everywhere_but_the_catalogue(hall, client, spread):
 def test_resubmit_brings_a_returned_application_back(hall, api):
     app = h.take(hall, hall.items.guidance, materials=[])
     client = api("hall_worker")
-    empty = client.post(_url(app, "resubmit"), {"version": app.version})
-    assert empty.status_code == 422 and "materials" in error_fields(empty)
-    unknown = client.post(_url(app, "resubmit"), {"version": app.version, "materials": ["护照"]})
-    assert unknown.status_code == 422 and "materials" in error_fields(unknown)
-    response = client.post(
+    unasked = client.post(
         _url(app, "resubmit"), {"version": app.version, "materials": ["出生医学证明"]}
     )
+    assert unasked.status_code == 422 and "came_in_person" in error_fields(unasked)
+    sent = {"version": app.version, "came_in_person": False}
+    empty = client.post(_url(app, "resubmit"), sent)
+    assert empty.status_code == 422 and "materials" in error_fields(empty)
+    unknown = client.post(_url(app, "resubmit"), {**sent, "materials": ["护照"]})
+    assert unknown.status_code == 422 and "materials" in error_fields(unknown)
+    response = client.post(_url(app, "resubmit"), {**sent, "materials": ["出生医学证明"]})
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["state"] == "submitted" and data["version"] == app.version + 1
     assert data["materials"][0]["received"] is True
+    assert data["trip_count"] == 1  # the counter's trip only: it was brought for him
     assert (
         api("resident")
-        .post(_url(app, "resubmit"), {"version": data["version"], "note": "x"})
+        .post(
+            _url(app, "resubmit"),
+            {"version": data["version"], "note": "x", "came_in_person": True},
+        )
         .status_code
         == 403
     )
+
+
+def test_resubmit_in_person_counts_a_trip_and_asks_why_it_is_the_second(hall, api):
+    app = h.take(hall, hall.items.guidance, materials=[])  # trip 1: taken at the counter
+    client = api("hall_worker")
+    sent = {"version": app.version, "came_in_person": True, "materials": ["出生医学证明"]}
+    why = client.post(_url(app, "resubmit"), sent)
+    assert why.status_code == 422 and "extra_trip_reason" in error_fields(why)
+    app.refresh_from_db()
+    assert (app.state, app.trip_count) == ("returned", 1)
+    response = client.post(_url(app, "resubmit"), {**sent, "extra_trip_reason": "首次未带证明"})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["state"] == "submitted" and data["trip_count"] == 2
+    assert [t["reason"] for t in data["trips"]] == ["submit", "missing_material"]
 
 
 def test_withdraw_by_the_resident_and_stale_version(hall, api):

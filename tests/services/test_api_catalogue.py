@@ -39,7 +39,12 @@ def test_anyone_reads_the_catalogue_in_order(hall, anonymous):
     assert illness["promised_days"] == 15 and illness["online"] is False
     assert illness["version"] == 1
     assert [m["name"] for m in illness["materials"]] == list(h.ILLNESS_MATERIALS)
-    assert illness["materials"][2] == {"name": "大病证明", "required": True, "note": ""}
+    assert illness["materials"][2] == {
+        "name": "大病证明",
+        "required": True,
+        "note": "",
+        "in_person": False,
+    }
     route = illness["route"]
     assert [(s["order"], s["name"], s["office_kind"]) for s in route] == [
         (i, name, kind) for i, (name, kind, _d, _days) in enumerate(h.ILLNESS_ROUTE, start=1)
@@ -52,7 +57,12 @@ def test_anyone_reads_the_catalogue_in_order(hall, anonymous):
     assert [s["time_limit_days"] for s in route] == [1, 3, 4, 5]
     loan = next(i for i in data["items"] if i["code"] == "JY-ZX")
     assert loan["online"] is True
-    assert loan["materials"][2] == {"name": "照片", "required": False, "note": ""}
+    assert loan["materials"][2] == {
+        "name": "照片",
+        "required": False,
+        "note": "",
+        "in_person": False,
+    }
     spot = next(i for i in data["items"] if i["code"] == "ZM-JZ")
     assert spot["route"] == [] and spot["promised_days"] == 0
 

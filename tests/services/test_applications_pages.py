@@ -368,7 +368,8 @@ def test_resubmit_page_brings_it_back(hall, clients):
     page = html(clients["hall_worker"].get(url))
     assert "大病证明" in page and "医疗费用票据" in page
     response = clients["hall_worker"].post(
-        url, {"materials": ["大病证明", "医疗费用票据"], "version": app.version}
+        url,
+        {"materials": ["大病证明", "医疗费用票据"], "came_in_person": "no", "version": app.version},
     )
     assert response.status_code == 302
     assert Application.objects.get(pk=app.pk).state == "in_progress"

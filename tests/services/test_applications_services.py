@@ -155,11 +155,13 @@ def test_optional_material_may_be_missing(hall):
 def test_resubmit_with_part_of_the_material_returns_it_again(hall):
     app = h.take(hall, hall.items.illness, materials=["身份证", "户口本"])
     worker = hall.users["hall_worker"]
-    services.application_resubmit(actor=worker, application=app, materials_received=["大病证明"])
+    services.application_resubmit(
+        actor=worker, application=app, came_in_person=False, materials_received=["大病证明"]
+    )
     app.refresh_from_db()
     assert app.state == "returned" and app.return_note == "医疗费用票据"
     services.application_resubmit(
-        actor=worker, application=app, materials_received=["医疗费用票据"]
+        actor=worker, application=app, came_in_person=False, materials_received=["医疗费用票据"]
     )
     app.refresh_from_db()
     assert app.state == "in_progress" and app.return_note == ""
@@ -173,10 +175,14 @@ def test_resubmit_needs_material_or_a_note_and_known_names(hall):
     before = _state_of(Application, app.pk)
     worker = hall.users["hall_worker"]
     with pytest.raises(ValidationError) as e:
-        services.application_resubmit(actor=worker, application=app, materials_received=[])
+        services.application_resubmit(
+            actor=worker, application=app, came_in_person=False, materials_received=[]
+        )
     assert "materials" in e.value.message_dict
     with pytest.raises(ValidationError) as e:
-        services.application_resubmit(actor=worker, application=app, materials_received=["房产证"])
+        services.application_resubmit(
+            actor=worker, application=app, came_in_person=False, materials_received=["房产证"]
+        )
     assert "房产证" in e.value.message_dict["materials"][0]
     assert _state_of(Application, app.pk) == before
 
@@ -419,7 +425,7 @@ def _in_state(hall, state: str) -> Application:
 CALLS = {
     "submit": lambda w, a: services.application_submit(actor=w, application=a),
     "resubmit": lambda w, a: services.application_resubmit(
-        actor=w, application=a, materials_received=["出生医学证明"]
+        actor=w, application=a, came_in_person=False, materials_received=["出生医学证明"]
     ),
     "withdraw": lambda w, a: services.application_withdraw(actor=w, application=a, reason="r"),
     "reject": lambda w, a: services.application_reject(actor=w, application=a, reason="r"),

@@ -102,14 +102,16 @@ def _management(prefix: str, total: int) -> dict:
 
 
 def item_post(*, materials=(), steps=(), **fields) -> dict:
-    """A POST of the item form: `materials` as (name, note, required), `steps` as
+    """A POST of the item form: `materials` as (name, note, required[, in person]), `steps` as
     (name, office, department id or "", days)."""
     data = {"op": "save", **_management("materials", len(materials))}
     data.update(_management("steps", len(steps)))
-    for i, (name, note, required) in enumerate(materials):
+    for i, (name, note, required, *in_person) in enumerate(materials):
         data[f"materials-{i}-name"], data[f"materials-{i}-note"] = name, note
         if required:
             data[f"materials-{i}-required"] = "on"
+        if in_person and in_person[0]:
+            data[f"materials-{i}-in_person"] = "on"
     for i, (name, office, department, days) in enumerate(steps):
         data[f"steps-{i}-name"], data[f"steps-{i}-office_kind"] = name, office
         data[f"steps-{i}-department"], data[f"steps-{i}-time_limit_days"] = department, days
@@ -315,7 +317,7 @@ def _edit_post(item, **changes):
         "legal_basis": current.legal_basis,
         "version": current.number,
         "note": "",
-        "materials": [(m.name, m.note, m.required) for m in current.materials.all()],
+        "materials": [(m.name, m.note, m.required, m.in_person) for m in current.materials.all()],
         "steps": [
             (s.name, s.office_kind, s.department_id or "", s.time_limit_days)
             for s in current.route.all()
@@ -365,6 +367,27 @@ def test_edit_makes_a_new_version_and_keeps_the_old_one(admin, illness):
     assert "The first version." in history
     assert re.search(r"15</span>\s*</td>\s*<td[^>]*>12<", history)  # time limit before → after
     assert TimelineEvent.objects.filter(object_id=illness.pk, verb="revised").count() == 1
+
+
+def test_a_material_marked_to_bring_in_person_makes_a_version_that_says_so(admin, illness):
+    """A photo from the resident's phone will not do for it: the catalogue says so, the public
+    page shows it, and the version history names the change."""
+    url = reverse("services:catalogue_item_edit", args=[illness.pk])
+    materials = [
+        (m.name, m.note, m.required, m.name == "大病证明") for m in illness.current.materials.all()
+    ]
+    response = admin.post(
+        url, _edit_post(illness, materials=materials, note="大病证明须带原件核验")
+    )
+    assert response.status_code == 302
+    illness.refresh_from_db()
+    marked = {m.name: m.in_person for m in illness.current.materials.all()}
+    assert marked["大病证明"] is True and not any(v for k, v in marked.items() if k != "大病证明")
+    assert 'name="materials-0-in_person"' in html(admin.get(url))
+    history = html(admin.get(reverse("services:catalogue_item_versions", args=[illness.pk])))
+    assert "Material changed" in history and "(bring in person)" in history
+    public = html(client_for().get(reverse("services:catalogue_item", args=[illness.pk])))
+    assert "bring in person" in public
 
 
 def test_edit_page_shows_eligibility_read_only(admin, illness):

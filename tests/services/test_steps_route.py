@@ -88,7 +88,7 @@ def test_step_returned_comes_back_to_the_same_step(hall):
         dedupe_key__startswith=f"application:{app.pk}:returned"
     ).exists()
     services.application_resubmit(
-        actor=hall.users["hall_worker"], application=app, note="病历已补交"
+        actor=hall.users["hall_worker"], application=app, came_in_person=False, note="病历已补交"
     )
     app.refresh_from_db()
     again = h.active_step(app)

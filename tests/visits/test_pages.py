@@ -315,6 +315,33 @@ def test_need_becomes_an_application_in_one_step(v, clients):
     assert application.number in hall_list
 
 
+def test_need_handed_on_without_its_material_shows_it_returned_and_on_the_halls_list(v, clients):
+    """Material not ticked returns the application at once: the need's pages say so (not "on
+    its way"), and the hall that returned it has it on its to-do list."""
+    item = v.hall.items.loan
+    response = clients["grid_worker"].post(
+        _to_application(v.need),
+        {"item": item.pk, "applicant": v.long_ago.head_id, "materials": ["身份证"]},
+        follow=True,
+    )
+    application = Application.objects.get()
+    assert application.state == "returned"
+    message = html(response)
+    assert "returned at once for missing material: 学籍证明" in message
+    assert "on its way" not in message
+    visit_page = html(clients["grid_worker"].get(_detail(v.first_visit)))
+    assert application.number in visit_page
+    assert 'data-testid="state-returned"' in visit_page and "Missing: 学籍证明" in visit_page
+    need_list = html(clients["grid_worker"].get(reverse("visits:need_list")))
+    assert 'data-testid="state-returned"' in need_list
+    chinese = html(
+        clients["grid_worker"].get(_detail(v.first_visit), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+    assert "正在" not in chinese and "退回补正" in chinese
+    queue = html(clients["community_worker"].get(reverse("services:step_queue")))
+    assert application.number in queue[queue.index('id="returned"') :]
+
+
 def test_need_handed_on_twice_is_refused(v, clients):
     item = v.hall.items.loan
     body = {"item": item.pk, "applicant": v.long_ago.head_id, "materials": h.material_names(item)}

@@ -862,9 +862,9 @@ class _Writer:
                     sort_order=order * 10,
                 )
 
-    def _org(self, name, kind, area, parent=None) -> Organisation:
+    def _org(self, name, kind, area, parent=None, address: str = "") -> Organisation:
         org = registry_services.organisation_create(
-            actor=None, name=name, kind=kind, area=area, parent=parent
+            actor=None, name=name, kind=kind, area=area, parent=parent, address=address
         )
         self.orgs[name] = org
         return org
@@ -880,7 +880,10 @@ class _Writer:
         }
         for street in data.STREETS:
             office = self._org(
-                f"{street.name}办事处", "street_office", self.areas_by_name[street.name]
+                f"{street.name}办事处",
+                "street_office",
+                self.areas_by_name[street.name],
+                address=data.STREET_OFFICE_ADDRESS.format(street=street.name),
             )
             parents["service_hall"] = office
             for community in street.communities:
@@ -891,7 +894,14 @@ class _Writer:
                         and community.name in data.COMMUNITIES_WITHOUT_POLICE_ROOM
                     ):
                         continue
-                    self._org(pattern.format(name=community.name), kind, area, parents.get(kind))
+                    address = data.HALL_ADDRESS.format(street=street.name, name=community.name)
+                    self._org(
+                        pattern.format(name=community.name),
+                        kind,
+                        area,
+                        parents.get(kind),
+                        address=address if kind == "service_hall" else "",
+                    )
         for village in villages:
             area = self.areas_by_name[village.name]
             if village.hosts_branch:

@@ -60,7 +60,9 @@ def _item_fields(item: ItemData, departments: dict[str, Organisation]) -> dict:
         "description": item.description,
         "eligibility": item.eligibility,
         "outreach_role": item.outreach_role,
-        "materials": [MaterialSpec(m.name, m.required, m.note) for m in item.materials],
+        "materials": [
+            MaterialSpec(m.name, m.required, m.note, m.in_person) for m in item.materials
+        ],
         "route": [
             StepSpec(
                 s.name,

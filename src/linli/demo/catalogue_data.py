@@ -30,6 +30,7 @@ class MaterialData:
     name: str
     note: str = ""
     required: bool = True
+    in_person: bool = False  # filled in or signed on the spot: a photo will not do
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class CategoryData:
 
 def need(name: str, note: str = "") -> MaterialData:
     return MaterialData(name, note)
+
+
+def in_person(name: str, note: str) -> MaterialData:
+    """A form filled in or an agreement signed on the spot: it cannot be sent as a photo."""
+    return MaterialData(name, note, in_person=True)
 
 
 def optional(name: str, note: str) -> MaterialData:
@@ -368,7 +374,7 @@ CIVIL_AFFAIRS_ITEMS = (
         legal_basis="《中华人民共和国老年人权益保障法》",
         description="社区老年人可在社区日间照料中心登记，预约助餐、助洁、助浴、健康咨询等居家"
         "养老服务。",
-        materials=(ID_CARD, need("居家养老服务登记表", "在大厅填写")),
+        materials=(ID_CARD, in_person("居家养老服务登记表", "在大厅填写")),
     ),
 )
 
@@ -382,7 +388,11 @@ SOCIAL_SECURITY_ITEMS = (
         legal_basis=PENSION_BASIS,
         description="年满16周岁（不含在校学生）、未参加职工基本养老保险的本区户籍居民，"
         "可参加城乡居民基本养老保险。",
-        materials=(ID_CARD, HOUSEHOLD_BOOK, need("城乡居民基本养老保险参保登记表", "在大厅填写")),
+        materials=(
+            ID_CARD,
+            HOUSEHOLD_BOOK,
+            in_person("城乡居民基本养老保险参保登记表", "在大厅填写"),
+        ),
     ),
     ItemData(
         code="RS-02",
@@ -660,7 +670,7 @@ HEALTH_ITEMS = (
         "老年人、慢性病患者和残疾人优先签约。",
         materials=(
             need("居民身份证或社会保障卡"),
-            need("家庭医生签约服务协议", "在卫生室签订"),
+            in_person("家庭医生签约服务协议", "在卫生室签订"),
         ),
     ),
     ItemData(

@@ -260,6 +260,9 @@ COMMUNITY_ORGANISATIONS: tuple[tuple[str, str], ...] = (
     ("clinic", "{name}卫生室"),
     ("police_room", "{name}警务室"),
 )
+# Where residents find the offices they may be asked to come to.
+HALL_ADDRESS = DISTRICT_NAME + "{street}{name}党群服务中心一楼"
+STREET_OFFICE_ADDRESS = DISTRICT_NAME + "{street}政务服务中心"
 VILLAGE_BRANCH = "{name}党支部"
 JOINT_BRANCH = "{first}、{second}联合党支部"
 VILLAGE_COMMITTEE = "{name}村民委员会"

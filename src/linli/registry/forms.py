@@ -327,6 +327,15 @@ class OrganisationForm(forms.Form):
         help_text=_("Optional: e.g. the community's general party branch for a village branch."),
         error_messages={"invalid_choice": _("Choose a parent organisation from the list.")},
     )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Where residents find it: a service hall's address is shown to residents asked to "
+            "bring material."
+        ),
+    )
 
     def __init__(self, *args, areas, parents, organisation: Organisation | None = None, **kwargs):
         if organisation is not None:
@@ -337,6 +346,7 @@ class OrganisationForm(forms.Form):
                     "kind": organisation.kind,
                     "area": organisation.area_id,
                     "parent_organisation": organisation.parent_id,
+                    "address": organisation.address,
                 },
             )
         super().__init__(*args, **kwargs)

@@ -219,6 +219,8 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # Where residents find it (a service hall's address is shown to those asked to come).
+    address = models.CharField(_("address"), max_length=200, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     scope = ScopeSpec(family="organisation", area_path="area__path")

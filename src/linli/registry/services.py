@@ -425,13 +425,21 @@ def tag_save(*, actor, tag: Tag | None = None, **fields) -> Tag:
 
 @transaction.atomic
 def organisation_create(
-    *, actor, name: str, kind: str, area: Area, parent: Organisation | None = None
+    *,
+    actor,
+    name: str,
+    kind: str,
+    area: Area,
+    parent: Organisation | None = None,
+    address: str = "",
 ) -> Organisation:
     """组织 — register an organisation in an area inside the actor's organisation.change grant,
     optionally under a parent organisation in the same area or an area above it."""
     _require_permission(actor, "organisation.change")
     _require_organisation_scope(actor, area)
-    org = Organisation(name=name.strip(), kind=kind, area=area, parent=parent)
+    org = Organisation(
+        name=name.strip(), kind=kind, area=area, parent=parent, address=address.strip()
+    )
     org.full_clean()
     _check_organisation_parent(actor, org)
     org.save()
@@ -586,9 +594,10 @@ def organisation_update(
     kind: str | None = None,
     area: Area | None = None,
     parent: Organisation | None | _Unchanged = UNCHANGED,
+    address: str | None = None,
 ) -> Organisation:
-    """Change an organisation's name, kind, area or parent (None removes the parent); None
-    keeps a field. No version check: organisations are short records kept by administrators,
+    """Change an organisation's name, kind, area, parent (None removes the parent) or address;
+    None keeps a field. No version check: organisations are short records kept by administrators,
     and the row lock keeps two saves from interleaving. Audited with before and after."""
     org = (
         Organisation.objects.select_for_update(of=("self",))
@@ -606,6 +615,8 @@ def organisation_update(
         org.area = area
     if not isinstance(parent, _Unchanged):
         org.parent = parent
+    if address is not None:
+        org.address = address.strip()
     org.full_clean()
     _check_organisation_parent(actor, org)
     _check_organisation_children(org)

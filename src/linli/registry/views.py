@@ -671,6 +671,7 @@ def _organisation_form(request, *, organisation: Organisation | None) -> HttpRes
                 "kind": data["kind"],
                 "area": data["area"],
                 "parent": data["parent_organisation"],
+                "address": data["address"],
             }
             try:
                 if organisation is None:

@@ -78,6 +78,7 @@ class MaterialOut(Schema):
     name: str
     required: bool
     note: str
+    in_person: bool = Field(description="Must be brought in person: a photo will not do")
 
 
 class RouteStepOut(Schema):
@@ -307,8 +308,16 @@ class ApplicationIn(InputSchema):
 
 class ResubmitIn(InputSchema):
     version: VersionRead
+    came_in_person: bool = Field(
+        description="Whether the resident came in person to bring it (true counts a trip)"
+    )
     materials: Materials = []
     note: text(NOTE_LENGTH) = Field("", description="What was brought, if not ticked above")
+    extra_trip_reason: text(300) = Field(
+        "",
+        description="Why the resident had to come more than once (if came_in_person makes it "
+        "trip 2 or more and no reason is recorded yet)",
+    )
 
 
 class ReasonIn(InputSchema):
@@ -376,7 +385,7 @@ def item_out(item: ServiceItem) -> dict:
         "legal_basis": version.legal_basis,
         "version": version.number,
         "materials": [
-            {"name": m.name, "required": m.required, "note": m.note}
+            {"name": m.name, "required": m.required, "note": m.note, "in_person": m.in_person}
             for m in version.materials.all()
         ],
         "route": [
@@ -835,8 +844,10 @@ def resubmit_application(
         lambda u, a: services.application_resubmit(
             actor=u,
             application=a,
+            came_in_person=payload.came_in_person,
             materials_received=payload.materials,
             note=payload.note,
+            extra_trip_reason=payload.extra_trip_reason,
             expected_version=payload.version,
         ),
     )

@@ -57,6 +57,7 @@ class MaterialSpec:
     name: str
     required: bool = True
     note: str = ""
+    in_person: bool = False  # a photo will not do: the resident brings it
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _check_route(mode: str, time_limit_days: int, route: Sequence[StepSpec]) -> 
 
 
 def _material_rows(materials: Sequence[MaterialSpec]) -> list[tuple]:
-    return [(m.name.strip(), m.required, m.note.strip()) for m in materials]
+    return [(m.name.strip(), m.required, m.note.strip(), bool(m.in_person)) for m in materials]
 
 
 def _route_rows(route: Sequence[StepSpec]) -> list[tuple]:
@@ -202,8 +203,10 @@ def _write_version(
     version.full_clean(exclude=["item", "created_by"])
     version.save()
     ItemMaterial.objects.bulk_create(
-        ItemMaterial(version=version, order=i, name=name, required=required, note=m_note)
-        for i, (name, required, m_note) in enumerate(_material_rows(materials), start=1)
+        ItemMaterial(
+            version=version, order=i, name=name, required=required, note=m_note, in_person=brought
+        )
+        for i, (name, required, m_note, brought) in enumerate(_material_rows(materials), start=1)
     )
     RouteStep.objects.bulk_create(
         RouteStep(
@@ -334,7 +337,9 @@ def item_revise(
     _check_version(current.number, expected_version)
     fields = {name: getattr(current, name) for name in VERSION_FIELDS}
     fields.update(changes)
-    old_materials = [MaterialSpec(m.name, m.required, m.note) for m in current.materials.all()]
+    old_materials = [
+        MaterialSpec(m.name, m.required, m.note, m.in_person) for m in current.materials.all()
+    ]
     old_route = [
         StepSpec(s.name, s.office_kind, s.time_limit_days, s.department)
         for s in current.route.select_related("department")

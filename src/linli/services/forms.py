@@ -17,6 +17,10 @@ STEP_RESULT_CHOICES = [
     ("reject", _("Reject")),
 ]
 SCORE_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+CAME_IN_PERSON_CHOICES = [
+    ("yes", _("Yes, the resident came")),
+    ("no", _("No (brought by someone else, or sent)")),
+]
 CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 
@@ -141,7 +145,8 @@ class ReasonForm(_VersionedForm):
 
 
 class ResubmitForm(_VersionedForm):
-    """补正 — the missing material handed in."""
+    """补正 — the missing material handed in at the hall. Whether the resident came in person
+    is asked every time, with no answer chosen beforehand: yes counts a trip."""
 
     materials = forms.MultipleChoiceField(
         label=_("Material handed in"), required=False, widget=forms.CheckboxSelectMultiple
@@ -152,12 +157,92 @@ class ResubmitForm(_VersionedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    came_in_person = forms.TypedChoiceField(
+        label=_("Did the resident come in person to bring it?"),
+        choices=CAME_IN_PERSON_CHOICES,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the resident came in person to bring it.")},
+        help_text=_(
+            "Yes counts a trip for this application; a relative or worker bringing it does not."
+        ),
+    )
+    extra_trip_reason = forms.CharField(
+        label=_("Why more than one trip"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("If the resident came in person: the promise is at most one trip."),
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault(
+            "extra_trip_reason", application.extra_trip_reason
+        )
         super().__init__(*args, application=application, **kwargs)
         self.fields["materials"].choices = [
             (m.name, m.name) for m in application.materials.all() if not m.received
         ]
+        # Coming in person now would be a second trip or more: the reason is asked for then.
+        if application.trip_count < 1:
+            del self.fields["extra_trip_reason"]
+
+
+class PhotoInput(forms.FileInput):
+    """The phone's camera straight away (`capture`); several pictures where the phone allows."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class PhotosField(forms.FileField):
+    """Zero or more uploaded pictures (what they are is checked by the service, by their
+    bytes)."""
+
+    widget = PhotoInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(PhotosField, self).clean(f, initial) for f in files if f]
+
+
+class HandInForm(_VersionedForm):
+    """补正 from the phone — a photo (or several) for each missing material that a photo can
+    stand for. `entries` are the selectors' `MissingMaterial`s."""
+
+    def __init__(self, *args, application: Application, entries, **kwargs):
+        super().__init__(*args, application=application, **kwargs)
+        self.entries = list(entries)
+        self.photo_fields = []
+        for entry in self.entries:
+            if not entry.by_photo or entry.done:
+                continue
+            name = photo_field_name(entry.key)
+            self.fields[name] = PhotosField(label=entry.name, required=False)
+            self.fields[name].widget.attrs["class"] = "form-control form-control-lg photo-input"
+            self.photo_fields.append((entry, name))
+
+    def photos_sent(self) -> list[tuple[int | None, object]]:
+        """(material id or None, upload) for every picture chosen."""
+        return [
+            (entry.key, upload)
+            for entry, name in self.photo_fields
+            for upload in self.cleaned_data.get(name) or []
+        ]
+
+    def rows(self) -> list[tuple]:
+        """Each missing thing with its photo field (None: received, or to be brought)."""
+        names = {id(entry): name for entry, name in self.photo_fields}
+        return [
+            (entry, self[names[id(entry)]] if id(entry) in names else None)
+            for entry in self.entries
+        ]
+
+
+def photo_field_name(key: int | None) -> str:
+    return f"photo_{key}" if key is not None else "photo_note"
 
 
 class GuidanceForm(_VersionedForm):

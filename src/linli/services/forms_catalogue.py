@@ -157,6 +157,7 @@ class MaterialRowForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=_max(ItemMaterial, "note"), required=False)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    in_person = forms.BooleanField(label=_("Bring in person"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,7 +175,12 @@ class MaterialRowForm(forms.Form):
 
     def spec(self) -> MaterialSpec:
         data = self.cleaned_data
-        return MaterialSpec(data["name"].strip(), bool(data["required"]), data["note"].strip())
+        return MaterialSpec(
+            data["name"].strip(),
+            bool(data["required"]),
+            data["note"].strip(),
+            bool(data["in_person"]),
+        )
 
 
 class StepRowForm(forms.Form):
@@ -233,7 +239,8 @@ def material_rows(version: ServiceItemVersion | None) -> list[dict]:
     if version is None:
         return [{"required": True}]
     return [
-        {"name": m.name, "note": m.note, "required": m.required} for m in version.materials.all()
+        {"name": m.name, "note": m.note, "required": m.required, "in_person": m.in_person}
+        for m in version.materials.all()
     ]
 
 

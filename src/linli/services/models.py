@@ -126,6 +126,8 @@ class ItemMaterial(models.Model):
     name = models.CharField(_("material"), max_length=100)
     note = models.CharField(_("note"), max_length=200, blank=True)
     required = models.BooleanField(_("required"), default=True)
+    # A form filled in and signed at the hall, an original to be checked: a photo will not do.
+    in_person = models.BooleanField(_("must be brought in person"), default=False)
 
     class Meta:
         verbose_name = _("required material")
@@ -232,6 +234,7 @@ class Application(models.Model):
     trip_count = models.PositiveSmallIntegerField(_("trips"), default=0)
     extra_trip_reason = models.CharField(_("why more than one trip"), max_length=300, blank=True)
     return_note = models.CharField(_("what is missing"), max_length=500, blank=True)
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     outcome = models.TextField(_("result"), blank=True)  # result, or the guidance given
     version = models.PositiveIntegerField(default=1)
 
@@ -313,6 +316,44 @@ class ApplicationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}/{self.order} {self.name}"
+
+
+class MaterialPhoto(models.Model):
+    """补正材料照片 — a photo of missing material that the resident sent from his phone while
+    the application was returned. `material` None: a photo of what the office's note asked
+    for. The file is kept under DATA_DIR/applications and shown only to those who see the
+    application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="photos")
+    material = models.ForeignKey(
+        ApplicationMaterial,
+        verbose_name=_("material"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    stored_name = models.CharField(max_length=100)  # under DATA_DIR/applications
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)  # SHA-256 of the bytes: the same photo is kept once
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo of material")
+        verbose_name_plural = _("photos of material")
+        ordering = ["application_id", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "digest"], name="material_photo_once_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.pk}"
 
 
 class Trip(models.Model):

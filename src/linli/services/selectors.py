@@ -17,12 +17,22 @@ from django.utils import timezone
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import events_for
 from linli.core.workdays import add_working_days
+from linli.registry.choices import OrganisationKind
+from linli.registry.models import Organisation
 
 from . import workflow
 from .choices import ApplicationState, HandlingMode, RatingSource, StepState
 from .filters import ApplicationFilter
-from .models import Application, ApplicationStep, OutreachTask, ServiceItem, Trip
-from .offices import step_desk
+from .models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStep,
+    MaterialPhoto,
+    OutreachTask,
+    ServiceItem,
+    Trip,
+)
+from .offices import StepDesk, step_desk
 
 DUE_SOON_WORKING_DAYS = 2
 DUE_SCOPES = ("mine", "office", "area")
@@ -161,7 +171,14 @@ def _detail_queryset(qs):
         _list_queryset(qs)
         .select_related("household", "rating", "rating__rated_by")
         .prefetch_related(
-            "materials",
+            Prefetch(
+                "materials",
+                queryset=ApplicationMaterial.objects.prefetch_related(
+                    Prefetch("photos", queryset=MaterialPhoto.objects.order_by("sent_at", "id"))
+                ),
+            ),
+            "item_version__materials",
+            Prefetch("photos", queryset=MaterialPhoto.objects.order_by("sent_at", "id")),
             Prefetch(
                 "steps",
                 queryset=ApplicationStep.objects.select_related("organisation", "handler").order_by(
@@ -196,6 +213,88 @@ def application_get(*, user, pk) -> Application:
         raise OutOfScope(Application, pk)
     application.step_only = True
     return application
+
+
+def photo_get(*, user, application_pk, pk) -> MaterialPhoto:
+    """A photo of missing material, to whoever sees its application (its area, the resident's
+    own household, an office one of its steps has reached); 404 otherwise."""
+    application = application_get(user=user, pk=application_pk)
+    photo = next((p for p in application.photos.all() if p.pk == pk), None)
+    if photo is None:
+        raise OutOfScope(MaterialPhoto, pk)
+    photo.application = application
+    return photo
+
+
+# --- what a returned application waits for -------------------------------------------------
+
+
+@dataclass
+class MissingMaterial:
+    """补正材料 — one thing a returned application waits for: a material by name, or
+    (`material` None) what the office's note asked for. `by_photo`: a photo from the phone
+    will do; otherwise the resident must bring it in person. `done`: received since the
+    return (by photo or at the hall); `photos`: the photos sent for it since the return."""
+
+    material: ApplicationMaterial | None
+    name: str
+    note: str
+    by_photo: bool
+    done: bool
+    photos: list
+
+    @property
+    def key(self) -> int | None:
+        return self.material.pk if self.material is not None else None
+
+
+def missing_materials(application: Application) -> list[MissingMaterial]:
+    """What a returned application waits for, in the item's order (nothing when it is not
+    returned): the required materials not received, and those received as photos since the
+    return; or, when the office that returned it named nothing in the list, its note."""
+    if application.state != ApplicationState.RETURNED:
+        return []
+    since = application.returned_at
+
+    def recent(photos) -> list:
+        return [p for p in photos if since is None or p.sent_at >= since]
+
+    catalogue = {m.name: m for m in application.item_version.materials.all()}
+    entries = []
+    for material in application.materials.all():
+        sent = recent(material.photos.all())
+        if not material.required or (material.received and not sent):
+            continue
+        spec = catalogue.get(material.name)
+        entries.append(
+            MissingMaterial(
+                material=material,
+                name=material.name,
+                note=spec.note if spec else "",
+                by_photo=not (spec is not None and spec.in_person),
+                done=material.received,
+                photos=sent,
+            )
+        )
+    if entries:
+        return entries
+    sent = recent(p for p in application.photos.all() if p.material_id is None)
+    return [MissingMaterial(None, application.return_note, "", True, bool(sent), sent)]
+
+
+def drop_off_office(application: Application) -> Organisation | None:
+    """Where the resident brings what must be brought in person: his community's service hall
+    (it carries the application on through the offices); where the registry has no hall, the
+    street office whose step returned it. None: neither is in the registry."""
+    if application.hall is not None:
+        return application.hall
+    for step in application.steps.all():
+        if (
+            step.state == StepState.RETURNED
+            and step.organisation.kind != OrganisationKind.DEPARTMENT
+        ):
+            return step.organisation
+    return None
 
 
 def application_timeline(*, application: Application, limit: int = 200) -> list:
@@ -253,6 +352,69 @@ def step_queue(*, user):
         .filter(desk.step_filter(), state=StepState.ACTIVE)
         .order_by("due_on", "received_at", "id")
     )
+
+
+@dataclass
+class ReturnedEntry:
+    """A returned application 退回补正 on the to-do list of the office that returned it: the
+    office of the step that returned it, or the hall that took it (returned at submission)."""
+
+    application: Application
+    office: Organisation
+    step: ApplicationStep | None
+    returned_at: dt.datetime | None
+
+
+def _returned_querysets(desk: StepDesk):
+    """The steps at the desk's offices that returned their application, and the applications
+    returned at submission by the desk's halls."""
+    by_step = ApplicationStep.objects.filter(
+        desk.step_filter(),
+        state=StepState.RETURNED,
+        application__state=ApplicationState.RETURNED,
+    )
+    returned_step = ApplicationStep.objects.filter(
+        application=OuterRef("pk"), state=StepState.RETURNED
+    )
+    at_hall = Q(hall_id__in=desk.organisation_ids) | Q(hall__area_id__in=desk.area_ids)
+    by_hall = Application.objects.filter(at_hall, state=ApplicationState.RETURNED).exclude(
+        Exists(returned_step)
+    )
+    return by_step, by_hall
+
+
+def returned_count(*, user) -> int:
+    desk = step_desk(user)
+    if not desk:
+        return 0
+    by_step, by_hall = _returned_querysets(desk)
+    return by_step.count() + by_hall.count()
+
+
+def returned_queue(*, user, limit: int = 100) -> list[ReturnedEntry]:
+    """退回待补正 — returned applications waiting for the resident's material, at the offices
+    that returned them, the longest waiting first (at most `limit`)."""
+    desk = step_desk(user)
+    if not desk:
+        return []
+    by_step, by_hall = _returned_querysets(desk)
+    steps = by_step.select_related(
+        "organisation",
+        "application__item_version",
+        "application__resident",
+        "application__area",
+        "application__hall",
+    ).order_by("application__returned_at", "application_id")[:limit]
+    apps = (
+        _list_queryset(by_hall).select_related("item_version").order_by("returned_at", "id")[:limit]
+    )
+    entries = [
+        ReturnedEntry(s.application, s.organisation, s, s.application.returned_at) for s in steps
+    ]
+    entries += [ReturnedEntry(a, a.hall, None, a.returned_at) for a in apps]
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    entries.sort(key=lambda e: (e.returned_at or oldest, e.application.pk))
+    return entries[:limit]
 
 
 def step_get(*, user, pk) -> ApplicationStep:
@@ -377,6 +539,13 @@ def workbench_tiles(*, user, area) -> list[dict]:
         url = reverse("services:step_queue")
         tiles.append(
             {"label": _("To do at my office"), "value": step_queue(user=user).count(), "url": url}
+        )
+        tiles.append(
+            {
+                "label": _("Returned: waiting for material"),
+                "value": returned_count(user=user),
+                "url": url + "#returned",
+            }
         )
     if area is not None and user.has_permission("services.view"):
         overdue = Application.objects.restrict(user, "view").filter(

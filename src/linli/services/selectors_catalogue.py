@@ -228,9 +228,15 @@ def _material_text(material) -> str:
     parts = [material.name]
     if not material.required:
         parts.append(_("(if applicable)"))
+    if material.in_person:
+        parts.append(_("(bring in person)"))
     if material.note:
         parts.append(f"— {material.note}")
     return " ".join(parts)
+
+
+def _material_terms(material) -> tuple:
+    return material.required, material.note, material.in_person
 
 
 def _material_changes(older, newer) -> list[Change]:
@@ -240,7 +246,7 @@ def _material_changes(older, newer) -> list[Change]:
     for name, material in after.items():
         if name not in before:
             changes.append(Change(_("Material added"), after=_material_text(material)))
-        elif (material.required, material.note) != (before[name].required, before[name].note):
+        elif _material_terms(material) != _material_terms(before[name]):
             changes.append(
                 Change(
                     _("Material changed"),

@@ -1,5 +1,6 @@
 """Every write to applications 办件: taking them, the route through the offices, returns for
-missing material 补正, completion, trips 跑腿 and ratings 评价.
+missing material 补正 (handed in at the hall, or sent as photos from the resident's phone),
+completion, trips 跑腿 and ratings 评价.
 
 Each function is one transaction. It locks the application row first (then the step row), so
 two people acting on the same application at once are served one after the other and the second
@@ -12,7 +13,8 @@ trusted system job (the demo builder).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from linli.core import audit, timeline
+from linli.core import audit, photos, timeline
+from linli.core.choices import AuditAction
 from linli.core.notify import notify
 from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
@@ -40,6 +43,7 @@ from .models import (
     Application,
     ApplicationMaterial,
     ApplicationStep,
+    MaterialPhoto,
     OutreachTask,
     Rating,
     ServiceItem,
@@ -47,7 +51,7 @@ from .models import (
     Trip,
 )
 from .offices import hall_for, may_act_on_step, office_for_step
-from .selectors import may, own_may, staff_may
+from .selectors import MissingMaterial, may, missing_materials, own_may, staff_may
 from .workflow import Action, next_state
 
 NUMBER_PREFIX = "BJ"
@@ -383,6 +387,7 @@ def _return(actor, application: Application, note: str, step: ApplicationStep | 
     list of what is missing, or by the office of `step` with its handler's note."""
     application.state = next_state(application.state, Action.RETURN)
     application.return_note = note[:500]
+    application.returned_at = timezone.now()
     if step is None:
         _event(
             application,
@@ -536,22 +541,34 @@ def application_resubmit(
     *,
     actor,
     application: Application,
+    came_in_person: bool,
     materials_received: Iterable[str] = (),
     note: str = "",
+    extra_trip_reason: str = "",
     expected_version: int | None = None,
 ) -> Application:
-    """The missing material was handed in: back to submitted, or to the step that returned
-    it. Material still missing → returned again with what is still missing."""
+    """The missing material was handed in at the hall: back to submitted, or to the step that
+    returned it. Material still missing → returned again with what is still missing.
+    `came_in_person` is asked every time: if the resident came to bring it, that is a trip
+    (from the second one on, with the reason for it); a relative or a worker bringing it is
+    not."""
     application = _locked(application)
     _require_staff(actor, application, "apply")
     _check_version(application.version, expected_version)
     state = next_state(application.state, Action.RESUBMIT)
+    if not isinstance(came_in_person, bool):
+        raise ValidationError(
+            {"came_in_person": _("Say whether the resident came in person to bring it.")}
+        )
     received = _material_names(application.item_version, materials_received)
     note = (note or "").strip()
     if not received and not note:
         raise ValidationError(
             {"materials": _("Tick the material handed in, or say in the note what was brought.")}
         )
+    extra_trip_reason = (extra_trip_reason or "").strip()
+    if came_in_person:
+        _check_extra_trip(application, extra_trip_reason)
     before = audit.snapshot(application)
     application.state = state
     application.return_note = ""
@@ -565,9 +582,227 @@ def application_resubmit(
         actor,
         materials=MATERIAL_SEPARATOR.join(sorted(received) + ([note] if note else [])),
     )
+    if came_in_person:
+        _record_trip(
+            application,
+            actor,
+            on=_today(),
+            reason=TripReason.MISSING_MATERIAL,
+            note="",
+            extra_trip_reason=extra_trip_reason,
+        )
     _check_materials_then_receive(actor, application)
     _save(application, actor, before)
     return application
+
+
+# --- photos of missing material, sent from the resident's phone -------------------------------
+
+PHOTO_DIR = "applications"  # under DATA_DIR
+PHOTO_MAX_MB = 10
+PHOTO_MAX_BYTES = PHOTO_MAX_MB * 1024 * 1024
+PHOTOS_AT_ONCE = 10
+PHOTOS_PER_APPLICATION = 40
+FILE_NAME_SHOWN = 60  # of a refused file's name, in the message
+
+
+def _photo_error(message: str, code: str) -> ValidationError:
+    return ValidationError({"photos": ValidationError(message, code=code)})
+
+
+@dataclass(frozen=True)
+class _CheckedPhoto:
+    entry: MissingMaterial
+    upload: object
+    kind: photos.PhotoKind
+    digest: str
+
+
+def _photo_refused(entry: MissingMaterial, upload, refused: photos.PhotoRefused):
+    params = {
+        "material": entry.name,
+        "file": (getattr(upload, "name", "") or "—")[:FILE_NAME_SHOWN],
+        "mb": PHOTO_MAX_MB,
+    }
+    if refused.reason == "too_large":
+        message = _(
+            "The photo of %(material)s is larger than %(mb)s MB: take it again, or choose a "
+            "smaller one."
+        )
+    elif refused.reason == "empty":
+        message = _("The photo of %(material)s is empty: take it again.")
+    else:
+        message = _(
+            "“%(file)s” sent for %(material)s is not a photo: take a picture of the document "
+            "with the phone's camera (JPEG, PNG or WebP)."
+        )
+    return _photo_error(message % params, "not_a_photo")
+
+
+def _check_photos(sent, entries: dict) -> list[_CheckedPhoto]:
+    """Each upload checked: for a material still waiting for a photo, a real picture (by its
+    bytes), not too large, not too many."""
+    if not sent:
+        raise _photo_error(
+            _("Take a photo of the missing material first, then send it."), "no_photo"
+        )
+    if len(sent) > PHOTOS_AT_ONCE:
+        raise _photo_error(
+            _("Send at most %(count)s photos at once.") % {"count": PHOTOS_AT_ONCE}, "too_many"
+        )
+    checked = []
+    for key, upload in sent:
+        entry = entries.get(key)
+        if entry is None:
+            raise _photo_error(
+                _("This application is not waiting for a photo of that."), "not_waiting"
+            )
+        try:
+            kind = photos.photo_kind(upload, max_bytes=PHOTO_MAX_BYTES)
+        except photos.PhotoRefused as refused:
+            raise _photo_refused(entry, upload, refused) from None
+        checked.append(_CheckedPhoto(entry, upload, kind, photos.photo_digest(upload)))
+    return checked
+
+
+def _new_photos(application: Application, checked: list[_CheckedPhoto]) -> list[_CheckedPhoto]:
+    """The photos not received before (the same picture sent twice is kept once)."""
+    known = set(application.photos.values_list("digest", flat=True))
+    fresh = []
+    for photo in checked:
+        if photo.digest not in known:
+            known.add(photo.digest)
+            fresh.append(photo)
+    if not fresh:
+        raise _photo_error(
+            _("These photos were received already: nothing new was sent."), "already_sent"
+        )
+    if len(known) > PHOTOS_PER_APPLICATION:
+        raise _photo_error(
+            _("This application already has %(count)s photos: bring the rest to the hall.")
+            % {"count": len(known) - len(fresh)},
+            "too_many",
+        )
+    return fresh
+
+
+def _store_photos(actor, application: Application, fresh: list[_CheckedPhoto]) -> list:
+    """Write the files, then their rows; a failure removes the files already written."""
+    stored: list[str] = []
+    try:
+        rows = []
+        for photo in fresh:
+            name = photos.store_photo(
+                photo.upload, folder=PHOTO_DIR, extension=photo.kind.extension
+            )
+            stored.append(name)
+            row = MaterialPhoto.objects.create(
+                application=application,
+                material=photo.entry.material,
+                stored_name=name,
+                content_type=photo.kind.content_type,
+                size=photo.upload.size,
+                digest=photo.digest,
+                sent_by=_user(actor),
+            )
+            audit.record_change(actor=actor, obj=row, before=None, after=audit.snapshot(row))
+            rows.append(row)
+    except Exception:
+        for name in stored:
+            photos.remove_photo(folder=PHOTO_DIR, name=name)
+        raise
+    return rows
+
+
+def _check_hand_in(actor, application: Application, expected_version: int | None) -> None:
+    if actor is not None and not own_may(actor, application, "apply"):
+        raise PermissionDenied
+    if application.state != ApplicationState.RETURNED:
+        raise ValidationError(
+            _(
+                "Application %(number)s is no longer waiting for material: it is “%(state)s”. "
+                "What you sent before has been received."
+            )
+            % {"number": application.number, "state": application.get_state_display()},
+            code="not_returned",
+        )
+    if expected_version is not None and application.version != expected_version:
+        raise ValidationError(
+            _(
+                "This page was out of date: what you sent before has been received. Look again "
+                "at what is still missing."
+            ),
+            code="stale",
+        )
+
+
+@transaction.atomic
+def application_send_photos(
+    *,
+    actor,
+    application: Application,
+    photos_sent: Sequence[tuple[int | None, object]],
+    expected_version: int | None = None,
+) -> Application:
+    """补正 from the phone — the resident sends photos of what his returned application is
+    missing: `photos_sent` pairs a missing material's id (None: what the office's note asked
+    for) with an uploaded picture. Each is checked by its bytes and size, kept once, and the
+    material counts as received. Once nothing is missing that a photo can stand for, and
+    nothing must still be brought in person, the application goes back to the hall or the step
+    that returned it — with no trip: he did not have to come."""
+    application = _locked(application)
+    _check_hand_in(actor, application, expected_version)
+    entries = {e.key: e for e in missing_materials(application) if e.by_photo and not e.done}
+    fresh = _new_photos(application, _check_photos(photos_sent, entries))
+    before = audit.snapshot(application)
+    _store_photos(actor, application, fresh)
+    material_ids = {p.entry.material.pk for p in fresh if p.entry.material is not None}
+    application.materials.filter(pk__in=material_ids, received=False).update(
+        received=True, received_at=timezone.now()
+    )
+    names = list(dict.fromkeys(p.entry.name for p in fresh))
+    _event(
+        application,
+        "photos_sent",
+        gettext_noop("Photos of missing material sent from the phone (%(count)s): %(materials)s"),
+        actor,
+        count=len(fresh),
+        materials=MATERIAL_SEPARATOR.join(names),
+    )
+    _resubmit_if_complete(actor, application)
+    _save(application, actor, before)
+    return application
+
+
+def material_photo_shown(*, actor, photo: MaterialPhoto) -> None:
+    """Each look at a photo of material is recorded: a photo of an identity document shows
+    all that the masking hides. The caller found it through `selectors.photo_get`."""
+    audit.record(
+        action=AuditAction.REVEAL,
+        actor=actor,
+        obj=photo,
+        changes={
+            "application": photo.application.number,
+            "material": photo.material.name if photo.material_id else "",
+        },
+    )
+
+
+def _resubmit_if_complete(actor, application: Application) -> None:
+    still = [e for e in missing_materials(application) if not e.done]
+    if still:
+        if all(e.material is not None for e in still):
+            application.return_note = MATERIAL_SEPARATOR.join(e.name for e in still)[:500]
+        return
+    application.state = next_state(application.state, Action.RESUBMIT)
+    application.return_note = ""
+    _event(
+        application,
+        "resubmitted",
+        gettext_noop("Back for handling with the photos sent from the phone; no trip needed"),
+        actor,
+    )
+    _check_materials_then_receive(actor, application)
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -850,8 +1085,28 @@ def trip_record(
         raise ValidationError(_("A draft has no trips yet."), code="draft")
     _check_trip(application, on, reason)
     extra_trip_reason = (extra_trip_reason or "").strip()
+    _check_extra_trip(application, extra_trip_reason, keep_recorded=False)
+    before = audit.snapshot(application)
+    trip = _record_trip(
+        application,
+        actor,
+        on=on,
+        reason=reason,
+        note=(note or "").strip(),
+        extra_trip_reason=extra_trip_reason,
+    )
+    _save(application, actor, before)
+    return trip
+
+
+def _check_extra_trip(
+    application: Application, extra_trip_reason: str, *, keep_recorded: bool = True
+) -> None:
+    """From the second trip on, say why the resident had to come again (the promise is at
+    most one). `keep_recorded`: a reason already on the application will do."""
     count = application.trip_count + 1
-    if count > 1 and not extra_trip_reason:
+    known = application.extra_trip_reason if keep_recorded else ""
+    if count > 1 and not (extra_trip_reason or known):
         raise ValidationError(
             {
                 "extra_trip_reason": _(
@@ -861,8 +1116,12 @@ def trip_record(
                 % {"count": count}
             }
         )
-    before = audit.snapshot(application)
-    trip = _add_trip(application, actor, on=on, reason=reason, note=(note or "").strip())
+
+
+def _record_trip(
+    application: Application, actor, *, on: dt.date, reason: str, note: str, extra_trip_reason: str
+) -> Trip:
+    trip = _add_trip(application, actor, on=on, reason=reason, note=note)
     if extra_trip_reason:
         application.extra_trip_reason = extra_trip_reason[:300]
     _event(
@@ -870,10 +1129,9 @@ def trip_record(
         "trip",
         gettext_noop("Trip %(count)s recorded (%(date)s)"),
         actor,
-        count=count,
+        count=application.trip_count,
         date=on.isoformat(),
     )
-    _save(application, actor, before)
     return trip
 
 

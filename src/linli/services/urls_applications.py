@@ -32,6 +32,16 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/trips/", views.trip_record, name="trip_record"),
     path("applications/<int:pk>/rate/", views.application_rate, name="application_rate"),
+    path(
+        "applications/<int:pk>/hand-in/",
+        views.application_hand_in,
+        name="application_hand_in",
+    ),
+    path(
+        "applications/<int:pk>/photos/<int:photo>/",
+        views.material_photo,
+        name="material_photo",
+    ),
     path("steps/", views.step_queue, name="step_queue"),
     path("steps/<int:pk>/", views.step_finish, name="step_finish"),
     path("due/", views.due_list, name="due_list"),

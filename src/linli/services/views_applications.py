@@ -1,6 +1,7 @@
 """Pages of applications 办件: the counter 窗口受理, the application page and its actions, the
-step queue 待办, the due-soon and overdue lists, and the resident's own applications 我的办件
-with the online application.
+step queue 待办 (with the returned applications waiting for material), the due-soon and overdue
+lists, and the resident's own applications 我的办件 with the online application and the page
+where he sends photos of missing material 补正 from his phone.
 
 Views stay thin: they parse, call one selector or service, and prepare what the template shows.
 Scope comes from the selectors (out of scope → 404); a missing permission is a 403; masking
@@ -23,8 +24,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from linli.core import photos
 from linli.core.forms import add_service_errors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.registry import selectors as registry_selectors
@@ -35,6 +38,7 @@ from .forms import (
     CompleteForm,
     CounterForm,
     GuidanceForm,
+    HandInForm,
     OnlineApplyForm,
     RatingForm,
     ReasonForm,
@@ -47,9 +51,10 @@ from .offices import may_act_on_step, step_desk
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
+RETURNED_LIMIT = 50  # the longest waiting; the application list shows the rest
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 50
-CONFLICT_CODES = {"stale", "already_finished", "rated"}
+CONFLICT_CODES = {"stale", "already_finished", "rated", "not_returned", "already_sent"}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -85,8 +90,13 @@ def _own_household(user, perm: str) -> int:
 
 
 def _status(error: ValidationError) -> int:
-    """409 when someone else acted first, 400 for bad input."""
-    codes = {getattr(e, "code", None) for e in getattr(error, "error_list", [])}
+    """409 when someone else acted first (or the same thing was sent twice), 400 for bad
+    input."""
+    if hasattr(error, "error_dict"):
+        errors = [e for field in error.error_dict.values() for e in field]
+    else:
+        errors = error.error_list
+    codes = {getattr(e, "code", None) for e in errors}
     return 409 if codes & CONFLICT_CODES else 400
 
 
@@ -184,7 +194,16 @@ def step_queue(request):
     rows = list(page.object_list)
     for step in rows:
         step.form = StepFinishForm(step=step, auto_id=f"step{step.pk}_%s")
-    context = {**_page_context(page), "rows": rows, "query": QueryDict()}
+    returned = selectors.returned_queue(user=user, limit=RETURNED_LIMIT)
+    for entry in returned:
+        _masked(entry.application.resident)
+    context = {
+        **_page_context(page),
+        "rows": rows,
+        "query": QueryDict(),
+        "returned": returned,
+        "returned_count": selectors.returned_count(user=user),
+    }
     return render(request, "services/applications/queue.html", context)
 
 
@@ -418,8 +437,25 @@ def application_detail(request, pk: int):
         "timeline": selectors.application_timeline(application=application) if full else [],
         "trip_form": TripForm(application=application) if "trip" in actions else None,
         "rating_form": _rating_form(user, application) if "rate" in actions else None,
+        **_missing_context(user, application),
     }
     return render(request, "services/applications/detail.html", context)
+
+
+def _missing_context(user, application) -> dict:
+    """What a returned application waits for, where to bring what a photo will not do, and
+    whether this user is the resident who may send the photos."""
+    missing = selectors.missing_materials(application)
+    return {
+        "missing": missing,
+        "bring_in_person": [e for e in missing if not e.by_photo and not e.done],
+        "note_photos": [p for p in application.photos.all() if p.material_id is None],
+        "drop_off": selectors.drop_off_office(application) if missing else None,
+        "can_send_photos": bool(missing)
+        and not application.step_only
+        and selectors.own_may(user, application, "apply")
+        and any(e.by_photo and not e.done for e in missing),
+    }
 
 
 def _rating_form(user, application, data=None) -> RatingForm:
@@ -459,8 +495,10 @@ PAGE_ACTIONS = {
         lambda u, a, d: services.application_resubmit(
             actor=u,
             application=a,
+            came_in_person=d["came_in_person"],
             materials_received=d["materials"],
             note=d["note"],
+            extra_trip_reason=d.get("extra_trip_reason", ""),
             **_expected(d),
         ),
     ),
@@ -583,6 +621,78 @@ application_complete = _action_view("complete")
 application_guidance = _action_view("guidance")
 trip_record = _action_view("trip")
 application_rate = _action_view("rate")
+
+
+# --- photos of missing material from the resident's phone ----------------------------------
+
+
+def _hand_in_done_message(application) -> str:
+    if application.state == ApplicationState.RETURNED:
+        return _("Thank you: the photos were received. Look below at what is still missing.")
+    return _(
+        "Thank you: the photos were received and your application %(number)s is back with "
+        "the hall. You do not need to come."
+    ) % {"number": application.number}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_hand_in(request, pk: int):
+    """补正 — the resident's page for a returned application: what is missing, which of it he
+    can send as a photo from his phone, and where to bring the rest."""
+    user = request.user
+    application = selectors.application_get(user=user, pk=pk)
+    if application.step_only or not selectors.own_may(user, application, "apply"):
+        raise PermissionDenied
+    missing = selectors.missing_materials(application)
+    posted = request.method == "POST"
+    form = HandInForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        application=application,
+        entries=missing,
+    )
+    status = 200
+    if posted:
+        status = 400
+        if form.is_valid():
+            try:
+                application = services.application_send_photos(
+                    actor=user,
+                    application=application,
+                    photos_sent=form.photos_sent(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+                status = _status(e)
+            else:
+                messages.success(request, _hand_in_done_message(application))
+                if application.state == ApplicationState.RETURNED:
+                    return redirect(reverse("services:application_hand_in", args=[pk]))
+                return redirect(_detail_url(application))
+    context = {
+        "application": application,
+        "form": form,
+        "missing": missing,
+        "drop_off": selectors.drop_off_office(application) if missing else None,
+        "photo_max_mb": services.PHOTO_MAX_MB,
+    }
+    return render(request, "services/applications/hand_in.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def material_photo(request, pk: int, photo: int):
+    """A photo of missing material, to whoever sees the application; each look is recorded
+    (a photo of an identity document shows everything the masking hides)."""
+    found = selectors.photo_get(user=request.user, application_pk=pk, pk=photo)
+    response = photos.photo_response(
+        folder=services.PHOTO_DIR, name=found.stored_name, content_type=found.content_type
+    )
+    services.material_photo_shown(actor=request.user, photo=found)
+    return response
 
 
 # --- one step -----------------------------------------------------------------------------

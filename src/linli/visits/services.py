@@ -12,12 +12,9 @@ and to the timeline of the household (or person, or area) it concerns; jobs are 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from linli.core import audit, timeline
+from linli.core import audit, photos, timeline
 from linli.core.choices import AreaKind
 from linli.core.jobs import enqueue_on_commit
 from linli.core.models import Area
@@ -49,12 +46,6 @@ ASSIGNMENT_NOTE_LENGTH = 200
 MAX_INTERVAL_DAYS = 366  # a policy asks for a visit at least once a year
 PHOTO_DIR = "visits"  # under DATA_DIR
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
-# Photo types, told by their first bytes (what the file is, not what it calls itself).
-PHOTO_TYPES = (
-    ("jpg", "image/jpeg", lambda head: head[:3] == b"\xff\xd8\xff"),
-    ("png", "image/png", lambda head: head[:8] == b"\x89PNG\r\n\x1a\n"),
-    ("webp", "image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
-)
 
 # The posts that may hold each post-held link (PostKind values).
 LEADER_POSTS = frozenset({PostKind.DISTRICT_LEADER})
@@ -201,25 +192,19 @@ def _clean_needs(needs: Iterable) -> list[tuple[str, str]]:
 
 def _photo_kind(photo) -> tuple[str, str]:
     """(extension, content type) of an uploaded photo, checked by size and by its bytes."""
-    if photo.size is None or photo.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("The photo is larger than 5 MB: take a smaller one.")})
-    photo.seek(0)
-    head = photo.read(16)
-    photo.seek(0)
-    for extension, content_type, matches in PHOTO_TYPES:
-        if matches(head):
-            return extension, content_type
-    raise ValidationError({"photo": _("The photo must be a JPEG, PNG or WebP picture.")})
+    try:
+        kind = photos.photo_kind(photo, max_bytes=PHOTO_MAX_BYTES)
+    except photos.PhotoRefused as refused:
+        if refused.reason == "too_large":
+            message = _("The photo is larger than 5 MB: take a smaller one.")
+        else:
+            message = _("The photo must be a JPEG, PNG or WebP picture.")
+        raise ValidationError({"photo": message}) from None
+    return kind.extension, kind.content_type
 
 
 def _store_photo(photo, extension: str) -> str:
-    folder = Path(settings.DATA_DIR) / PHOTO_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.{extension}"
-    with open(folder / name, "wb") as out:
-        for chunk in photo.chunks():
-            out.write(chunk)
-    return name
+    return photos.store_photo(photo, folder=PHOTO_DIR, extension=extension)
 
 
 def _assignment_for(actor, household: Household, on: dt.date) -> ContactAssignment | None:

@@ -30,6 +30,7 @@ from linli.core.scoping import OutOfScope, covers
 from linli.registry import selectors as registry_selectors
 from linli.registry.models import Household
 from linli.services import selectors as hall_selectors
+from linli.services.choices import ApplicationState
 
 from . import needs as need_rules
 from . import selectors, services
@@ -286,11 +287,7 @@ def need_application(request, pk: int):
                 _service_errors(form, e, {"resident": "applicant"})
                 status = error_status(e)
             else:
-                messages.success(
-                    request,
-                    _("Application %(number)s made from the need; it is on its way in the hall.")
-                    % {"number": application.number},
-                )
+                messages.success(request, _handed_on_message(application))
                 return redirect(reverse("services:application_detail", args=[application.pk]))
     context = {
         "need": need,
@@ -302,6 +299,24 @@ def need_application(request, pk: int):
     return render_page(
         request, "visits/need_application.html", context, partial=partial, status=status
     )
+
+
+def _handed_on_message(application) -> str:
+    """What became of the application made from the need, as it stands: material not ticked
+    returns it at once, and saying "on its way" then would be untrue."""
+    params = {"number": application.number, "missing": application.return_note}
+    if application.state == ApplicationState.RETURNED:
+        return (
+            _(
+                "Application %(number)s made from the need, but returned at once for missing "
+                "material: %(missing)s. It waits at the hall's to-do list until the material is "
+                "in; the resident can send photos of it from his phone."
+            )
+            % params
+        )
+    if application.state == ApplicationState.COMPLETED:
+        return _("Application %(number)s made from the need and completed.") % params
+    return _("Application %(number)s made from the need; it is on its way in the hall.") % params
 
 
 @login_required
