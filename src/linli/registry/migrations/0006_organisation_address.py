@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0004_search_pattern_indexes'),
+        ('registry', '0005_import_ignored_columns'),
     ]
 
     operations = [
