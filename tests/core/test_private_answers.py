@@ -44,7 +44,9 @@ def test_the_registry_export_is_not_stored(client, world, worker):
     response = client.get(reverse("registry:export"), {"area": world.villages[0].pk})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert response["Cache-Control"] == NO_STORE
+    # Downloads set their own, stricter header (never_cache); it must still forbid storing.
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= directives
 
 
 def test_a_refusal_to_a_signed_in_user_is_not_stored_either(client, world, worker):
