@@ -2,9 +2,10 @@
 
 What it does:
 
-1. Prepares a database — SQLite in a throwaway data folder by default; the PostgreSQL database
-   of DATABASE_URL when it is set (created if missing; use one made for drills) — with
-   `linli migrate`, a person to log in as and a system account with an API token.
+1. Prepares a database — SQLite in a throwaway data folder by default; on the PostgreSQL server
+   of DATABASE_URL when it is set, a database of its own, `linli_drill_outage`, made afresh
+   (the database DATABASE_URL names is not touched) — with `linli migrate`, a person to log in
+   as and a system account with an API token.
 2. Starts `linli serve` on a free loopback port (embedded worker off). On PostgreSQL the server
    reaches the database through a TCP relay the drill runs on loopback, so the outage is the
    relay being cut: the PostgreSQL server itself is never stopped.
@@ -24,7 +25,7 @@ traceback in the log, not exactly one line when the outage begins and one when i
 recovery within 30 s. Loopback only; about 30 s on SQLite.
 
     python drills/outage.py [--seconds 10]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_drill python drills/outage.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python drills/outage.py
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class SqliteDatabase:
         self.aside = data_dir / "aside"
         self.describe = f"SQLite ({self.path})"
         self.how = "the database file's place holds a folder"
+
+    def setup_env(self) -> dict:
+        return {}
 
     def server_env(self) -> dict:
         return {}
@@ -173,15 +177,20 @@ class Relay:
 
 
 class PostgresDatabase:
-    """DATABASE_URL's database, reached by the server through a Relay."""
+    """A database of the drill's own on DATABASE_URL's server, made afresh each run (the
+    database DATABASE_URL names is left alone), reached by the server through a Relay."""
+
+    NAME = "linli_drill_outage"
 
     def __init__(self, url: str):
-        self.url = url
-        parts = urllib.parse.urlsplit(url)
-        self.parts = parts
-        self.relay = Relay((parts.hostname or "127.0.0.1", parts.port or 5432))
-        self.describe = f"PostgreSQL ({parts.hostname}:{parts.port or 5432}{parts.path})"
+        self.parts = urllib.parse.urlsplit(url)._replace(path=f"/{self.NAME}")
+        self.relay = Relay((self.parts.hostname or "127.0.0.1", self.parts.port or 5432))
+        where = f"{self.parts.hostname}:{self.parts.port or 5432}"
+        self.describe = f"PostgreSQL ({where}, database {self.NAME}, made afresh)"
         self.how = f"the relay on 127.0.0.1:{self.relay.port} refuses and drops connections"
+
+    def setup_env(self) -> dict:
+        return {"DATABASE_URL": urllib.parse.urlunsplit(self.parts)}
 
     def server_env(self) -> dict:
         user = self.parts.netloc.rsplit("@", 1)[0] + "@" if "@" in self.parts.netloc else ""
@@ -189,15 +198,12 @@ class PostgresDatabase:
         return {"DATABASE_URL": urllib.parse.urlunsplit(relayed)}
 
     def prepare(self) -> None:
-        """Create the database when it does not exist yet."""
         import psycopg
 
-        name = self.parts.path.lstrip("/")
         admin = urllib.parse.urlunsplit(self.parts._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not found:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.NAME}"')
         self.relay.open()
 
     def take_away(self) -> None:
@@ -462,7 +468,7 @@ def main() -> int:
     print(f"Outage drill on {database.describe}")
     try:
         database.prepare()
-        setup_env = linli_env(data_dir, {})
+        setup_env = linli_env(data_dir, database.setup_env())
         linli(setup_env, "migrate", "-v", "0")
         token = re.search(r"TOKEN=(\S+)", linli(setup_env, "shell", "-c", SETUP)).group(1)
         print(
