@@ -6,7 +6,8 @@ What it does:
    of DATABASE_URL when it is set, a database of its own, `linli_drill_outage`, made afresh
    (the database DATABASE_URL names is not touched) — with `linli migrate`, a person to log in
    as and a system account with an API token.
-2. Starts `linli serve` on a free loopback port (embedded worker off). On PostgreSQL the server
+2. Starts `linli serve` on a free loopback port, as a production web process runs (without
+   the embedded job worker; --embedded-worker runs it too). On PostgreSQL the server
    reaches the database through a TCP relay the drill runs on loopback, so the outage is the
    relay being cut: the PostgreSQL server itself is never stopped.
 3. Sends a round of requests (a public page, the login page, a signed-in page, the public API,
@@ -457,6 +458,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the outage lasts")
     parser.add_argument("--clients", type=int, default=4, help="clients sending at once")
+    parser.add_argument(
+        "--embedded-worker", action="store_true", help="run the job worker in the server too"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data folder and log")
     options = parser.parse_args()
 
@@ -478,8 +482,11 @@ def main() -> int:
 
         port = free_port()
         log_path = data_dir / "serve.log"
-        server = start_server(linli_env(data_dir, database.server_env()), port, log_path)
-        print(f"  server: linli serve on 127.0.0.1:{port}, embedded worker off; log {log_path}")
+        worker = "1" if options.embedded_worker else "0"
+        server_env = linli_env(data_dir, {**database.server_env(), "LINLI_EMBEDDED_WORKER": worker})
+        server = start_server(server_env, port, log_path)
+        worker_text = "with" if options.embedded_worker else "without"
+        print(f"  server: linli serve on 127.0.0.1:{port}, {worker_text} the embedded worker")
         try:
             site = Site(port, token)
             if not site.log_in():

@@ -5,6 +5,7 @@ database that cannot be reached — SQLite's "unable to open database file" (the
 place holds a folder), PostgreSQL's "connection refused" (a closed port) — raised through
 Django's own error wrapping, so the application sees exactly what it sees in production.
 `lost=True` fails instead as a connection that died under it does (InterfaceError).
+`everywhere=True` takes it away from every thread (a live server's too), not only this one.
 """
 
 from __future__ import annotations
@@ -31,17 +32,18 @@ def _unreachable_params(connection, nowhere: str) -> dict:
 
 
 @contextmanager
-def database_away(*, lost: bool = False, alias: str = DEFAULT_DB_ALIAS):
+def database_away(*, lost: bool = False, everywhere: bool = False, alias: str = DEFAULT_DB_ALIAS):
     connection = connections[alias]
 
     with tempfile.TemporaryDirectory() as nowhere:
 
-        def fail_to_connect():
+        def fail_to_connect(*_self):
             if lost:
                 raise InterfaceError("connection already closed")
             with connection.wrap_database_errors:
                 connection.get_new_connection(_unreachable_params(connection, nowhere))
             raise AssertionError("the database was expected to be unreachable")
 
-        with mock.patch.object(connection, "ensure_connection", fail_to_connect):
+        target = type(connection) if everywhere else connection
+        with mock.patch.object(target, "ensure_connection", fail_to_connect):
             yield
