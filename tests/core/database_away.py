@@ -44,6 +44,12 @@ def database_away(*, lost: bool = False, everywhere: bool = False, alias: str = 
                 connection.get_new_connection(_unreachable_params(connection, nowhere))
             raise AssertionError("the database was expected to be unreachable")
 
-        target = type(connection) if everywhere else connection
-        with mock.patch.object(target, "ensure_connection", fail_to_connect):
+        if everywhere:
+            # Every thread's cursor fails: a live server thread may hold a connection opened
+            # before (PostgreSQL keeps them), which Django checks between requests without a
+            # cursor; a database that went away fails at the next query, as here.
+            patch = mock.patch.object(type(connection), "_cursor", fail_to_connect)
+        else:
+            patch = mock.patch.object(connection, "ensure_connection", fail_to_connect)
+        with patch:
             yield
