@@ -1367,6 +1367,9 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "core:area_switch": (Op("GET", "area.view", obj="area", via="query", ok=302),),
     "core:audit_list": (Op("GET", "audit.view", lists="audit", leak_perm=AUDIT_SCOPE),),
     "core:audit_verify": (Op("POST", "audit.view", leak_perm=AUDIT_SCOPE),),
+    # Liveness and readiness: anyone (the balancer, systemd), no data, nothing written.
+    "core:healthz": (Op("GET", PUBLIC, anon=200, ok=200),),
+    "core:readyz": (Op("GET", PUBLIC, anon=200, ok=200),),
     "accounts:login": (
         Op("GET", PUBLIC, anon=200, ok=302),
         Op("POST", PUBLIC, anon=200, ok=302),  # logged in: straight on to the workbench

@@ -14,7 +14,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
     ValidationError,
 )
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -24,7 +24,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from linli.accounts.services import api_token_find
-from linli.core import context
+from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, unprintable_message
 from linli.core.api import router as areas
 from linli.registry.api import households, residents
@@ -242,6 +242,13 @@ def conflict(request, exc):
 def unstorable(request, exc):
     logger.warning("API input the database could not store: %s", type(exc).__name__)
     return _error(request, 400, _("A value in the request cannot be stored."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    # 503 with Retry-After in the usual error shape; logged once per outage, not per request.
+    return views_errors.database_unavailable(request, exc)
 
 
 @api.exception_handler(Exception)

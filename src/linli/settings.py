@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "linli.core.middleware.DatabaseOutageMiddleware",  # 503, not 500, when the database is away
+    "linli.core.middleware.HealthCheckMiddleware",  # /healthz and /readyz, before everything else
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +130,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Linli's queries are short counts and lists; JIT compilation costs more than it saves
     # (the district overview: ~2 s with JIT, ~0.6 s without).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A database host that does not answer at all (not even "refused") holds a request at most
+    # this long before it is answered 503, instead of the operating system's minutes.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", int(os.environ.get("LINLI_DB_CONNECT_TIMEOUT", "5"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background jobs (core/jobs.py): one task API, kept in the database on SQLite and PostgreSQL
@@ -147,6 +154,10 @@ LINLI_AUDIT_KEY_DIR = Path(os.environ.get("LINLI_AUDIT_KEY_DIR", DATA_DIR / "aud
 LINLI_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("LINLI_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.log")
 )
+
+# Readiness (/readyz, core/health.py): not ready when the oldest job ready to run has waited
+# longer than this for a worker.
+LINLI_READY_MAX_QUEUE_AGE_MINUTES = float(os.environ.get("LINLI_READY_MAX_QUEUE_AGE_MINUTES", "10"))
 
 # Notifications (core/senders.py): the console by default; an SMS gateway or the WeChat
 # official account's template messages through the district's intranet gateway.

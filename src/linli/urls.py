@@ -11,3 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# A real error gets the styled Chinese page; a database that does not answer gets 503.
+handler500 = "linli.core.views_errors.server_error"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from linli.core import outage
 from linli.core.forms import add_service_errors
 
 from . import selectors, services
@@ -46,6 +47,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        # The empty form needs no query; without one, a database that does not answer would
+        # still show people a login that cannot work (they get the 503 page instead).
+        outage.check_database()
+        return super().get(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -126,8 +126,9 @@ class ErrorOut(Schema):
 
 
 def responses(ok: dict) -> dict:
-    """The operation's success schemas plus the error shapes it may answer with."""
-    return ok | dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
+    """The operation's success schemas plus the error shapes it may answer with (503: the
+    database does not answer; try again after the Retry-After header's seconds)."""
+    return ok | dict.fromkeys((400, 401, 403, 404, 409, 422, 503), ErrorOut)
 
 
 # --- areas --------------------------------------------------------------------------------

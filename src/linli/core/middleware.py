@@ -1,10 +1,60 @@
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.deprecation import MiddlewareMixin
 
-from . import audit, context, scoping
+from . import audit, context, outage, scoping, views_errors, views_health
 from .choices import AuditAction, AuditOutcome
 
 # No cache anywhere may keep the answer; `private` for old proxies that ignore no-store.
 NO_STORE = "no-store, private"
+
+
+class DatabaseOutageMiddleware:
+    """A request the database could not serve answers 503 with Retry-After (see `core.outage`).
+
+    A view's database error comes here (`process_exception`); one raised by another middleware
+    (the session or the user being read) reaches Django's handler500,
+    `core.views_errors.server_error`, which answers the same. While an outage lasts, every
+    request's queries are watched so that the first one answered ends it. First in the list,
+    so that the queries of every other middleware are watched too (the session saved on the
+    way out)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not outage.state.active:
+            return self.get_response(request)
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(_answered):
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if outage.is_database_error(exception):
+            return views_errors.database_unavailable(request, exception)
+        return None
+
+
+def _answered(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    outage.state.answered()
+    return result
+
+
+class HealthCheckMiddleware:
+    """Answers the liveness and readiness checks (`/healthz`, `/readyz`, see
+    `core.views_health`) before any other middleware: a balancer or systemd asks by address
+    over plain HTTP and without cookies, so no host check, HTTPS redirect, session or user
+    stands in the way, and nothing is audited. Other methods go on to the URL's view (405)."""
+
+    PATHS = {"/healthz": views_health.liveness, "/readyz": views_health.readiness}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = self.PATHS.get(request.path_info)
+        if view is not None and request.method in ("GET", "HEAD"):
+            return view(request)
+        return self.get_response(request)
 
 
 class RequestContextMiddleware(MiddlewareMixin):

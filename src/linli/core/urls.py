@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_calendar
+from . import views, views_calendar, views_health
 
 app_name = "core"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("area/switch/", views.area_switch, name="area_switch"),
+    # Liveness and readiness, for the reverse proxy, systemd and monitoring (no login).
+    path("healthz", views_health.liveness, name="healthz"),
+    path("readyz", views_health.readiness, name="readyz"),
     # The working-day calendar (administrators).
     path("calendar/", views_calendar.calendar_years, name="calendar_years"),
     path("calendar/<int:year>/", views_calendar.calendar_year, name="calendar_year"),

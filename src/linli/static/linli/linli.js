@@ -25,3 +25,19 @@ function linliSizeBars(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { linliSizeBars(); });
 document.addEventListener("htmx:afterSwap", function (e) { linliSizeBars(e.target.parentNode || e.target); });
+// A partial the server could not answer because the database is away (503): htmx leaves error
+// answers unswapped, so show the 503 page's notice at the top of the page instead of nothing;
+// what the person typed stays where it is, and "try again" reloads the page they are on.
+document.addEventListener("htmx:responseError", function (e) {
+  if (e.detail.xhr.status !== 503) { return; }
+  var html = new DOMParser().parseFromString(e.detail.xhr.responseText, "text/html");
+  var notice = html.querySelector("[data-testid=unavailable]");
+  var main = document.querySelector("main");
+  if (!notice || !main) { return; }
+  notice.className = "alert alert-warning";
+  notice.setAttribute("role", "alert");
+  notice.querySelectorAll("a").forEach(function (a) { a.href = window.location.href; });
+  var shown = main.querySelector("[data-testid=unavailable]");
+  if (shown) { shown.replaceWith(notice); } else { main.prepend(notice); }
+  notice.scrollIntoView({ block: "nearest" });
+});
