@@ -326,6 +326,12 @@ class PostgresDatabase(Database):
 
     def snapshot(self, into: Path) -> Facts:
         pg_dump, _major = self.program_major("pg_dump")
+        try:
+            return self._snapshot(pg_dump, into)
+        except self.connection.Database.Error as e:
+            raise BackupError(str(e).strip()) from e
+
+    def _snapshot(self, pg_dump: str, into: Path) -> Facts:
         raw = self.connection.Database.connect(**self.connection.get_connection_params())
         try:
             raw.autocommit = True

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args, to: Path | None, without_keys: bool, **options):
         try:
             result = backup.make_backup(destination=to, with_keys=not without_keys)
-        except (BackupError, OSError) as e:
+        except (BackupError, OSError, DatabaseError) as e:
             self._fail(_("No backup was written: %(error)s") % {"error": e})
         self._summary(result, without_keys)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(_("Restoring %(path)s …") % {"path": archive})
         try:
             report = restore.restore(archive, force=force, hold_messages=hold_messages)
-        except (BackupError, OSError) as e:
+        except (BackupError, OSError, DatabaseError) as e:
             self._fail(str(e))
         self._about(report)
         self._counts(report)
