@@ -35,6 +35,7 @@ class BackupError(Exception):
     """A backup or restore could not be done; the message says why, for the operator."""
 
 
+JOBS = "django_tasks_database.DBTaskResult"
 # The tables whose counts a restore prints first: the ones an operator knows by name.
 MAIN_MODELS = (
     "core.Area",
@@ -45,7 +46,7 @@ MAIN_MODELS = (
     "visits.Visit",
     "core.AuditRecord",
     "core.Notification",
-    "django_tasks_database.DBTaskResult",
+    JOBS,
 )
 # The tables whose rows mean a target database already holds someone's data.
 DATA_MODELS = ("core.Area", "accounts.User", "registry.Household", "core.AuditRecord")
@@ -92,9 +93,9 @@ def read_facts(cursor, tables: list[str]) -> Facts:
     if "django_migrations" in tables:
         for app, name in rows("SELECT app, name FROM django_migrations ORDER BY id"):
             facts.migrations.setdefault(app, []).append(name)
-    jobs = table_of("django_tasks_database.DBTaskResult")
+    jobs = table_of(JOBS)
     if jobs in tables:
-        status = column_of("django_tasks_database.DBTaskResult", "status")
+        status = column_of(JOBS, "status")
         facts.running_jobs = [
             str(uuid.UUID(str(pk)))  # SQLite keeps the id as bare hex
             for (pk,) in rows(

@@ -27,6 +27,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
@@ -114,7 +115,10 @@ def _refuse_a_target_in_use(database: Database) -> None:
     files in it: a restore replaces them."""
     held = database.data_held()
     if held:
-        shown = ", ".join(f"{label} {count}" for label, count in held.items())
+        shown = ", ".join(
+            f"{apps.get_model(label)._meta.verbose_name_plural} {count}"
+            for label, count in held.items()
+        )
         raise RestoreRefused(
             _(
                 "The database %(db)s is not empty (%(rows)s). A restore replaces everything in "

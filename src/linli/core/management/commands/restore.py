@@ -16,8 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from linli.core import audit_checkpoints, audit_keys, restore
-from linli.core.backup_database import MAIN_MODELS, BackupError, table_of
+from linli.core.backup_database import JOBS, MAIN_MODELS, BackupError, table_of
 from linli.core.models import NotificationState
+
+
+def _table_name(label: str) -> str:
+    if label == JOBS:
+        return _("background jobs")  # the job table's own name is not translated
+    return str(apps.get_model(label)._meta.verbose_name_plural)
 
 
 class Command(BaseCommand):
@@ -76,12 +82,11 @@ class Command(BaseCommand):
     def _counts(self, report: restore.RestoreReport) -> None:
         expected, restored = report.manifest.get("counts", {}), report.restored.counts
         say = self.stdout.write
-        say(_("Rows restored, compared with the manifest:"))
+        say(_("Rows restored / in the backup's manifest:"))
         for label in MAIN_MODELS:
             table = table_of(label)
             if table in expected:
-                name = apps.get_model(label)._meta.verbose_name_plural
-                say(f"  {name}: {restored.get(table)} / {expected[table]}")
+                say(f"  {_table_name(label)}: {restored.get(table)} / {expected[table]}")
         if report.counts_equal:
             say(
                 self.style.SUCCESS(
