@@ -183,7 +183,7 @@ class SqliteDatabase(Database):
         return Path(self.settings["NAME"])
 
     def describe(self) -> str:
-        return _("SQLite %(path)s") % {"path": self.path}
+        return _("SQLite database %(path)s") % {"path": self.path}
 
     def tools(self) -> str:
         return f"sqlite {sqlite3.sqlite_version}"
