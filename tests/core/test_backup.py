@@ -354,6 +354,21 @@ def test_a_key_that_differs_from_the_archives_is_never_overwritten(world, place,
     assert not Area.objects.exists()
 
 
+def test_an_archive_cannot_put_a_file_over_an_audit_key(world, place, settings):
+    """A made-up archive whose files/ part names the key folder, with a checksum that holds."""
+    archive = backup.make_backup().path
+    manifest = manifest_of(archive)
+    forged, name = b"00" * 32, "files/audit_keys/1.key"
+    manifest["members"].append(
+        {"name": name, "size": len(forged), "sha256": hashlib.sha256(forged).hexdigest()}
+    )
+    rewrite(archive, {name: forged, "manifest.json": json.dumps(manifest).encode()})
+    move_to_a_new_installation(settings, place)
+    with pytest.raises(CommandError, match=f"holds {name}, which no Linli backup writes"):
+        run("restore", str(archive))
+    _nothing_restored(place)
+
+
 def test_hold_messages_marks_the_waiting_ones_failed_instead_of_sending(world, place, settings):
     held = household_world(world, settings)
     archive = backup.make_backup().path

@@ -79,7 +79,7 @@ def data_folder() -> Path:
     return Path(settings.DATA_DIR).resolve()
 
 
-def _not_files(database: Database, destination: Path | None) -> set[Path]:
+def not_data_files(database: Database, destination: Path | None = None) -> set[Path]:
     """Paths under the data folder that are not its files: the database's own (copied apart),
     the backups, the collected static files, and the audit keys and checkpoints (their own
     members of the archive)."""
@@ -100,7 +100,7 @@ def _not_files(database: Database, destination: Path | None) -> set[Path]:
 def data_files(database: Database, destination: Path | None = None):
     """(relative name, path) of every regular file in the data folder that a backup holds,
     sorted; and the names of what was left out because it is not a regular file."""
-    root, excluded = data_folder(), _not_files(database, destination)
+    root, excluded = data_folder(), not_data_files(database, destination)
     found, skipped = [], []
     for folder, subfolders, names in os.walk(root):
         here = Path(folder)

@@ -44,6 +44,7 @@ from .backup import (
     SECRET_KEY_FILE,
     data_files,
     data_folder,
+    not_data_files,
     unpack,
 )
 from .backup_database import BackupError, Database, Facts, configured
@@ -178,7 +179,25 @@ def _check_fits(manifest: dict, database: Database, staging: Path) -> None:
                 "names": ", ".join(unknown[:3]) + (", …" * (len(unknown) > 3)),
             }
         )
+    _check_file_places(manifest, database)
     _check_keys(manifest, staging)
+
+
+def _check_file_places(manifest: dict, database: Database) -> None:
+    """No file of the archive may land on the database's files, the backups, the audit keys
+    or the checkpoint file: a backup never holds them among its files, and a key is never
+    overwritten."""
+    root, reserved = data_folder(), not_data_files(database)
+    for member in manifest.get("members", []):
+        name = member["name"]
+        if not name.startswith(FILES):
+            continue
+        target = (root / name.removeprefix(FILES)).resolve()
+        if any(target == place or place in target.parents for place in reserved):
+            raise RestoreRefused(
+                _("The archive holds %(name)s, which no Linli backup writes; nothing was restored.")
+                % {"name": name}
+            )
 
 
 def _unknown_migrations(manifest: dict) -> list[str]:
