@@ -209,6 +209,11 @@ def test_the_archive_holds_every_file_of_the_data_folder_but_not_the_database_or
         "static/linli/site.css": b"collected static files",
         "backups/linli-backup-old.tar.gz": b"an older backup",
     }
+    place.old.mkdir()
+    # The photos of application material live on a bigger disk, linked into the data folder.
+    (place.tmp / "bigdisk").mkdir()
+    (place.old / "applications").symlink_to(place.tmp / "bigdisk")
+    (place.old / "gone.jpg").symlink_to(place.tmp / "nothing-here.jpg")
     for name, data in files.items():
         (place.old / name).parent.mkdir(parents=True, exist_ok=True)
         (place.old / name).write_bytes(data)
@@ -226,6 +231,7 @@ def test_the_archive_holds_every_file_of_the_data_folder_but_not_the_database_or
     for name in kept:
         data = files[name.removeprefix("files/")]
         assert listed[name]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert result.manifest["skipped"] == ["gone.jpg"]  # a link to nothing
     assert {n for n in listed if n.startswith("audit/keys/")}  # the keys, under their own name
     assert any(n.startswith("database/") for n in listed)
     assert members(result.path).keys() == listed.keys() | {"manifest.json"}

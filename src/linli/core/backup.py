@@ -99,34 +99,33 @@ def not_data_files(database: Database, destination: Path | None = None) -> set[P
 
 def data_files(database: Database, destination: Path | None = None):
     """(relative name, path) of every regular file in the data folder that a backup holds,
-    sorted; and the names of what was left out because it is not a regular file."""
+    sorted; and the names of what was left out (not a regular file, or a link to nothing).
+    Symbolic links are followed — a photo folder linked to a bigger disk is backed up — each
+    real folder once."""
     root, excluded = data_folder(), not_data_files(database, destination)
-    found, skipped = [], []
-    for folder, subfolders, names in os.walk(root):
+    found, skipped, seen = [], [], {root}
+    for folder, subfolders, names in os.walk(root, followlinks=True):
         here = Path(folder)
-        subfolders[:] = sorted(
-            d
-            for d in subfolders
-            if (here / d).resolve() not in excluded
-            and not (here == root and d.startswith(RESTORE_STAGING_PREFIX))
-            and not _skipped_link(here / d, root, skipped)
-        )
+        kept = []
+        for name in sorted(subfolders):
+            real = (here / name).resolve()
+            if real in excluded or real in seen:
+                continue
+            if here == root and name.startswith(RESTORE_STAGING_PREFIX):
+                continue
+            seen.add(real)
+            kept.append(name)
+        subfolders[:] = kept
         for name in names:
             path = here / name
-            if path.resolve() in excluded and not path.is_symlink():
+            if path.resolve() in excluded:
                 continue
-            if path.is_symlink() or not path.is_file():
-                skipped.append(path.relative_to(root).as_posix())
-                continue
-            found.append((path.relative_to(root).as_posix(), path))
+            relative = path.relative_to(root).as_posix()
+            if path.is_file():
+                found.append((relative, path))
+            else:
+                skipped.append(relative)
     return sorted(found), sorted(skipped)
-
-
-def _skipped_link(path: Path, root: Path, skipped: list[str]) -> bool:
-    if path.is_symlink():
-        skipped.append(path.relative_to(root).as_posix() + "/")
-        return True
-    return False
 
 
 def _key_files() -> list[Path]:

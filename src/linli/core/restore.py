@@ -327,7 +327,9 @@ def _put_files(report: RestoreReport, staging: Path) -> None:
             path = Path(folder) / name
             target = root / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)  # the staging folder is in the data folder: a rename
+            # A rename, the staging folder being in the data folder — or a copy, where a folder
+            # of the data folder is a link to another disk.
+            shutil.move(path, target)
             report.files_restored += 1
 
 
