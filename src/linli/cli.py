@@ -1,7 +1,8 @@
 """The `linli` command: Django's management commands under friendly names.
 
-`linli demo`, `linli serve`, `linli migrate`, `linli audit verify`, `linli check`,
-`linli createadmin`, `linli worker`, `linli jobs`; anything else goes to Django unchanged (`linli shell`,
+`linli demo`, `linli serve`, `linli migrate`, `linli backup`, `linli restore`,
+`linli audit verify`, `linli check`, `linli createadmin`, `linli worker`, `linli jobs`; anything
+else goes to Django unchanged (`linli shell`,
 `linli makemigrations`, `linli collectstatic` …). Every command except the server and the
 worker runs inside `core.context.acting(channel="cli")`, so whatever it changes shows in the
 audit trail as done from the command line, by which operating-system account on which machine;
@@ -37,6 +38,14 @@ COMMANDS = (
     ("jobs run NAME [--now]", "Queue a periodic job for the workers now (--now: run it here)"),
     ("migrate", "Bring the database up to date"),
     ("createadmin", "Create an administrator, security officer or auditor"),
+    (
+        "backup [--to FOLDER] [--without-keys]",
+        "Back up the database, the data folder's files and the audit keys into one archive",
+    ),
+    (
+        "restore ARCHIVE [--force] [--hold-messages]",
+        "Restore a backup into an empty database and data folder, then check it",
+    ),
     ("audit verify", "Check that no audit record was edited or deleted"),
     ("audit rotate-key [--prepare]", "Put a new audit key in force (the old ones are kept)"),
     ("check [--deploy]", "Check the configuration (--deploy: production checks)"),

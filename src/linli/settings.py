@@ -2,7 +2,7 @@
 
 Everything an operator changes comes from the environment (see `.env.example` and the README):
 `DATABASE_URL`, `LINLI_SECRET_KEY`, `LINLI_PRODUCTION`, `LINLI_ALLOWED_HOSTS`, `LINLI_DATA_DIR`,
-`LINLI_EMBEDDED_WORKER`, `LINLI_AUDIT_KEY_DIR`, `LINLI_AUDIT_CHECKPOINT_FILE`.
+`LINLI_EMBEDDED_WORKER`, `LINLI_AUDIT_KEY_DIR`, `LINLI_AUDIT_CHECKPOINT_FILE`, `LINLI_BACKUP_DIR`.
 Without any of them Linli runs embedded: SQLite in the data folder, a generated secret key.
 """
 
@@ -154,6 +154,9 @@ LINLI_AUDIT_KEY_DIR = Path(os.environ.get("LINLI_AUDIT_KEY_DIR", DATA_DIR / "aud
 LINLI_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("LINLI_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.log")
 )
+# Where `linli backup` writes its archives unless told (core/backup.py). Better on another disk
+# or machine: backups in the data folder are lost with it.
+LINLI_BACKUP_DIR = Path(os.environ.get("LINLI_BACKUP_DIR", DATA_DIR / "backups"))
 
 # Readiness (/readyz, core/health.py): not ready when the oldest job ready to run has waited
 # longer than this for a worker.

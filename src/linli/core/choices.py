@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     DENIED = "denied", _("Access denied")
     AUDIT_KEY = "audit_key", _("Audit key rotation")
+    BACKUP = "backup", _("Backup")
+    RESTORE = "restore", _("Restore from a backup")
 
 
 class AuditOutcome(models.TextChoices):
