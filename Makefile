@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-pg bench lint messages clean-demo install
+.PHONY: demo test test-pg bench drills lint messages clean-demo install
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -32,6 +32,12 @@ test: $(STAMP)
 test-pg: $(STAMP)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(BIN)/python -m pytest \
 		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## The quick drills (drills/README.md): a database outage under load, a backup under load and its
+## restore; on SQLite, or on the PostgreSQL server DATABASE_URL names (in databases of their own)
+drills: $(STAMP)
+	$(BIN)/python drills/outage.py
+	$(BIN)/python drills/backup_restore.py --quick
 
 bench: $(STAMP)
 	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks in bench/ yet."; exit 0; }; \
