@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -145,6 +146,17 @@ LINLI_EMBEDDED_WORKER = _env_flag("LINLI_EMBEDDED_WORKER", not PRODUCTION)
 # Whether a worker also looks at the schedule of periodic jobs (core/periodic.py); one slot is
 # queued once however many workers look, so leaving it on everywhere is safe.
 LINLI_PERIODIC_JOBS = _env_flag("LINLI_PERIODIC_JOBS", True)
+# Worker heartbeats (core/heartbeat.py): every worker writes a sign of life every
+# LINLI_WORKER_HEARTBEAT seconds; the jobs left running by a worker silent for
+# LINLI_WORKER_DEAD_AFTER seconds are queued again, whatever their own time limit. The
+# machines' clocks must agree (NTP) to well within the second figure.
+LINLI_WORKER_HEARTBEAT = float(os.environ.get("LINLI_WORKER_HEARTBEAT", "10"))
+LINLI_WORKER_DEAD_AFTER = float(os.environ.get("LINLI_WORKER_DEAD_AFTER", "60"))
+if not 0 < 3 * LINLI_WORKER_HEARTBEAT <= LINLI_WORKER_DEAD_AFTER:
+    raise ImproperlyConfigured(
+        "LINLI_WORKER_DEAD_AFTER must be at least three times LINLI_WORKER_HEARTBEAT "
+        "(a worker is taken for dead only after several missed beats)."
+    )
 
 # The audit trail's keys and checkpoints (core/audit_keys.py, core/audit_checkpoints.py) live
 # outside the database, so that someone who can write the database cannot rewrite the trail

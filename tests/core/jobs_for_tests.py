@@ -32,3 +32,11 @@ def fail(message: str) -> None:
 def broken_nightly() -> None:
     """A periodic job that always fails (for `linli jobs run --now`)."""
     raise JobFailed("the gateway did not answer")
+
+
+@task
+def workers_beating() -> list[str]:
+    """The workers with a heartbeat row while this job runs."""
+    from linli.core.models import WorkerHeartbeat
+
+    return sorted(WorkerHeartbeat.objects.values_list("worker_id", flat=True))

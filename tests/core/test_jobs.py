@@ -252,7 +252,9 @@ def test_linli_worker_is_listed_and_explains_itself(db, capsys):
         assert option in out
 
 
-def test_linli_worker_batch_runs_the_ready_jobs(db, capsys, django_capture_on_commit_callbacks):
+def test_linli_worker_batch_runs_the_ready_jobs(
+    transactional_db, capsys, django_capture_on_commit_callbacks
+):
     import signal
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -117,16 +117,16 @@ def test_a_job_left_running_by_a_dead_worker_is_queued_again(db, clock):
     job = _claimed_by_a_worker_that_dies()
     assert jobs.run_pending_jobs() == 0  # running: nobody else takes it
     clock.shift(dt.timedelta(seconds=59))
-    assert jobs.recover_stale_jobs() == 0  # not yet stale: it may still be running
+    assert jobs.recover_lost_jobs() == 0  # not yet stale: it may still be running
     clock.shift(dt.timedelta(seconds=2))
-    assert jobs.recover_stale_jobs() == 1
+    assert jobs.recover_lost_jobs() == 1
     job.refresh_from_db()
     assert job.status == TaskResultStatus.READY
     assert jobs.run_pending_jobs() == 1
     job.refresh_from_db()
     assert job.status == TaskResultStatus.SUCCESSFUL
     assert job.worker_ids[0] == "host-a-4242" and job.worker_ids[1].endswith("-batch")
-    assert jobs.recover_stale_jobs() == 0
+    assert jobs.recover_lost_jobs() == 0
 
 
 def test_a_lost_job_that_had_all_its_attempts_is_failed(db, clock):
@@ -137,7 +137,7 @@ def test_a_lost_job_that_had_all_its_attempts_is_failed(db, clock):
     clock.shift(dt.timedelta(seconds=20))
     job = _claimed_by_a_worker_that_dies()  # … and the worker of the third dies
     clock.shift(dt.timedelta(minutes=5))
-    assert jobs.recover_stale_jobs() == 1
+    assert jobs.recover_lost_jobs() == 1
     job.refresh_from_db()
     assert job.status == TaskResultStatus.FAILED
     assert job.exception_class_path == "linli.core.jobs.WorkerLost"
@@ -149,9 +149,9 @@ def test_a_lost_job_without_a_policy_fails_after_an_hour(db, clock):
     once.enqueue("f")
     job = _claimed_by_a_worker_that_dies()
     clock.shift(dt.timedelta(minutes=59))
-    assert jobs.recover_stale_jobs() == 0
+    assert jobs.recover_lost_jobs() == 0
     clock.shift(dt.timedelta(minutes=2))
-    assert jobs.recover_stale_jobs() == 1
+    assert jobs.recover_lost_jobs() == 1
     job.refresh_from_db()
     assert job.status == TaskResultStatus.FAILED and TRIES["f"] == 0
 

@@ -20,10 +20,15 @@ slot has come; a slot is queued once however many workers look.
 Retries and lost workers. A job declares how often it may be tried with `@retried(...)` above
 its `@task()`. When such a job raises, its row goes back to the queue to run again after a
 growing pause (`RetryPolicy.delay`), until its attempts are used up; then it stays failed
-with the last traceback. A job whose row has said "running" for longer than its
-`stale_after` belongs to a worker that died (killed, machine lost): the next look at the
-schedule puts it back in the queue, or marks it failed when it has had all its attempts.
-A job without `@retried` is tried once. Either way a job may run more than once (the retry
+with the last traceback. Every long-running worker beats (core/heartbeat.py): a job still
+"running" under a worker that has not beaten for `LINLI_WORKER_DEAD_AFTER` seconds (killed,
+machine lost) is put back in the queue by the next look at the schedule, or marked failed
+when it has had all its attempts; a job under a worker with no heartbeat is put back when it
+has been running for longer than its `stale_after`. A job without `@retried` is tried once.
+
+The database away. A worker does not stop when the database cannot be reached: it logs one
+line, waits (1 s, doubling, up to 30 s) and tries again, logs one line when it answers, and
+goes on. The run the outage cut short is recorded as failed and retried by its policy. Either way a job may run more than once (the retry
 after a crash half-way, a recovered job whose worker was only slow), so every job is written
 to be idempotent: running it twice has the effect of running it once.
 
@@ -35,6 +40,7 @@ with `job <path>` as its source.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -46,7 +52,14 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connections, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
@@ -61,6 +74,10 @@ ALL_QUEUES = "*"
 EMBEDDED_INTERVAL = 1.0  # seconds between looks at the queue when it is empty
 MAX_BACKOFF = 60.0  # seconds to wait at most after the worker loop itself failed
 PERIODIC_TICK = 15.0  # seconds between a worker's looks at the periodic schedule
+RECONNECT_FIRST = 1.0  # seconds a worker waits before it tries to reach the database again …
+RECONNECT_MAX = 30.0  # … doubled after each failed try, up to this
+# What a database that cannot be reached raises (refused, dropped, reset connections).
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 _embedded: EmbeddedWorker | None = None
 _embedded_lock = threading.Lock()
@@ -156,51 +173,82 @@ class WorkerLost(Exception):
     """Recorded as the error of a job whose worker stopped while running it."""
 
 
-def recover_stale_jobs(now: dt.datetime | None = None) -> int:
+def _last_worker(worker_ids: list) -> str:
+    return worker_ids[-1] if worker_ids else "?"
+
+
+def recover_lost_jobs(now: dt.datetime | None = None, *, judge_heartbeats: bool = True) -> int:
     """Put the jobs whose worker died back in the queue (or mark them failed when they have
     had all their attempts); returns how many were put back or failed.
 
-    A job is taken for lost when it has been "running" for longer than its policy's
-    `stale_after`. Rows are locked, skipping those another worker is recovering."""
+    A "running" job is taken for lost when the worker running it has stopped beating for
+    `LINLI_WORKER_DEAD_AFTER` seconds (core/heartbeat.py), whatever the job's own limit; the
+    dead worker's heartbeat row is deleted with it. A job whose worker has no heartbeat row (a
+    batch run, a worker of an older release) is taken for lost when it has been running for
+    longer than its policy's `stale_after`; one whose worker beats is never taken. With
+    `judge_heartbeats` false (this worker has just come back from an outage, and the others
+    may not have beaten again yet) only the time limits apply. Rows are locked, skipping those
+    another worker is recovering."""
     from django_tasks_db.models import DBTaskResult
 
+    from . import heartbeat
+
     now = now or timezone.now()
-    shortest = min([p.stale_after for p in _policies.values()] + [DEFAULT_POLICY.stale_after])
-    candidates = DBTaskResult.objects.running().filter(
-        started_at__lt=now - dt.timedelta(seconds=shortest)
-    )
+    silent = heartbeat.silent_workers(now) if judge_heartbeats else set()
+    beating = heartbeat.beating_workers(now)
     recovered = 0
-    for pk, task_path, started_at in candidates.values_list("pk", "task_path", "started_at"):
+    running = DBTaskResult.objects.running().values_list(
+        "pk", "task_path", "started_at", "worker_ids"
+    )
+    for pk, task_path, started_at, worker_ids in running:
+        worker = _last_worker(worker_ids)
         policy = policy_for(task_path)
-        if started_at >= now - dt.timedelta(seconds=policy.stale_after):
+        if worker in silent:
+            why = "its worker stopped beating"
+        elif worker in beating:
             continue
-        with transaction.atomic():
-            job = (
-                DBTaskResult.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at)
-                .first()
-            )
-            if job is None:  # finished meanwhile, or another worker has it
-                continue
-            recovered += 1
-            made = len(job.worker_ids)
-            if made < policy.attempts:
-                logger.warning(
-                    "Job %s (%s) was left running by worker %s; queued again.",
-                    task_path,
-                    pk,
-                    job.worker_ids[-1] if job.worker_ids else "?",
-                )
-                job.status, job.run_after = TaskResultStatus.READY, now
-                job.save(update_fields=["status", "run_after"])
-            else:
-                job.set_failed(
-                    WorkerLost(
-                        f"worker {job.worker_ids[-1] if job.worker_ids else '?'} stopped while "
-                        f"running this job (attempt {made} of {policy.attempts})"
-                    )
-                )
+        elif started_at < now - dt.timedelta(seconds=policy.stale_after):
+            why = "it ran longer than its time limit"
+        else:
+            continue
+        recovered += _put_back(pk, started_at, policy, now, why)
+    if silent:
+        heartbeat.forget_silent(silent, now)
     return recovered
+
+
+def _put_back(pk, started_at, policy: RetryPolicy, now: dt.datetime, why: str) -> int:
+    """Queue the lost job `pk` again, or fail it when it has had all its attempts; 1 if this
+    call did, 0 if the job finished meanwhile or another worker is recovering it."""
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        job = (
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at)
+            .first()
+        )
+        if job is None:
+            return 0
+        made, worker = len(job.worker_ids), _last_worker(job.worker_ids)
+        if made < policy.attempts:
+            logger.warning(
+                "Job %s (%s) was left running by worker %s (%s); queued again.",
+                job.task_path,
+                pk,
+                worker,
+                why,
+            )
+            job.status, job.run_after = TaskResultStatus.READY, now
+            job.save(update_fields=["status", "run_after"])
+        else:
+            job.set_failed(
+                WorkerLost(
+                    f"worker {worker} stopped while running this job "
+                    f"(attempt {made} of {policy.attempts}): {why}"
+                )
+            )
+    return 1
 
 
 # --- queueing -------------------------------------------------------------------------------
@@ -224,6 +272,51 @@ def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
 # --- workers --------------------------------------------------------------------------------
 
 
+def reconnect_delay(
+    failures: int,
+    *,
+    first: float = RECONNECT_FIRST,
+    cap: float = RECONNECT_MAX,
+    jitter=random.random,
+) -> float:
+    """Seconds a worker waits after `failures` failed tries in a row to reach the database:
+    1, 2, 4 … up to 30, each shortened by up to a quarter at random, so that workers cut off
+    together do not all knock at the same moment when it comes back."""
+    base = min(cap, first * 2 ** min(max(failures - 1, 0), 32))
+    return base * (1 - 0.25 * jitter())
+
+
+def close_connections() -> None:
+    """Drop this thread's database connections, broken ones included: the next query opens
+    a new one."""
+    for connection in connections.all(initialized_only=True):
+        with contextlib.suppress(DatabaseError):  # it may be broken already
+            connection.close()
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def _record_interrupted(job) -> None:
+    """The database went away while `job` ran, or before its end was written: record the run
+    as failed, with the error it ended on, and queue it again if its policy allows. Nothing
+    happens when the run's end was written after all (the row is no longer "running") or
+    another worker took the job meanwhile (its row then has another start)."""
+    from django_tasks_db.models import DBTaskResult
+
+    this_run = DBTaskResult.objects.filter(pk=job.pk, started_at=job.started_at)
+    this_run.filter(status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        return_value=None,
+        exception_class_path=job.exception_class_path or "django.db.OperationalError",
+        traceback=job.traceback or "the database went away while the job ran",
+    )
+    if this_run.filter(status=TaskResultStatus.FAILED).exists():
+        _retry_or_give_up(job)
+
+
 @functools.cache
 def _worker_class() -> type:
     # Imported when first needed: the worker module loads django-tasks-db's model, and this
@@ -236,11 +329,23 @@ def _worker_class() -> type:
         """django-tasks-db's worker, running each job in the audit context of a system action,
         retrying failed jobs by their policy and, when `periodic`, looking at the schedule
         and for lost jobs every `PERIODIC_TICK` seconds; `jobs_run` counts the jobs it ran,
-        failed ones included."""
+        failed ones included.
+
+        `run()` outlives the database: when it cannot be reached (claiming, running a job,
+        looking at the schedule) the worker drops its connections, logs one line, waits
+        (`reconnect_delay`) and tries again, and logs one line when it answers again. Then it
+        first settles the jobs the table says it runs: the run the outage cut short is
+        recorded as failed and retried by its policy; any other is queued again."""
 
         jobs_run = 0
         periodic = False
         _next_look = 0.0
+        reconnect_first = RECONNECT_FIRST
+        reconnect_max = RECONNECT_MAX
+        connected_since = 0.0  # time.monotonic() since which the database has answered
+        away_since: float | None = None  # time.monotonic() it went away, during an outage
+        failures = 0  # failed tries to reach it, in a row
+        unsettled = None  # the job whose run the outage cut short, until its end is written
 
         def run_task(self, db_task_result) -> None:
             source = f"job {db_task_result.task_path}"[:200]
@@ -249,6 +354,10 @@ def _worker_class() -> type:
                     super().run_task(db_task_result)
                 if db_task_result.status == TaskResultStatus.FAILED:
                     _retry_or_give_up(db_task_result)
+            except DATABASE_AWAY:
+                # The job's end could not be written: written once the database is back.
+                self.unsettled = db_task_result
+                raise
             finally:
                 self.jobs_run += 1
 
@@ -274,39 +383,112 @@ def _worker_class() -> type:
 
         def look_at_schedule(self) -> None:
             """Queue the periodic jobs whose slot has come and recover lost jobs, at most once
-            every PERIODIC_TICK seconds. A busy or absent database is tried again next time."""
+            every PERIODIC_TICK seconds. A busy SQLite database is tried again next time.
+
+            Other workers' heartbeats are judged only once this worker has itself reached
+            the database for as long as a worker may be silent: after an outage every
+            worker's beat is old, and the live ones need a moment to beat again."""
             if not self.periodic or time.monotonic() < self._next_look:
                 return
             self._next_look = time.monotonic() + PERIODIC_TICK
             from . import periodic
 
+            settled = time.monotonic() - self.connected_since >= settings.LINLI_WORKER_DEAD_AFTER
             try:
                 with acting(channel="system", address=self.worker_id, source="schedule"):
                     periodic.tick()
-                    recover_stale_jobs()
+                    recover_lost_jobs(judge_heartbeats=settled)
             except OperationalError as e:
                 if not is_locked_database_exception(e):
                     raise
                 self._next_look = time.monotonic() + (self.interval or 0.1)
 
         def run(self) -> None:
-            """Run jobs until stopped (or `max_tasks` ran), looking at the schedule between."""
+            """Run jobs until stopped (or `max_tasks` ran), looking at the schedule between,
+            and waiting out the database's outages."""
             logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, self.queue_names)
             if self.startup_delay and self.interval:
                 time.sleep(random.random())  # noqa: S311 — workers started together spread out
+            self.connected_since = time.monotonic()
+            settle = True  # at the start too: an earlier process may have used this worker id
             while self.running:
-                close_old_connections()
-                self.look_at_schedule()
-                job = self.claim_next()
-                if job is not None:
-                    self.run_task(job)
-                if self.max_tasks is not None and self.jobs_run >= self.max_tasks:
-                    return
-                if self.batch and job is None:
-                    return
-                close_old_connections()
-                if self.running and job is None:
-                    time.sleep(self.interval)
+                try:
+                    if settle:
+                        self.settle_own_jobs()
+                        settle = False
+                    if self.away_since is not None:
+                        self._database_back()
+                    if self._one_round():
+                        return
+                except DATABASE_AWAY as error:
+                    self._database_away(error)
+                    settle = True
+                    self._pause(
+                        reconnect_delay(
+                            self.failures, first=self.reconnect_first, cap=self.reconnect_max
+                        )
+                    )
+
+        def _one_round(self) -> bool:
+            """Look at the schedule, run the next job if there is one, wait if there was
+            none; True when the worker is done (`max_tasks` ran, or a batch found no job)."""
+            close_old_connections()
+            self.look_at_schedule()
+            job = self.claim_next()
+            if job is not None:
+                self.run_task(job)
+            if self.max_tasks is not None and self.jobs_run >= self.max_tasks:
+                return True
+            if self.batch and job is None:
+                return True
+            close_old_connections()
+            if self.running and job is None:
+                time.sleep(self.interval)
+            return False
+
+        def settle_own_jobs(self) -> None:
+            """The jobs the table says this worker runs, while it runs none: the run an
+            outage cut short is recorded as failed and retried by its policy; any other (left
+            by an earlier process with this worker id, or claimed just as the database went
+            away) is queued again, or failed when it has had all its attempts."""
+            if self.unsettled is not None:
+                _record_interrupted(self.unsettled)
+                self.unsettled = None
+            now = timezone.now()
+            running = DBTaskResult.objects.running().values_list(
+                "pk", "task_path", "started_at", "worker_ids"
+            )
+            for pk, task_path, started_at, worker_ids in running:
+                if _last_worker(worker_ids) == self.worker_id:
+                    _put_back(pk, started_at, policy_for(task_path), now, "its worker lost it")
+
+        def _database_away(self, error: BaseException) -> None:
+            close_connections()
+            self.failures += 1
+            if self.away_since is None:
+                self.away_since = time.monotonic()
+                logger.warning(
+                    "The database cannot be reached (%s); worker %s waits and tries again "
+                    "(every %g s at most).",
+                    _first_line(error),
+                    self.worker_id,
+                    self.reconnect_max,
+                )
+
+        def _database_back(self) -> None:
+            logger.warning(
+                "The database answers again after %.0f s; worker %s goes on.",
+                time.monotonic() - (self.away_since or 0.0),
+                self.worker_id,
+            )
+            self.away_since, self.failures = None, 0
+            self.connected_since = time.monotonic()
+
+        def _pause(self, seconds: float) -> None:
+            """Wait `seconds`, or less when the worker is asked to stop."""
+            deadline = time.monotonic() + seconds
+            while self.running and (left := deadline - time.monotonic()) > 0:
+                time.sleep(min(left, 0.5))
 
         def run_ready(self) -> None:
             """Batch mode that leaves the database connections alone, unlike `run()` (which
@@ -383,7 +565,9 @@ def run_here(task_result_id: str):
 
 
 class EmbeddedWorker(threading.Thread):
-    """The worker thread inside the serving process. `stop()` ends it after the current job."""
+    """The worker thread inside the serving process. It beats like any worker (its heartbeat
+    thread beside it) and waits out the database's outages. `stop()` ends it after the current
+    job."""
 
     def __init__(self, interval: float = EMBEDDED_INTERVAL, periodic: bool | None = None):
         super().__init__(name="linli-jobs", daemon=True)
@@ -394,21 +578,25 @@ class EmbeddedWorker(threading.Thread):
         )
 
     def run(self) -> None:
+        from . import heartbeat
+
         failures = 0
         try:
-            while not self._stopping.is_set():
-                started = time.monotonic()
-                try:
-                    self.worker.run()  # returns once stop() is called
-                except Exception:
-                    # The queue itself failed (database away, not migrated yet …), not a job:
-                    # a job's own error is recorded on the job. Try again, less and less often.
-                    logger.exception("The job worker failed; trying again.")
-                    connections.close_all()  # this thread's connections only
-                    failures = 1 if time.monotonic() - started > MAX_BACKOFF else failures + 1
-                    self._stopping.wait(min(MAX_BACKOFF, self.interval * 2**failures))
+            with heartbeat.beating(self.worker.worker_id):
+                while not self._stopping.is_set():
+                    started = time.monotonic()
+                    try:
+                        self.worker.run()  # returns once stop() is called
+                    except Exception:
+                        # The queue itself failed (not migrated yet …), not a job: a job's own
+                        # error is recorded on the job, and the worker waits out the database's
+                        # outages itself. Try again, less and less often.
+                        logger.exception("The job worker failed; trying again.")
+                        close_connections()
+                        failures = 1 if time.monotonic() - started > MAX_BACKOFF else failures + 1
+                        self._stopping.wait(min(MAX_BACKOFF, self.interval * 2**failures))
         finally:
-            connections.close_all()
+            close_connections()
 
     @property
     def stopping(self) -> bool:

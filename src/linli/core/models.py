@@ -337,3 +337,23 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot}"
+
+
+class WorkerHeartbeat(models.Model):
+    """工作进程心跳 — a job worker's sign of life: each running worker (every `linli worker`,
+    the thread inside `linli serve`) writes `last_beat` every few seconds and deletes its row
+    when it stops cleanly. The jobs left "running" under a worker whose beat stopped are queued
+    again (core/heartbeat.py)."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, primary_key=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    last_beat = models.DateTimeField(_("last beat"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.worker_id

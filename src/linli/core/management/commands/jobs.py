@@ -1,7 +1,8 @@
 """`linli jobs list` and `linli jobs run NAME [--now]`: the periodic jobs 定时任务 for operators.
 
 `list` prints each job of the schedule: its name, how often it runs, its last run (from the
-job table, however it was queued), its next slot and the state of its last run. `run` queues
+job table, however it was queued), its next slot and the state of its last run; then the
+workers (every `linli worker`, every `linli serve` with its job thread) and their last beat. `run` queues
 the job for the workers, out of turn — safe to repeat: a run already waiting or running is
 not queued twice —, or with `--now` runs it here and prints what it did. An unknown name
 ends with a message listing the jobs and exit status 1; so does a run that fails.
@@ -9,6 +10,7 @@ ends with a message listing the jobs and exit status 1; so does a run that fails
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import unicodedata
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import get_date_max
 
-from linli.core import jobs, periodic
+from linli.core import heartbeat, jobs, periodic
 
 TIME = "%Y-%m-%d %H:%M"
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -60,6 +62,16 @@ def describe_schedule(job: periodic.PeriodicJob) -> str:
     return _("every %(minutes)s minutes") % {"minutes": minutes}
 
 
+def describe_age(age: dt.timedelta) -> str:
+    """How long ago, in words: "4 s ago", "12 min ago", "3 h ago"."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 2 * MINUTE:
+        return _("%(seconds)d s ago") % {"seconds": seconds}
+    if seconds < 2 * HOUR:
+        return _("%(minutes)d min ago") % {"minutes": seconds // MINUTE}
+    return _("%(hours)d h ago") % {"hours": seconds // HOUR}
+
+
 def describe_state(run, now) -> str:
     """What became of the job's latest run, in words."""
     if run is None:
@@ -82,7 +94,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="list | run")
-        actions.add_parser("list", help=_("Each periodic job, its last run and its next run."))
+        actions.add_parser(
+            "list",
+            help=_(
+                "Each periodic job, its last run and its next run; the workers and their last beat."
+            ),
+        )
         run = actions.add_parser(
             "run", help=_("Queue a periodic job for the workers now (--now: run it here).")
         )
@@ -114,10 +131,7 @@ class Command(BaseCommand):
             )
             for state in periodic.job_states(now)
         ]
-        widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-        for row in [header, *rows]:
-            cells = [_pad(cell, width) for cell, width in zip(row, widths, strict=False)]
-            self.stdout.write("  ".join([*cells, row[-1]]).rstrip())
+        self._table(header, rows)
         self.stdout.write("")
         self.stdout.write(
             _(
@@ -126,6 +140,42 @@ class Command(BaseCommand):
             )
             % {"seconds": jobs.PERIODIC_TICK, "zone": timezone.get_current_timezone_name()}
         )
+        self.stdout.write("")
+        self.list_workers(now)
+
+    def list_workers(self, now) -> None:
+        """The workers that beat (core/heartbeat.py): where, since when, their last beat."""
+        workers = heartbeat.worker_list()
+        if not workers:
+            self.stdout.write(
+                _(
+                    "No worker is running: queued jobs wait until one starts (`linli worker`, "
+                    "or `linli serve` with its job thread)."
+                )
+            )
+            return
+        limit = heartbeat.dead_after()
+        header = (_("Worker"), _("Host"), _("Process"), _("Started"), _("Last beat"), _("State"))
+        rows = [
+            (
+                worker.worker_id,
+                worker.host,
+                str(worker.pid),
+                _at(worker.started_at),
+                describe_age(now - worker.last_beat),
+                _("running")
+                if now - worker.last_beat <= limit
+                else _("silent: taken for stopped, its jobs are queued again"),
+            )
+            for worker in workers
+        ]
+        self._table(header, rows)
+
+    def _table(self, header: tuple, rows: list[tuple]) -> None:
+        widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+        for row in [header, *rows]:
+            cells = [_pad(cell, width) for cell, width in zip(row, widths, strict=False)]
+            self.stdout.write("  ".join([*cells, row[-1]]).rstrip())
 
     # --- run ----------------------------------------------------------------------------
 

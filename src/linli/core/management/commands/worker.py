@@ -3,6 +3,8 @@
 Every queue, checked once a second when idle; the worker id is the host name and process id.
 Any number of workers, on any number of machines, can share one PostgreSQL database: each job
 is claimed by locking its row, so it runs once. SIGTERM or Ctrl+C lets the current job finish.
+The worker beats while it runs (core/heartbeat.py), so that the others queue its jobs again
+within a minute or two if it is killed; it waits out the database's outages and goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from linli.core import jobs
+from linli.core import heartbeat, jobs
 
 SIGNALS = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s]
 
@@ -88,7 +90,8 @@ class Command(BaseCommand):
         previous = {s: signal.getsignal(s) for s in SIGNALS}
         worker.configure_signals()  # the first signal lets the current job finish
         try:
-            worker.run_ready() if batch else worker.run()
+            with heartbeat.beating(worker_id):
+                worker.run_ready() if batch else worker.run()
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
