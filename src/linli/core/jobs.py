@@ -413,11 +413,12 @@ def _worker_class() -> type:
             settle = True  # at the start too: an earlier process may have used this worker id
             while self.running:
                 try:
+                    if self.away_since is not None:
+                        connections[DBTaskResult.objects.db].ensure_connection()
+                        self._database_back()
                     if settle:
                         self.settle_own_jobs()
                         settle = False
-                    if self.away_since is not None:
-                        self._database_back()
                     if self._one_round():
                         return
                 except DATABASE_AWAY as error:
