@@ -118,7 +118,7 @@ def environment(database_url: str, data_dir: Path, **extra: str) -> dict[str, st
 
 def linli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """`linli ARGS` to its end; exits the drill when it fails."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 — our own command, our own arguments
         [sys.executable, "-m", "linli.cli", *args],
         env=env,
         cwd=ROOT,
@@ -139,7 +139,7 @@ class Process:
         self.name, self.log, self.env, self.args = name, log, env, args
         log.parent.mkdir(parents=True, exist_ok=True)
         self._out = log.open("w", encoding="utf-8")
-        self.popen = subprocess.Popen(
+        self.popen = subprocess.Popen(  # noqa: S603 — our own command
             [sys.executable, "-m", "linli.cli", *args],
             env=env,
             cwd=ROOT,
@@ -291,7 +291,9 @@ class CuttableProxy:
         with contextlib.suppress(OSError, KeyError, ValueError):
             self._selector.unregister(sock)
         with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
         with contextlib.suppress(OSError):
             sock.close()
 
