@@ -24,7 +24,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def _server_of(url: str) -> str:
+    """postgres://user@host:port of a DATABASE_URL (its database left out); the default
+    server when the URL names none, or SQLite."""
+    parts = urlsplit(url)
+    if not url or not parts.scheme.startswith("postgres"):
+        return "postgres://postgres@127.0.0.1:5432"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"postgres://{user}{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+
+
+# The PostgreSQL server the drills make their databases on: DATABASE_URL's, else the local one.
+SERVER = _server_of(os.environ.get("DATABASE_URL", ""))
 
 
 def say(text: str = "") -> None:
