@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_audit_keys'),
+        ('core', '0009_audit_action_backup_restore'),
     ]
 
     operations = [
