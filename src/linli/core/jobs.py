@@ -28,9 +28,11 @@ has been running for longer than its `stale_after`. A job without `@retried` is 
 
 The database away. A worker does not stop when the database cannot be reached: it logs one
 line, waits (1 s, doubling, up to 30 s) and tries again, logs one line when it answers, and
-goes on. The run the outage cut short is recorded as failed and retried by its policy. Either way a job may run more than once (the retry
-after a crash half-way, a recovered job whose worker was only slow), so every job is written
-to be idempotent: running it twice has the effect of running it once.
+goes on. The run the outage cut short is recorded as failed and retried by its policy.
+
+Either way a job may run more than once (the retry after a crash half-way, a recovered job
+whose worker was only slow), so every job is written to be idempotent: running it twice has
+the effect of running it once.
 
 `run_pending_jobs()` runs whatever is ready, here and now (tests; `linli worker --batch` too);
 it does not look at the schedule. A job that raises is recorded as failed with its traceback;
