@@ -34,10 +34,15 @@ test-pg: $(STAMP)
 		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## The quick drills (drills/README.md): a database outage under load, a backup under load and its
-## restore; on SQLite, or on the PostgreSQL server DATABASE_URL names (in databases of their own)
+## restore; on SQLite, or on the PostgreSQL server DATABASE_URL names (in databases of their own),
+## where a worker outliving an outage and two web processes sharing one database are drilled too
 drills: $(STAMP)
 	$(BIN)/python drills/outage.py
 	$(BIN)/python drills/backup_restore.py --quick
+	@case "$$DATABASE_URL" in postgres*) \
+		$(BIN)/python drills/worker_survival.py --quick && \
+		$(BIN)/python drills/two_web_processes.py --quick;; \
+	esac
 
 bench: $(STAMP)
 	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks in bench/ yet."; exit 0; }; \
