@@ -88,7 +88,10 @@ def database_exists(server: str, name: str) -> bool:
 
 def prepare_database(server: str, name: str, data_dir: Path, *, fresh: bool) -> bool:
     """Create the drill's database (and data folder) unless it exists; True if it is new.
-    `fresh` drops both first."""
+    `fresh` drops both first. A database is reused only with the data folder it was built with:
+    its audit records are signed with that folder's keys (a fresh clone has none)."""
+    if not (data_dir / "audit_keys").is_dir():
+        fresh = True
     if fresh:
         admin_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
