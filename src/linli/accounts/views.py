@@ -152,7 +152,8 @@ def system_account_create(request):
             )
             return redirect("accounts:user_detail", pk=user.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/system_account_form.html", {"form": form}, status=status)
+    context = {"form": form, "system": True}
+    return render(request, "accounts/user_form.html", context, status=status)
 
 
 def _user_page(request, target, *, token_form=None, reset_form=None, status: int = 200):

@@ -447,6 +447,19 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
 # --- the worker's outcome ---------------------------------------------------------------------
 
 
+def _locked_for_work(task: OutreachTask, *, actor, expected_version) -> OutreachTask:
+    """The task again, row-locked, once the actor may work on it (another area's task is
+    out of scope, a viewer's attempt is refused) and nobody changed it since the page was read."""
+    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
+    if actor is not None:
+        if not can(actor, task, "view"):
+            raise OutOfScope(OutreachTask, task.pk)
+        if not can(actor, task, "work"):
+            raise PermissionDenied
+    _check_version(task.version, expected_version)
+    return task
+
+
 def _check_version(current: int, expected: int | None) -> None:
     if expected is not None and current != expected:
         raise ValidationError(
@@ -478,13 +491,7 @@ def task_record_outcome(
         raise ValidationError(
             {"note": _("The note is at most %(max)s characters.") % {"max": NOTE_MAX_LENGTH}}
         )
-    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
-    if actor is not None:
-        if not can(actor, task, "view"):
-            raise OutOfScope(OutreachTask, task.pk)
-        if not can(actor, task, "work"):
-            raise PermissionDenied
-    _check_version(task.version, expected_version)
+    task = _locked_for_work(task, actor=actor, expected_version=expected_version)
     if task.state not in OPEN_OUTREACH_STATES:
         raise ValidationError(
             {
@@ -593,13 +600,7 @@ def task_reopen(
         raise ValidationError(
             {"reason": _("The reason is at most %(max)s characters.") % {"max": REASON_MAX_LENGTH}}
         )
-    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
-    if actor is not None:
-        if not can(actor, task, "view"):
-            raise OutOfScope(OutreachTask, task.pk)
-        if not can(actor, task, "work"):
-            raise PermissionDenied
-    _check_version(task.version, expected_version)
+    task = _locked_for_work(task, actor=actor, expected_version=expected_version)
     _check_reopen(task, timezone.now())
     before = audit.snapshot(task)
     task.state = _state_before_closing(task)
