@@ -74,7 +74,6 @@ class UserFilterForm(BootstrapFormMixin, forms.Form):
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("User name or display name"), "type": "search"}
         )
-        self._style_widgets()
 
 
 class UserCreateForm(BootstrapFormMixin, forms.Form):
@@ -97,7 +96,6 @@ class UserCreateForm(BootstrapFormMixin, forms.Form):
         for name in ("password", "password_again"):
             self.fields[name].widget = forms.PasswordInput(attrs={"autocomplete": "new-password"})
         self.fields["username"].widget.attrs.update({"autocomplete": "off"})
-        self._style_widgets()
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()
@@ -137,7 +135,6 @@ class SystemAccountForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "off"})
-        self._style_widgets()
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()
@@ -155,7 +152,6 @@ class _NewPasswordForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.new_field].help_text = password_validators_help_text_html()
-        self._style_widgets()
 
     def clean(self):
         data = super().clean()
@@ -246,7 +242,6 @@ class GrantForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["organisation"].queryset = organisations
-        self._style_widgets()
 
     def clean_starts_on(self):
         starts_on = self.cleaned_data["starts_on"]
@@ -276,10 +271,6 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("Last day the token works; leave empty for no expiry."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._style_widgets()
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -16,13 +16,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import outage
-from linli.core.forms import add_service_errors
+from linli.core.web import form_page, posted, safe_next, submit
 
 from . import selectors, services
 from .forms import (
@@ -106,28 +106,46 @@ def user_list(request):
     return _user_list_page(request, perm="accounts.manage", mode="users")
 
 
+def _new_account_context(title: str, intro: str) -> dict:
+    users = reverse("accounts:user_list")
+    return {
+        "title": title,
+        "intro": intro,
+        "breadcrumb": [{"label": _("Users"), "url": users}],
+        "submit": _("Create"),
+        "cancel_url": users,
+    }
+
+
+def _to_account(user) -> str:
+    return reverse("accounts:user_detail", args=[user.pk])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_create(request):
     """A new account with an initial password; roles come later, from the security officer."""
     _require(request.user, "accounts.manage")
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.user_create(
-                actor=request.user,
-                username=data["username"],
-                display_name=data["display_name"].strip(),
-                password=data["password"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Account %(name)s created.") % {"name": user.username})
-            return redirect("accounts:user_detail", pk=user.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/user_form.html", {"form": form}, status=status)
+
+    def save(data):
+        return services.user_create(
+            actor=request.user,
+            username=data["username"],
+            display_name=data["display_name"].strip(),
+            password=data["password"],
+        )
+
+    return form_page(
+        request,
+        UserCreateForm(posted(request)),
+        save=save,
+        success_message=lambda user: _("Account %(name)s created.") % {"name": user.username},
+        success_url=_to_account,
+        context=_new_account_context(
+            _("New user"),
+            _("The account starts without any role: the security officer grants roles."),
+        ),
+    )
 
 
 @login_required
@@ -136,24 +154,29 @@ def system_account_create(request):
     """A new system account 系统账号 for another system: no password, no personal role; the
     administrator then issues its API tokens."""
     _require(request.user, "accounts.manage")
-    form = SystemAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.system_account_create(
-                actor=request.user,
-                username=form.cleaned_data["username"],
-                display_name=form.cleaned_data["display_name"].strip(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("System account %(name)s created.") % {"name": user.username}
-            )
-            return redirect("accounts:user_detail", pk=user.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "system": True}
-    return render(request, "accounts/user_form.html", context, status=status)
+
+    def save(data):
+        return services.system_account_create(
+            actor=request.user,
+            username=data["username"],
+            display_name=data["display_name"].strip(),
+        )
+
+    intro = _(
+        "For another system that calls the API, such as a 12345 hotline gateway. It has no "
+        "password, nobody logs in with it, and it holds no personal role; you issue its API "
+        "tokens on its page."
+    )
+    return form_page(
+        request,
+        SystemAccountForm(posted(request)),
+        save=save,
+        success_message=lambda user: (
+            _("System account %(name)s created.") % {"name": user.username}
+        ),
+        success_url=_to_account,
+        context=_new_account_context(_("New system account"), intro),
+    )
 
 
 def _user_page(request, target, *, token_form=None, reset_form=None, status: int = 200):
@@ -202,21 +225,19 @@ def user_password_reset(request, pk: int):
     _require(request.user, "accounts.manage")
     target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
     form = PasswordResetForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_password_reset(
-                actor=request.user, user=target, password=form.cleaned_data["password"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s has a new initial password and must change it at the next login.")
-                % {"name": target.username},
-            )
-            return redirect("accounts:user_detail", pk=target.pk)
-    return _user_page(request, target, reset_form=form, status=400)
+    outcome = submit(
+        request,
+        form,
+        save=lambda data: services.user_password_reset(
+            actor=request.user, user=target, password=data["password"]
+        ),
+        success_message=_(
+            "%(name)s has a new initial password and must change it at the next login."
+        )
+        % {"name": target.username},
+        success_url=_to_account(target),
+    )
+    return outcome.response or _user_page(request, target, reset_form=form, status=outcome.status)
 
 
 # --- API tokens (administrator: system accounts) --------------------------------------------
@@ -225,21 +246,21 @@ def user_password_reset(request, pk: int):
 def _issue_token(request, target, form):
     """Issue a token and show its key on this one response only: it is stored as a hash, so
     neither this page nor any other can show it again (and the response is never cached).
-    Returns None when the form or the service refused, with the reasons on the form."""
-    if not form.is_valid():
-        return None
-    try:
+    When the form or the service refused, the reasons are on the form."""
+
+    def save(data):
         token, key = services.api_token_issue(
-            actor=request.user,
-            user=target,
-            name=form.cleaned_data["name"],
-            expires_at=form.expires_at,
+            actor=request.user, user=target, name=data["name"], expires_at=form.expires_at
         )
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-    context = {"target": target, "token": token, "key": key, "own": target.pk == request.user.pk}
-    return render(request, "accounts/token_issued.html", context)
+        context = {
+            "target": target,
+            "token": token,
+            "key": key,
+            "own": target.pk == request.user.pk,
+        }
+        return render(request, "accounts/token_issued.html", context)
+
+    return submit(request, form, save=save)
 
 
 @never_cache
@@ -251,7 +272,7 @@ def api_token_issue(request, pk: int):
     target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
     form = ApiTokenForm(request.POST)
     issued = _issue_token(request, target, form)
-    return issued or _user_page(request, target, token_form=form, status=400)
+    return issued.response or _user_page(request, target, token_form=form, status=issued.status)
 
 
 @login_required
@@ -271,14 +292,6 @@ def api_token_revoke(request, pk: int):
 # --- one's own account: password and API tokens ---------------------------------------------
 
 
-def _safe_next(request) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return wanted if allowed else ""
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request):
@@ -287,24 +300,23 @@ def password_change(request):
     user = request.user
     if user.is_system_account:
         raise PermissionDenied
-    form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.password_change(
-                actor=user,
-                current_password=data["current_password"],
-                new_password=data["new_password"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            update_session_auth_hash(request, user)  # stay logged in here, end other sessions
-            messages.success(request, _("Your password is changed."))
-            return redirect(_safe_next(request) or "core:workbench")
-    context = {"form": form, "forced": user.must_change_password, "next": _safe_next(request)}
-    status = 400 if form.errors else 200
-    return render(request, "accounts/password_change.html", context, status=status)
+
+    def save(data):
+        changed = services.password_change(
+            actor=user, current_password=data["current_password"], new_password=data["new_password"]
+        )
+        update_session_auth_hash(request, changed)  # stay logged in here, end other sessions
+        return changed
+
+    return form_page(
+        request,
+        PasswordChangeForm(posted(request)),
+        save=save,
+        success_message=_("Your password is changed."),
+        success_url=safe_next(request) or reverse("core:workbench"),
+        template="accounts/password_change.html",
+        context=lambda: {"forced": request.user.must_change_password, "next": safe_next(request)},
+    )
 
 
 def _require_staff(user) -> None:
@@ -336,7 +348,7 @@ def own_token_issue(request):
     _require_staff(request.user)
     form = ApiTokenForm(request.POST)
     issued = _issue_token(request, request.user, form)
-    return issued or _own_tokens_page(request, form=form, status=400)
+    return issued.response or _own_tokens_page(request, form=form, status=issued.status)
 
 
 @login_required
@@ -372,36 +384,28 @@ def user_grants(request, pk: int):
     target = selectors.user_get(user=user, pk=pk, perms=("grants.manage",))
     is_self = target.pk == user.pk
     form = GrantForm(
-        request.POST or None,
+        posted(request),
         areas=selectors.grantable_areas(user=user),
         organisations=selectors.grantable_organisations(user=user),
     )
-    if request.method == "POST":
-        if is_self:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                grant = services.grant_create(actor=user, user=target, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(user)s is now %(role)s over %(area)s.")
-                    % {
-                        "user": target,
-                        "role": grant.get_role_display(),
-                        "area": grant.area.name,
-                    },
-                )
-                return redirect("accounts:user_grants", pk=target.pk)
-    context = {
-        "target": target,
-        "grants": selectors.grant_list(user=user, target=target),
-        "form": form,
-        "is_self": is_self,
-    }
-    return render(request, "accounts/user_grants.html", context, status=400 if form.errors else 200)
+    if request.method == "POST" and is_self:
+        raise PermissionDenied
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.grant_create(actor=user, user=target, **data),
+        success_message=lambda grant: (
+            _("%(user)s is now %(role)s over %(area)s.")
+            % {"user": target, "role": grant.get_role_display(), "area": grant.area.name}
+        ),
+        success_url=reverse("accounts:user_grants", args=[target.pk]),
+        template="accounts/user_grants.html",
+        context=lambda: {
+            "target": target,
+            "grants": selectors.grant_list(user=user, target=target),
+            "is_self": is_self,
+        },
+    )
 
 
 @login_required

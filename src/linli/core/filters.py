@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from .choices import AuditAction, AuditOutcome
+from .forms import BootstrapFormMixin
 from .models import AuditRecord
 from .scoping import under_area
 from .selectors import area_for_list
@@ -67,14 +68,8 @@ class _DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AuditFilterForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class", "form-select form-select-sm" if select else "form-control form-control-sm"
-            )
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    widget_size = "sm"
 
     def clean(self):
         data = super().clean()

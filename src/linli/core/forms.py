@@ -6,6 +6,8 @@ area_move`, whose own checks (kind of parent, scope, not under itself) stay auth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,30 +18,53 @@ from .validators import validate_division_code
 
 
 class BootstrapFormMixin:
-    """Gives every widget Bootstrap's class, so templates render fields plainly."""
+    """Bootstrap's classes on every widget of the form, so templates render fields plainly:
+    checkboxes and radio buttons `form-check-input`, selects `form-select`, the rest
+    `form-control`, each with `is-invalid` once its field has an error. Styled as the field is
+    rendered, so fields a form adds in `__init__` are styled too; a class a form sets itself
+    is kept. `widget_size = "sm"` gives the small variants (filter bars)."""
 
-    def _style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
+    widget_size = ""
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+    def __getitem__(self, name):
+        bound = super().__getitem__(name)
+        checked = self._errors is not None  # rendering alone does not validate the form
+        invalid = checked and name in self._errors
+        style_widget(bound.field.widget, size=self.widget_size, invalid=invalid)
+        return bound
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names where the form has
-    that field, otherwise at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+def style_widget(widget: forms.Widget, *, size: str = "", invalid: bool = False) -> None:
+    if isinstance(widget, forms.HiddenInput):
+        return
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):  # and CheckboxSelectMultiple
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = f"form-select form-select-{size}" if size else "form-select"
     else:
+        css = f"form-control form-control-{size}" if size else "form-control"
+    classes = widget.attrs.setdefault("class", css).split()
+    if invalid and "is-invalid" not in classes:
+        widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, *, names: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form: under the field it names (`names` maps a
+    service's name to the form's where they differ), in the list the form keeps for a part
+    that is not a field (`form.error_lists`, e.g. {"tags": form.tag_errors}), otherwise at
+    the top of the form."""
+    if not hasattr(error, "error_dict"):
         form.add_error(None, error)
+        return
+    lists = getattr(form, "error_lists", {})
+    for name, errors in error.error_dict.items():
+        name = (names or {}).get(name, name)
+        if name in lists:
+            lists[name].extend(ValidationError(errors).messages)
+        else:
+            form.add_error(name if name in form.fields else None, errors)
 
 
 class _AreaFieldsForm(BootstrapFormMixin, forms.Form):
@@ -55,7 +80,6 @@ class _AreaFieldsForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, area: Area | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.area = area  # the area being edited (None when creating)
-        self._style_widgets()
         self.fields["code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
     def clean_name(self) -> str:
@@ -125,7 +149,6 @@ class AreaMoveForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = targets
-        self._style_widgets()
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

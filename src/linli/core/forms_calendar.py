@@ -36,7 +36,6 @@ class CalendarDayForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, year: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
-        self._style_widgets()
         self.fields["date"].widget.attrs.update({"min": f"{year}-01-01", "max": f"{year}-12-31"})
 
     @classmethod
@@ -59,4 +58,3 @@ class CalendarPublishForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._style_widgets()

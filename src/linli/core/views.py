@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,9 +24,10 @@ from linli.core.models import Area
 
 from . import audit, selectors, services
 from .filters import AuditFilter
-from .forms import AreaCreateForm, AreaEditForm, AreaMoveForm, add_service_errors
+from .forms import AreaCreateForm, AreaEditForm, AreaMoveForm
 from .masking import ID_NUMBER, MOBILE, mask, mask_text
 from .scoping import OutOfScope, can
+from .web import form_page, is_htmx, posted
 from .workspace import current_area, set_current_area
 
 AUDIT_PAGE_SIZE = 50
@@ -35,10 +36,6 @@ AUDIT_PAGE_SIZE = 50
 def _require(user, perm: str) -> None:
     if not user.has_permission(perm):
         raise PermissionDenied
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
@@ -131,9 +128,16 @@ def _tree_url(area: Area) -> str:
     return f"{reverse('core:area_tree')}?area={area.pk}"
 
 
-def _form_page(request, *, form, area: Area, title: str, submit: str, status: int = 200):
-    context = {"form": form, "area": area, "title": title, "submit": submit}
-    return render(request, "core/area_form.html", context, status=status)
+def _form_context(area: Area, title: str, submit: str) -> dict:
+    return {
+        "title": title,
+        "breadcrumb": [
+            {"label": _("My areas"), "url": reverse("core:area_tree")},
+            {"label": area.name, "url": _tree_url(area)},
+        ],
+        "submit": submit,
+        "cancel_url": _tree_url(area),
+    }
 
 
 @login_required
@@ -141,20 +145,16 @@ def _form_page(request, *, form, area: Area, title: str, submit: str, status: in
 def area_edit(request, pk: int):
     """Rename an area or set its division code (administrators)."""
     area = _area_for(request, pk, "change")
-    title = _("Edit %(name)s") % {"name": area.name}
-    if request.method == "GET":
-        form = AreaEditForm(initial={"name": area.name, "code": area.code}, area=area)
-        return _form_page(request, form=form, area=area, title=title, submit=_("Save"))
-    form = AreaEditForm(request.POST, area=area)
-    if form.is_valid():
-        try:
-            area = services.area_update(actor=request.user, area=area, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(_tree_url(area))
-    return _form_page(request, form=form, area=area, title=title, submit=_("Save"), status=400)
+    initial = {"name": area.name, "code": area.code}
+    form = AreaEditForm(posted(request), initial=initial, area=area)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.area_update(actor=request.user, area=area, **data),
+        success_message=_("Saved."),
+        success_url=_tree_url,
+        context=_form_context(area, _("Edit %(name)s") % {"name": area.name}, _("Save")),
+    )
 
 
 @login_required
@@ -162,22 +162,18 @@ def area_edit(request, pk: int):
 def area_add(request, pk: int):
     """Create an area directly below this one (administrators)."""
     parent = _area_for(request, pk, "add")
-    title = _("New area under %(name)s") % {"name": parent.name}
-    form = AreaCreateForm(request.POST or None, parent=parent)
+    form = AreaCreateForm(posted(request), parent=parent)
     if not form.fields["kind"].choices:
         messages.info(request, _("No kind of area can be placed under this one."))
         return redirect(_tree_url(parent))
-    if request.method == "POST" and form.is_valid():
-        try:
-            area = services.area_create(actor=request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Area %(name)s created.") % {"name": area.name})
-            return redirect(_tree_url(area))
-    status = 400 if request.method == "POST" else 200
-    return _form_page(
-        request, form=form, area=parent, title=title, submit=_("Create"), status=status
+    title = _("New area under %(name)s") % {"name": parent.name}
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.area_create(actor=request.user, parent=parent, **data),
+        success_message=lambda area: _("Area %(name)s created.") % {"name": area.name},
+        success_url=_tree_url,
+        context=_form_context(parent, title, _("Create")),
     )
 
 
@@ -188,28 +184,25 @@ def area_move(request, pk: int):
     area = _area_for(request, pk, "change")
     if area.parent_id is None:
         raise PermissionDenied  # the root of the tree has nowhere to go
-    title = _("Move %(name)s") % {"name": area.name}
     targets = selectors.area_move_targets(user=request.user, area=area)
-    form = AreaMoveForm(request.POST or None, targets=targets)
-    if request.method == "POST" and form.is_valid():
-        try:
-            area = services.area_move(
-                actor=request.user,
-                area=area,
-                new_parent=form.cleaned_data["parent"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s now belongs to %(parent)s.")
-                % {"name": area.name, "parent": form.cleaned_data["parent"].name},
-            )
-            return redirect(_tree_url(area))
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form=form, area=area, title=title, submit=_("Move"), status=status)
+    form = AreaMoveForm(posted(request), targets=targets)
+
+    def save(data):
+        return services.area_move(
+            actor=request.user, area=area, new_parent=data["parent"], reason=data["reason"]
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=lambda moved: (
+            _("%(name)s now belongs to %(parent)s.")
+            % {"name": moved.name, "parent": form.cleaned_data["parent"].name}
+        ),
+        success_url=_tree_url,
+        context=_form_context(area, _("Move %(name)s") % {"name": area.name}, _("Move")),
+    )
 
 
 # --- the audit trail ------------------------------------------------------------------------
@@ -375,6 +368,6 @@ def audit_verify(request):
     """Walk the hash chain (`linli audit verify`) and show whether it holds."""
     _require(request.user, "audit.view")
     report = audit.verify()
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "core/audit_list.html#verify-result", {"verify_report": report})
     return _audit_page(request, verify_report=report)

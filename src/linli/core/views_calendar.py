@@ -13,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import workdays
-from .forms import add_service_errors
 from .forms_calendar import CalendarDayForm, CalendarPublishForm
 from .models import WorkCalendarDay
+from .web import form_page, posted, submit
 
 
 def _require_manager(user) -> None:
@@ -75,17 +76,16 @@ def calendar_day_add(request, year: int):
     _require_manager(request.user)
     year = _year_or_404(year)
     form = CalendarDayForm(request.POST, year=year)
-    if form.is_valid():
-        try:
-            day = workdays.calendar_day_create(
-                actor=request.user, year=year, **form.service_arguments()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(date)s added.") % {"date": day.date.isoformat()})
-            return redirect("core:calendar_year", year=year)
-    return _year_page(request, year, day_form=form, status=400)
+    outcome = submit(
+        request,
+        form,
+        save=lambda data: workdays.calendar_day_create(
+            actor=request.user, year=year, **form.service_arguments()
+        ),
+        success_message=lambda day: _("%(date)s added.") % {"date": day.date.isoformat()},
+        success_url=reverse("core:calendar_year", args=[year]),
+    )
+    return outcome.response or _year_page(request, year, day_form=form, status=outcome.status)
 
 
 @login_required
@@ -94,21 +94,27 @@ def calendar_day_edit(request, pk: int):
     _require_manager(request.user)
     day = _day_or_404(pk)
     year = day.date.year
-    if request.method == "GET":
-        form = CalendarDayForm(initial=CalendarDayForm.initial_for(day), year=year)
-        return render(request, "core/calendar_day_form.html", {"form": form, "day": day})
-    form = CalendarDayForm(request.POST, year=year)
-    if form.is_valid():
-        try:
-            day = workdays.calendar_day_update(
-                actor=request.user, day=day, **form.service_arguments()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(date)s saved.") % {"date": day.date.isoformat()})
-            return redirect("core:calendar_year", year=year)
-    return render(request, "core/calendar_day_form.html", {"form": form, "day": day}, status=400)
+    initial = CalendarDayForm.initial_for(day)
+    form = CalendarDayForm(posted(request), initial=initial, year=year)
+    year_url = reverse("core:calendar_year", args=[year])
+    context = {
+        "title": _("Change %(date)s") % {"date": day.date.isoformat()},
+        "breadcrumb": [
+            {"label": _("Working-day calendar"), "url": reverse("core:calendar_years")},
+            {"label": year, "url": year_url},
+        ],
+        "cancel_url": year_url,
+    }
+    return form_page(
+        request,
+        form,
+        save=lambda data: workdays.calendar_day_update(
+            actor=request.user, day=day, **form.service_arguments()
+        ),
+        success_message=lambda day: _("%(date)s saved.") % {"date": day.date.isoformat()},
+        success_url=year_url,
+        context=context,
+    )
 
 
 @login_required
@@ -130,24 +136,20 @@ def calendar_year_publish(request, year: int):
     _require_manager(request.user)
     year = _year_or_404(year)
     form = CalendarPublishForm(request.POST)
-    if form.is_valid():
-        try:
-            workdays.calendar_year_publish(
-                actor=request.user, year=year, source=form.cleaned_data["source"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The arrangement of %(year)s is entered: deadlines through it no longer "
-                    "carry a warning."
-                )
-                % {"year": year},
-            )
-            return redirect("core:calendar_year", year=year)
-    return _year_page(request, year, publish_form=form, status=400)
+    outcome = submit(
+        request,
+        form,
+        save=lambda data: workdays.calendar_year_publish(
+            actor=request.user, year=year, source=data["source"]
+        ),
+        success_message=_(
+            "The arrangement of %(year)s is entered: deadlines through it no longer carry a "
+            "warning."
+        )
+        % {"year": year},
+        success_url=reverse("core:calendar_year", args=[year]),
+    )
+    return outcome.response or _year_page(request, year, publish_form=form, status=outcome.status)
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core.forms import BootstrapFormMixin
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.validators import validate_id_number, validate_mobile
@@ -23,19 +24,6 @@ from .models import Organisation, Tag
 # A household is registered in one of these; communities are left to imports and the API.
 HOUSEHOLD_FORM_AREA_KINDS = ("village", "compound", "grid", "building")
 DETAIL_MAX_LENGTH = 60  # HouseholdTag.detail / ResidentTag.detail
-
-
-def _style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -135,7 +123,7 @@ class TagFieldsMixin:
         return chosen
 
 
-class HouseholdForm(TagFieldsMixin, forms.Form):
+class HouseholdForm(TagFieldsMixin, BootstrapFormMixin, forms.Form):
     """户 — register a household or change its area, number, address and tags."""
 
     area = AreaChoiceField(label=_("Area"), queryset=Area.objects.none())
@@ -159,10 +147,9 @@ class HouseholdForm(TagFieldsMixin, forms.Form):
         # An edit must say which version it started from, so a stale one is refused.
         self.fields["version"].required = household is not None
         self.add_tag_fields(tags, household.tag_links.all() if household else ())
-        _style(self)
 
 
-class ResidentForm(TagFieldsMixin, forms.Form):
+class ResidentForm(TagFieldsMixin, BootstrapFormMixin, forms.Form):
     """居民 — add a member to a household or change a member's details.
 
     When editing, the ID and mobile fields start empty (the page never holds the full values
@@ -192,7 +179,6 @@ class ResidentForm(TagFieldsMixin, forms.Form):
             self._keep_numbers_hint(resident)
         self.fields["version"].required = resident is not None
         self.add_tag_fields(tags, resident.tag_links.all() if resident else ())
-        _style(self)
 
     def _keep_numbers_hint(self, resident) -> None:
         id_field, mobile_field = self.fields["id_number"], self.fields["mobile"]
@@ -204,7 +190,7 @@ class ResidentForm(TagFieldsMixin, forms.Form):
             mobile_field.help_text = _("Leave empty to keep the current mobile number.")
 
 
-class TagForm(forms.Form):
+class TagForm(BootstrapFormMixin, forms.Form):
     """标签 — one entry of a tag vocabulary."""
 
     name = forms.CharField(label=_("Name"), max_length=40)
@@ -248,7 +234,6 @@ class TagForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        _style(self)
 
     def clean_detail_choices(self) -> list[str]:
         choices: list[str] = []
@@ -304,7 +289,7 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class OrganisationForm(forms.Form):
+class OrganisationForm(BootstrapFormMixin, forms.Form):
     """组织 — register an organisation or change its name, kind, area and parent.
 
     The parent field is not called "parent": on these pages that name means an area."""
@@ -352,10 +337,9 @@ class OrganisationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["parent_organisation"].queryset = parents
-        _style(self)
 
 
-class PostForm(forms.Form):
+class PostForm(BootstrapFormMixin, forms.Form):
     """职务 — who holds a post, serving which area, at which organisation, from when."""
 
     holder_name = forms.CharField(label=_("Holder"), max_length=50)
@@ -405,7 +389,6 @@ class PostForm(forms.Form):
         self.fields["account"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
-        _style(self)
 
     def clean(self):
         data = super().clean()
@@ -415,7 +398,7 @@ class PostForm(forms.Form):
         return data
 
 
-class PostEndForm(forms.Form):
+class PostEndForm(BootstrapFormMixin, forms.Form):
     """卸任 — the last day of a post."""
 
     ends_on = forms.DateField(
@@ -427,4 +410,3 @@ class PostEndForm(forms.Form):
     def __init__(self, *args, post, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("ends_on", post.ends_on or timezone.localdate())
         super().__init__(*args, **kwargs)
-        _style(self)

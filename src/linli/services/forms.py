@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import BootstrapFormMixin
+
 from .choices import ApplicationChannel, RatingSource, TripReason
 from .models import Application, ServiceItem
 
@@ -21,23 +23,9 @@ CAME_IN_PERSON_CHOICES = [
     ("yes", _("Yes, the resident came")),
     ("no", _("No (brought by someone else, or sent)")),
 ]
-CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 
-def _style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, (*CHOICE_WIDGETS, forms.CheckboxInput)):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
-
-
-class _VersionedForm(forms.Form):
+class _VersionedForm(BootstrapFormMixin, forms.Form):
     """A form acting on an application: carries the version the page showed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -47,7 +35,6 @@ class _VersionedForm(forms.Form):
             kwargs.setdefault("initial", {}).setdefault("version", application.version)
         super().__init__(*args, **kwargs)
         self.application = application
-        _style(self)
 
 
 def grouped_item_choices(items) -> list:
@@ -67,7 +54,7 @@ def material_choices(item: ServiceItem | None) -> list[tuple[str, str]]:
     ]
 
 
-class CounterForm(forms.Form):
+class CounterForm(BootstrapFormMixin, forms.Form):
     """窗口受理 — take an application: who, which item, how it came in, what was handed in."""
 
     resident = forms.IntegerField(widget=forms.HiddenInput)
@@ -91,10 +78,9 @@ class CounterForm(forms.Form):
         self.fields["item"].queryset = items
         self.fields["item"].choices = grouped_item_choices(items)
         self.fields["materials"].choices = material_choices(item)
-        _style(self)
 
 
-class OnlineApplyForm(forms.Form):
+class OnlineApplyForm(BootstrapFormMixin, forms.Form):
     """在线申办 — a resident applies for an online item, for himself or a household member."""
 
     item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
@@ -109,10 +95,9 @@ class OnlineApplyForm(forms.Form):
         self.fields["item"].choices = grouped_item_choices(items)
         self.fields["applicant"].choices = [(m.pk, m.name) for m in members]
         self.fields["materials"].choices = material_choices(item)
-        _style(self)
 
 
-class StepFinishForm(forms.Form):
+class StepFinishForm(BootstrapFormMixin, forms.Form):
     """The result of a step at its office."""
 
     result = forms.ChoiceField(
@@ -131,7 +116,6 @@ class StepFinishForm(forms.Form):
         if step is not None:
             kwargs.setdefault("initial", {"version": step.version, "result": "approve"})
         super().__init__(*args, **kwargs)
-        _style(self)
 
 
 class SubmitForm(_VersionedForm):

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import BootstrapFormMixin
 from linli.registry.models import Organisation
 
 from .catalogue import MATERIALS, ROUTE, MaterialSpec, StepSpec
@@ -30,24 +31,11 @@ MATERIAL_PREFIX, STEP_PREFIX = "materials", "steps"
 OP = re.compile(r"^(material|step)-(add|remove|up|down)(?:-(\d{1,3}))?$")
 
 
-def _style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
-    for f in form.fields.values():
-        widget = f.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
-
-
 def _max(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=_max(ServiceCategory, "name"))
     description = forms.CharField(
         label=_("Description"), max_length=_max(ServiceCategory, "description"), required=False
@@ -65,10 +53,9 @@ class CategoryForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        _style(self)
 
 
-class ItemForm(forms.Form):
+class ItemForm(BootstrapFormMixin, forms.Form):
     """服务事项 — the fields of an item's version; the code and order only when it is made,
     the note on what changed and the version it started from only when it is edited."""
 
@@ -125,7 +112,6 @@ class ItemForm(forms.Form):
             del self.fields["note"], self.fields["version"]
         else:
             del self.fields["code"], self.fields["sort_order"]
-        _style(self)
 
     def clean_description(self) -> str:
         return self.cleaned_data["description"].replace("\r\n", "\n")
@@ -151,17 +137,13 @@ class ItemForm(forms.Form):
         return {name: self[name].value() for name in self.fields}
 
 
-class MaterialRowForm(forms.Form):
+class MaterialRowForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Material"), max_length=_max(ItemMaterial, "name"), required=False
     )
     note = forms.CharField(label=_("Note"), max_length=_max(ItemMaterial, "note"), required=False)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     in_person = forms.BooleanField(label=_("Bring in person"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
@@ -183,7 +165,7 @@ class MaterialRowForm(forms.Form):
         )
 
 
-class StepRowForm(forms.Form):
+class StepRowForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Step"), max_length=_max(RouteStep, "name"), required=False)
     office_kind = forms.ChoiceField(
         label=_("Office"), choices=[("", "—"), *OfficeKind.choices], required=False
@@ -198,7 +180,6 @@ class StepRowForm(forms.Form):
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
-        _style(self)
 
     def is_blank(self) -> bool:
         data = self.cleaned_data

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.core.forms import BootstrapFormMixin
 from linli.registry.choices import Relation, Sex
 
 from . import eligibility
@@ -20,23 +21,10 @@ BLANK_ROWS = 2  # empty rows offered below the conditions, to add one without a 
 MAX_ROWS = 30
 
 
-def _style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
-
-
 # --- the eligibility editor -------------------------------------------------------------------
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(BootstrapFormMixin, forms.Form):
     """Who is sought out for an item and who does it: how the rows combine, the role, the
     days that count as recent, and a note saying what changed."""
 
@@ -78,9 +66,6 @@ class EligibilityForm(forms.Form):
         self.fields["outreach_role"].choices = [("", _("Nobody: no outreach for this item"))] + [
             (role.value, role.label) for role in OUTREACH_ROLES
         ]
-        _style(self)
-        for name in ("combine",):
-            self.fields[name].widget.attrs["class"] = "form-check-input"
 
 
 def _tag_choices(vocabulary: eligibility.Vocabulary) -> list:
@@ -103,7 +88,7 @@ def _detail_choices(vocabulary: eligibility.Vocabulary) -> list:
     return groups
 
 
-class ConditionForm(forms.Form):
+class ConditionForm(BootstrapFormMixin, forms.Form):
     """One row of the editor: one condition on the household, a member or the head."""
 
     kind = forms.ChoiceField(
@@ -144,7 +129,6 @@ class ConditionForm(forms.Form):
         self.vocabulary = vocabulary
         self.fields["tag"].choices = _tag_choices(vocabulary)
         self.fields["details"].choices = _detail_choices(vocabulary)
-        _style(self)
 
     def rule(self) -> dict | None:
         """The row as a rule; None for an empty row. Call after `is_valid()`; problems found
@@ -287,7 +271,7 @@ def rows_of(rule, vocabulary: eligibility.Vocabulary) -> tuple[str, list[dict]] 
 # --- the worker's outcome ---------------------------------------------------------------------
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(BootstrapFormMixin, forms.Form):
     """What came of contacting the household."""
 
     outcome = forms.ChoiceField(
@@ -315,11 +299,9 @@ class OutcomeForm(forms.Form):
         if task.state == OutreachState.CONTACTED:
             outcomes = outcomes[1:]
         self.fields["outcome"].choices = outcomes
-        _style(self)
-        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(BootstrapFormMixin, forms.Form):
     """Reopen a task closed by mistake, saying why."""
 
     reason = forms.CharField(
@@ -333,5 +315,4 @@ class ReopenForm(forms.Form):
         if task is not None:
             kwargs.setdefault("initial", {"version": task.version})
         super().__init__(*args, **kwargs)
-        _style(self)
         self.fields["reason"].error_messages["required"] = _("Say why the task is reopened.")

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import BootstrapFormMixin
 from linli.services.models import ServiceItem
 
 from .choices import IntervalUnit, LinkLevel, NeedCategory, VisitChannel
@@ -23,7 +24,6 @@ NOTE_MAX_LENGTH = 1000
 NEED_MAX_LENGTH = 300
 CLOSING_NOTE_MAX_LENGTH = 300
 ASSIGNMENT_NOTE_MAX_LENGTH = 200
-CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 # Words in a service item's name that suit a need of each category: the items offered first
 # when a need is handed on (e.g. a schooling need → 助学贷款补助申请).
@@ -41,19 +41,6 @@ CLOSE_CHOICES = [
 ]
 
 
-def style(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates stay plain."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, (*CHOICE_WIDGETS, forms.CheckboxInput)):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
-
-
 def _date_widget(**attrs) -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
@@ -61,7 +48,7 @@ def _date_widget(**attrs) -> forms.DateInput:
 # --- the visit form -------------------------------------------------------------------------
 
 
-class VisitForm(forms.Form):
+class VisitForm(BootstrapFormMixin, forms.Form):
     """记录走访 — how, when, what was found (up to three needs), a note and a photo."""
 
     channel = forms.ChoiceField(
@@ -109,7 +96,6 @@ class VisitForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
             )
-        style(self)
         # The channel buttons are styled as big toggle buttons by the template.
         self.fields["channel"].widget.attrs["class"] = "btn-check"
 
@@ -157,7 +143,7 @@ def item_choices(items, suggested) -> list:
     return [("", "—"), *groups.items()]
 
 
-class NeedApplicationForm(forms.Form):
+class NeedApplicationForm(BootstrapFormMixin, forms.Form):
     """转为服务申请 — the service item, the applicant (a member of the household) and the
     materials the visitor has already collected."""
 
@@ -184,7 +170,6 @@ class NeedApplicationForm(forms.Form):
         self.fields["item"].choices = item_choices(items, suggested)
         self.fields["applicant"].choices = [(m.pk, m.name) for m in members]
         self.fields["materials"].choices = _material_choices(item)
-        style(self)
 
 
 def _material_choices(item) -> list[tuple[str, str]]:
@@ -196,7 +181,7 @@ def _material_choices(item) -> list[tuple[str, str]]:
     ]
 
 
-class NeedCloseForm(forms.Form):
+class NeedCloseForm(BootstrapFormMixin, forms.Form):
     """Close a need: resolved on the spot, or closed without action; a note either way."""
 
     outcome = forms.ChoiceField(
@@ -214,7 +199,6 @@ class NeedCloseForm(forms.Form):
         if need is not None:
             kwargs.setdefault("initial", {}).setdefault("version", need.version)
         super().__init__(*args, **kwargs)
-        style(self)
 
     def clean_note(self) -> str:
         note = self.cleaned_data["note"].strip()
@@ -226,7 +210,7 @@ class NeedCloseForm(forms.Form):
 # --- contact assignments ------------------------------------------------------------------
 
 
-class _AssignmentFields(forms.Form):
+class _AssignmentFields(BootstrapFormMixin, forms.Form):
     """What the single and the bulk assignment forms share. `target_field` names the field that
     lists the targets: a drop-down with an empty first choice, or a list of checkboxes."""
 
@@ -252,7 +236,6 @@ class _AssignmentFields(forms.Form):
         field = self.fields[self.target_field]
         multiple = isinstance(field, forms.MultipleChoiceField)
         field.choices = targets if multiple else [("", "—"), *targets]
-        style(self)
 
     def clean(self):
         data = super().clean()
@@ -290,7 +273,7 @@ class AssignmentBulkForm(_AssignmentFields):
     )
 
 
-class AssignmentEndForm(forms.Form):
+class AssignmentEndForm(BootstrapFormMixin, forms.Form):
     ends_on = forms.DateField(label=_("Ends on"), widget=_date_widget())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -300,13 +283,12 @@ class AssignmentEndForm(forms.Form):
         if assignment is not None:
             initial.setdefault("version", assignment.version)
         super().__init__(*args, **kwargs)
-        style(self)
 
 
 # --- visit policies -----------------------------------------------------------------------
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(BootstrapFormMixin, forms.Form):
     """走访频次 — how often households with a tag (or all others) must be visited."""
 
     tag = forms.ModelChoiceField(
@@ -338,7 +320,6 @@ class PolicyForm(forms.Form):
         self.fields["tag"].queryset = tags
         self.fields["tag"].label_from_instance = lambda t: f"{t.name}（{t.get_target_display()}）"
         self.fields["every"].widget.attrs["inputmode"] = "numeric"
-        style(self)
 
     def clean(self):
         data = super().clean()
@@ -361,17 +342,13 @@ PERIOD_CHOICES = [
 MAX_PERIOD_DAYS = 366 * 5
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(BootstrapFormMixin, forms.Form):
     """The period of the coverage page: a calendar period so far, the past 12 months, or two
     dates."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
     start = forms.DateField(label=_("From"), required=False, widget=_date_widget())
     end = forms.DateField(label=_("To"), required=False, widget=_date_widget())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style(self)
 
     def clean(self):
         data = super().clean()
