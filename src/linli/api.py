@@ -25,7 +25,7 @@ from ninja.utils import check_csrf
 
 from linli.accounts.services import api_token_find
 from linli.core import context, views_errors
-from linli.core.api import PRINTABLE, unprintable_message
+from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
 from linli.registry.api import households, residents
 from linli.services.api import applications, catalogue, steps
@@ -149,17 +149,6 @@ def _schema_field(location) -> str:
     return ".".join(parts[skip:]) or "body"
 
 
-def _django_errors(exc: ValidationError) -> list[dict]:
-    if hasattr(exc, "error_dict"):
-        return [
-            {"field": None if name == "__all__" else name, "message": m, "code": e.code}
-            for name, items in exc.error_dict.items()
-            for e in items
-            for m in e.messages
-        ]
-    return [{"field": None, "message": m, "code": exc.code} for m in exc.messages]
-
-
 @api.exception_handler(SchemaError)
 def schema_error(request, exc: SchemaError):
     errors = [
@@ -175,10 +164,11 @@ def schema_error(request, exc: SchemaError):
 
 @api.exception_handler(ValidationError)
 def rule_error(request, exc: ValidationError):
-    errors = _django_errors(exc)
-    if any(e["code"] == "stale" for e in errors):
-        return _error(request, 409, errors[0]["message"], errors)
-    return _error(request, 422, _("Some fields are not valid."), errors)
+    conflict = conflict_answer(exc)
+    if conflict is not None:
+        status, body = conflict
+        return _error(request, status, body["detail"], body["errors"])
+    return _error(request, 422, _("Some fields are not valid."), error_items(exc))
 
 
 @api.exception_handler(AuthenticationError)

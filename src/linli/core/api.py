@@ -9,6 +9,7 @@ pages accept, handed to the same selectors and services.
 import re
 from typing import Annotated
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
@@ -19,6 +20,7 @@ from linli.registry import selectors
 
 from . import idempotency
 from .choices import AreaKind
+from .errors import Conflict, is_conflict
 from .models import Area
 from .pagination import slice_by_ids
 
@@ -123,6 +125,29 @@ class FieldError(Schema):
 class ErrorOut(Schema):
     detail: str
     errors: list[FieldError] = []
+
+
+def error_items(error: ValidationError) -> list[dict]:
+    """A service's ValidationError as the API's list of errors: field, message, code."""
+    if hasattr(error, "error_dict"):
+        return [
+            {"field": None if name == NON_FIELD_ERRORS else name, "message": m, "code": e.code}
+            for name, items in error.error_dict.items()
+            for e in items
+            for m in e.messages
+        ]
+    return [
+        {"field": None, "message": m, "code": e.code} for e in error.error_list for m in e.messages
+    ]
+
+
+def conflict_answer(error: ValidationError) -> tuple[int, dict] | None:
+    """Someone else acted first (`core.errors.Conflict`): 409 with the service's message, as
+    the pages answer; None for any other refusal."""
+    if not is_conflict(error):
+        return None
+    errors = error_items(error)
+    return Conflict.status, {"detail": errors[0]["message"], "errors": errors}
 
 
 def responses(ok: dict) -> dict:

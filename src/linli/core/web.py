@@ -6,16 +6,18 @@ the fields it names, with 400 for bad input and 409 when someone else acted firs
 (`core.errors`). The view keeps what is its own — which record, which form, which service, where
 to go next — and hands the rest here:
 
-    form = TagForm(posted(request), tag=tag)
     return form_page(
         request,
-        form,
-        save=lambda data: services.tag_save(actor=request.user, tag=tag, **data),
-        success_message=_("Tag saved."),
-        success_url=reverse("registry:tag_list"),
-        template="registry/tag_form.html",
-        context={"tag": tag},
+        HouseholdForm(posted(request), areas=areas, tags=tags, household=household),
+        save=lambda data: services.household_update(actor=request.user, ...),
+        success_message=_("Household saved."),
+        success_url=reverse("registry:household_detail", args=[household.pk]),
+        template="registry/household_form.html",
+        context={"household": household},
     )
+
+A form that fits the generic page (`FORM_PAGE`: title, breadcrumb, the fields one under
+another) needs no template of its own.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Forms of the registry pages. They parse what a person typed; the services decide what is
-allowed and valid, and `apply_service_errors` puts each of their messages under its own field."""
+allowed and valid, and `core.forms.add_service_errors` puts each of their messages under its own
+field (those about tags next to the tag choices)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,30 +25,6 @@ from .models import Organisation, Tag
 # A household is registered in one of these; communities are left to imports and the API.
 HOUSEHOLD_FORM_AREA_KINDS = ("village", "compound", "grid", "building")
 DETAIL_MAX_LENGTH = 60  # HouseholdTag.detail / ResidentTag.detail
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError under the fields it names; the rest above the form.
-
-    Errors about tags go to `form.tag_errors`, shown next to the tag choices."""
-    if hasattr(error, "error_dict"):
-        items = error.message_dict.items()
-    else:
-        items = [(NON_FIELD_ERRORS, error.messages)]
-    for name, messages in items:
-        if name == "tags" and hasattr(form, "tag_errors"):
-            form.tag_errors.extend(messages)
-            continue
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-
-
-def is_stale(error: ValidationError) -> bool:
-    """Whether the service refused a stale version (someone else saved first)."""
-    if hasattr(error, "error_dict"):
-        return False
-    return any(e.code == "stale" for e in error.error_list)
 
 
 def areas_for(user, perm: str, *, include: Area | None = None):
@@ -74,6 +51,7 @@ class TagFieldsMixin:
 
     def add_tag_fields(self, tags: Iterable[Tag], links=()) -> None:
         self.tag_errors: list[str] = []
+        self.error_lists = {"tags": self.tag_errors}  # a service's errors about the tags
         self.offered_tags = list(tags)
         current = {link.tag_id: link.detail for link in links}
         for tag in self.offered_tags:

@@ -20,6 +20,7 @@ from pypinyin.constants import PINYIN_DICT
 
 from linli.core import audit, timeline
 from linli.core.choices import AuditAction
+from linli.core.errors import check_version
 from linli.core.models import Area
 from linli.core.scoping import can, covers
 from linli.core.validators import check_text_fields, normalise_mobile, parse_id_number
@@ -58,17 +59,6 @@ def name_pinyin(name: str) -> tuple[str, str]:
 def _require(actor, obj, action: str) -> None:
     if actor is not None and not can(actor, obj, action):
         raise PermissionDenied
-
-
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. "
-                "Reload the page to see their change, then edit again."
-            ),
-            code="stale",
-        )
 
 
 def _check_household_area(area: Area) -> None:
@@ -168,7 +158,7 @@ def household_update(
 ) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
     _require(actor, household, "change")
-    _check_version(household.version, expected_version)
+    check_version(household.version, expected_version)
     before = audit.snapshot(household) | {
         "tags": _tags_snapshot(household.tag_links.select_related("tag"))
     }
@@ -298,7 +288,7 @@ def resident_update(
 ) -> Resident:
     person = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require(actor, person, "change")
-    _check_version(person.version, expected_version)
+    check_version(person.version, expected_version)
     before = audit.snapshot(person) | {
         "tags": _tags_snapshot(person.tag_links.select_related("tag"))
     }

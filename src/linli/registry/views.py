@@ -10,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +26,7 @@ from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.scoping import covers
 from linli.core.selectors import area_for_list
+from linli.core.web import form_page, is_htmx, posted, render_page
 from linli.core.workspace import current_area, switchable_areas
 
 from . import imports, selectors, services
@@ -39,9 +38,7 @@ from .forms import (
     PostForm,
     ResidentForm,
     TagForm,
-    apply_service_errors,
     areas_for,
-    is_stale,
     organisation_areas_for,
 )
 from .models import Organisation, Resident, Tag
@@ -52,23 +49,6 @@ REVEAL_LABELS = {"id_number": ID_NUMBER, "mobile": MOBILE}
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore asks for the whole page even though HTMX sends it.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def _render(request, template: str, context: dict, *, partial: str = "", status: int = 200):
-    """The whole page, or only `partial` of it when HTMX asks (search as you type)."""
-    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
-    response = render(request, name, context, status=status)
-    if partial:
-        patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _require(user, perm: str) -> None:
@@ -230,10 +210,10 @@ def household_list(request):
         export_query=export_query,
         can_export_full=_may_export_full(user, filters.area),
         full_export_action=f"{reverse('registry:export')}?{export_query}",
-        export_oob=_is_htmx(request),  # the results alone: their export buttons come along
+        export_oob=is_htmx(request),  # the results alone: their export buttons come along
         reason_min=imports.FULL_EXPORT_REASON_MIN,
     )
-    return _render(request, "registry/household_list.html", context, partial="results")
+    return render_page(request, "registry/household_list.html", context, partial="results")
 
 
 def _may_export_full(user, area: Area | None) -> bool:
@@ -259,7 +239,7 @@ def resident_list(request):
         for p in page.object_list
     ]
     context = _list_context(filters, page, rows=rows)
-    return _render(request, "registry/resident_list.html", context, partial="results")
+    return render_page(request, "registry/resident_list.html", context, partial="results")
 
 
 def _mark_changeable(user, page: Page) -> None:
@@ -298,7 +278,7 @@ def organisation_list(request):
         kind=kind,
         can_add=bool(user.scope_paths("organisation.change")),
     )
-    return _render(request, "registry/organisation_list.html", context, partial="results")
+    return render_page(request, "registry/organisation_list.html", context, partial="results")
 
 
 @login_required
@@ -330,7 +310,7 @@ def post_list(request):
         current_only=current_only,
         can_add=bool(user.scope_paths("organisation.change")),
     )
-    return _render(request, "registry/post_list.html", context, partial="results")
+    return render_page(request, "registry/post_list.html", context, partial="results")
 
 
 # --- the household page and reveal ---------------------------------------------------------
@@ -394,17 +374,11 @@ def resident_reveal(request, pk: int):
     except ValidationError as e:
         context["error"] = " ".join(e.messages)
         status = 400
-    template = "registry/partials/reveal.html" if _is_htmx(request) else "registry/reveal.html"
+    template = "registry/partials/reveal.html" if is_htmx(request) else "registry/reveal.html"
     return render(request, template, context, status=status)
 
 
 # --- forms --------------------------------------------------------------------------------
-
-
-def _save_failed(form, error: ValidationError) -> int:
-    """Show the service's messages on the form; 409 for a stale edit, 400 otherwise."""
-    apply_service_errors(form, error)
-    return 409 if is_stale(error) else 400
 
 
 def _tags_for(user, target: str, area: Area | None) -> list[Tag]:
@@ -412,6 +386,10 @@ def _tags_for(user, target: str, area: Area | None) -> list[Tag]:
     show_sensitive = area is None or covers(user, area, "registry.reveal")
     tags = selectors.tag_vocabulary(target=target)
     return [t for t in tags if show_sensitive or not t.sensitive]
+
+
+def _to_household(household) -> str:
+    return reverse("registry:household_detail", args=[household.pk])
 
 
 @login_required
@@ -426,27 +404,26 @@ def household_create(request):
     reveal = RevealScope(user)
     vocabulary = selectors.tag_vocabulary(target=TagTarget.HOUSEHOLD)
     tags = [t for t in vocabulary if reveal or not t.sensitive]
-    working = current_area(request)
-    initial = {"area": working.pk} if working and areas.filter(pk=working.pk).exists() else {}
-    form = HouseholdForm(request.POST or None, areas=areas, tags=tags, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                household = services.household_create(
-                    actor=user,
-                    area=form.cleaned_data["area"],
-                    number=form.cleaned_data["number"],
-                    address=form.cleaned_data["address"],
-                    tags=_allowed_tags(user, form.cleaned_data["area"], form.chosen_tags()),
-                )
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("Household registered. Now add its members."))
-                return redirect("registry:household_detail", pk=household.pk)
-    return render(request, "registry/household_form.html", {"form": form}, status=status)
+    initial = _working_area_initial(request, areas)
+    form = HouseholdForm(posted(request), areas=areas, tags=tags, initial=initial)
+
+    def save(data):
+        return services.household_create(
+            actor=user,
+            area=data["area"],
+            number=data["number"],
+            address=data["address"],
+            tags=_allowed_tags(user, data["area"], form.chosen_tags()),
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=_("Household registered. Now add its members."),
+        success_url=_to_household,
+        template="registry/household_form.html",
+    )
 
 
 def _allowed_tags(user, area: Area, chosen: list[tuple[Tag, str]]) -> list[tuple[Tag, str]]:
@@ -465,28 +442,28 @@ def household_edit(request, pk: int):
         raise PermissionDenied
     areas = areas_for(user, "registry.change", include=household.area)
     tags = _tags_for(user, TagTarget.HOUSEHOLD, household.area)
-    form = HouseholdForm(request.POST or None, areas=areas, tags=tags, household=household)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.household_update(
-                    actor=user,
-                    household=household,
-                    expected_version=form.cleaned_data["version"],
-                    area=form.cleaned_data["area"],
-                    number=form.cleaned_data["number"],
-                    address=form.cleaned_data["address"],
-                    tags=form.chosen_tags(keep=household.tag_links.all()),
-                )
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("Household saved."))
-                return redirect("registry:household_detail", pk=household.pk)
-    context = {"form": form, "household": household}
-    return render(request, "registry/household_form.html", context, status=status)
+    form = HouseholdForm(posted(request), areas=areas, tags=tags, household=household)
+
+    def save(data):
+        return services.household_update(
+            actor=user,
+            household=household,
+            expected_version=data["version"],
+            area=data["area"],
+            number=data["number"],
+            address=data["address"],
+            tags=form.chosen_tags(keep=household.tag_links.all()),
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=_("Household saved."),
+        success_url=_to_household,
+        template="registry/household_form.html",
+        context={"household": household},
+    )
 
 
 @login_required
@@ -499,29 +476,28 @@ def resident_create(request, pk: int):
         raise PermissionDenied
     tags = _tags_for(user, TagTarget.RESIDENT, household.area)
     initial = {"relation": "other" if household.head_id else "head"}
-    form = ResidentForm(request.POST or None, tags=tags, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.resident_create(
-                    actor=user,
-                    household=household,
-                    name=data["name"],
-                    id_number=data["id_number"],
-                    mobile=data["mobile"],
-                    relation=data["relation"],
-                    tags=form.chosen_tags(),
-                )
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("%(name)s added.") % {"name": data["name"]})
-                return redirect("registry:household_detail", pk=household.pk)
-    context = {"form": form, "household": household}
-    return render(request, "registry/resident_form.html", context, status=status)
+    form = ResidentForm(posted(request), tags=tags, initial=initial)
+
+    def save(data):
+        return services.resident_create(
+            actor=user,
+            household=household,
+            name=data["name"],
+            id_number=data["id_number"],
+            mobile=data["mobile"],
+            relation=data["relation"],
+            tags=form.chosen_tags(),
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=lambda person: _("%(name)s added.") % {"name": person.name},
+        success_url=_to_household(household),
+        template="registry/resident_form.html",
+        context={"household": household},
+    )
 
 
 @login_required
@@ -533,31 +509,30 @@ def resident_edit(request, pk: int):
     if not covers(user, household.area, "registry.change"):
         raise PermissionDenied
     tags = _tags_for(user, TagTarget.RESIDENT, household.area)
-    form = ResidentForm(request.POST or None, tags=tags, resident=person)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.resident_update(
-                    actor=user,
-                    resident=person,
-                    expected_version=data["version"],
-                    name=data["name"],
-                    # Empty means "keep": the form never showed the full numbers.
-                    id_number=data["id_number"] or None,
-                    mobile=data["mobile"] or None,
-                    relation=data["relation"],
-                    tags=form.chosen_tags(keep=person.tag_links.all()),
-                )
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
-                return redirect("registry:household_detail", pk=household.pk)
-    context = {"form": form, "household": household, "person": person}
-    return render(request, "registry/resident_form.html", context, status=status)
+    form = ResidentForm(posted(request), tags=tags, resident=person)
+
+    def save(data):
+        return services.resident_update(
+            actor=user,
+            resident=person,
+            expected_version=data["version"],
+            name=data["name"],
+            # Empty means "keep": the form never showed the full numbers.
+            id_number=data["id_number"] or None,
+            mobile=data["mobile"] or None,
+            relation=data["relation"],
+            tags=form.chosen_tags(keep=person.tag_links.all()),
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=lambda saved: _("%(name)s saved.") % {"name": saved.name},
+        success_url=_to_household(household),
+        template="registry/resident_form.html",
+        context={"household": household, "person": person},
+    )
 
 
 # --- tag vocabulary -----------------------------------------------------------------------
@@ -598,19 +573,20 @@ def tag_edit(request, pk: int):
 
 def _tag_form(request, *, tag: Tag | None) -> HttpResponse:
     _require_tag_admin(request.user)
-    form = TagForm(request.POST or None, tag=tag)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.tag_save(actor=request.user, tag=tag, **form.cleaned_data)
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("Tag saved."))
-                return redirect("registry:tag_list")
-    return render(request, "registry/tag_form.html", {"form": form, "tag": tag}, status=status)
+    tags = reverse("registry:tag_list")
+    title = _("New tag") if tag is None else _("Edit tag %(name)s") % {"name": tag.name}
+    return form_page(
+        request,
+        TagForm(posted(request), tag=tag),
+        save=lambda data: services.tag_save(actor=request.user, tag=tag, **data),
+        success_message=_("Tag saved."),
+        success_url=tags,
+        context={
+            "title": title,
+            "breadcrumb": [{"label": _("Tags"), "url": tags}],
+            "cancel_url": tags,
+        },
+    )
 
 
 # --- organisations and posts: the administrator's forms ------------------------------------
@@ -620,13 +596,6 @@ def _require_organisation_change(user, area: Area) -> None:
     """Seen but not the user's to change: 403 (the record was already looked up in scope)."""
     if not (user.is_staff_member and covers(user, area, "organisation.change")):
         raise PermissionDenied
-
-
-def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
-    """The service names model fields; a form may call one differently."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError({names.get(k, k): v for k, v in error.error_dict.items()})
 
 
 def _working_area_initial(request, areas) -> dict:
@@ -659,34 +628,45 @@ def _organisation_form(request, *, organisation: Organisation | None) -> HttpRes
     # A new organisation starts in the working area; an edit starts from the record.
     extra = {} if organisation else {"initial": _working_area_initial(request, areas)}
     form = OrganisationForm(
-        request.POST or None, areas=areas, parents=parents, organisation=organisation, **extra
+        posted(request), areas=areas, parents=parents, organisation=organisation, **extra
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            fields = {
-                "name": data["name"],
-                "kind": data["kind"],
-                "area": data["area"],
-                "parent": data["parent_organisation"],
-                "address": data["address"],
-            }
-            try:
-                if organisation is None:
-                    saved = services.organisation_create(actor=user, **fields)
-                else:
-                    saved = services.organisation_update(
-                        actor=user, organisation=organisation, **fields
-                    )
-            except ValidationError as e:
-                status = _save_failed(form, _renamed(e, {"parent": "parent_organisation"}))
-            else:
-                messages.success(request, _("Organisation %(name)s saved.") % {"name": saved.name})
-                return redirect(_list_url("registry:organisation_list", saved.area_id))
-    context = {"form": form, "organisation": organisation}
-    return render(request, "registry/organisation_form.html", context, status=status)
+
+    def save(data):
+        fields = {
+            "name": data["name"],
+            "kind": data["kind"],
+            "area": data["area"],
+            "parent": data["parent_organisation"],
+            "address": data["address"],
+        }
+        if organisation is None:
+            return services.organisation_create(actor=user, **fields)
+        return services.organisation_update(actor=user, organisation=organisation, **fields)
+
+    if organisation is None:
+        title = _("New organisation")
+    else:
+        title = _("Edit organisation %(name)s") % {"name": organisation.name}
+    return form_page(
+        request,
+        form,
+        save=save,
+        names={"parent": "parent_organisation"},
+        success_message=lambda saved: _("Organisation %(name)s saved.") % {"name": saved.name},
+        success_url=lambda saved: _list_url("registry:organisation_list", saved.area_id),
+        context=_organisations_page(title, "registry:organisation_list", _("Organisations")),
+    )
+
+
+def _organisations_page(title: str, list_name: str, list_label: str, **more) -> dict:
+    """What the form page of an organisation or a post shows around the form."""
+    back = reverse(list_name)
+    return {
+        "title": title,
+        "breadcrumb": [{"label": list_label, "url": back}],
+        "cancel_url": back,
+        **more,
+    }
 
 
 def _list_url(name: str, area_id: int) -> str:
@@ -702,34 +682,33 @@ def post_create(request):
     areas = organisation_areas_for(user)
     organisations = selectors.organisation_list(user=user).order_by("area__path", "kind", "name")
     form = PostForm(
-        request.POST or None,
+        posted(request),
         areas=areas,
         organisations=organisations,
         initial=_working_area_initial(request, areas),
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                post = services.post_create(
-                    actor=user,
-                    holder_name=data["holder_name"],
-                    account=data["account"],
-                    kind=data["kind"],
-                    title=data["title"],
-                    organisation=data["organisation"],
-                    area=data["area"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                )
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("Post of %(name)s saved.") % {"name": post.holder_name})
-                return redirect(_list_url("registry:post_list", post.area_id))
-    return render(request, "registry/post_form.html", {"form": form}, status=status)
+
+    def save(data):
+        return services.post_create(
+            actor=user,
+            holder_name=data["holder_name"],
+            account=data["account"],
+            kind=data["kind"],
+            title=data["title"],
+            organisation=data["organisation"],
+            area=data["area"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=lambda post: _("Post of %(name)s saved.") % {"name": post.holder_name},
+        success_url=lambda post: _list_url("registry:post_list", post.area_id),
+        context=_organisations_page(_("New post"), "registry:post_list", _("Posts")),
+    )
 
 
 @login_required
@@ -739,17 +718,24 @@ def post_end(request, pk: int):
     user = request.user
     post = selectors.post_get(user=user, pk=pk)
     _require_organisation_change(user, post.area)
-    form = PostEndForm(request.POST or None, post=post)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.post_end(actor=user, post=post, ends_on=form.cleaned_data["ends_on"])
-            except ValidationError as e:
-                status = _save_failed(form, e)
-            else:
-                messages.success(request, _("Post of %(name)s ended.") % {"name": post.holder_name})
-                return redirect(_list_url("registry:post_list", post.area_id))
-    context = {"form": form, "post": post, "ending": True}
-    return render(request, "registry/post_form.html", context, status=status)
+    post_label = post.get_kind_display() + (f" · {post.title}" if post.title else "")
+    facts = [
+        (_("Post"), post_label),
+        (_("Organisation"), post.organisation.name if post.organisation else "—"),
+        (_("Area served"), post.area.name),
+        (_("From"), post.starts_on.isoformat()),
+    ]
+    return form_page(
+        request,
+        PostEndForm(posted(request), post=post),
+        save=lambda data: services.post_end(actor=user, post=post, ends_on=data["ends_on"]),
+        success_message=_("Post of %(name)s ended.") % {"name": post.holder_name},
+        success_url=_list_url("registry:post_list", post.area_id),
+        context=_organisations_page(
+            _("End the post of %(name)s") % {"name": post.holder_name},
+            "registry:post_list",
+            _("Posts"),
+            facts=facts,
+            submit=_("End post"),
+        ),
+    )

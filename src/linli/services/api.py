@@ -28,6 +28,7 @@ from linli.core.api import (
     PathId,
     SearchText,
     Version,
+    conflict_answer,
     idempotent,
     page,
     responses,
@@ -54,8 +55,6 @@ from .offices import may_act_on_step
 MAX_MATERIALS = 50
 NOTE_LENGTH = 500
 LONG_TEXT_LENGTH = 2000
-# Someone else acted first: the same codes the pages answer with 409.
-CONFLICT_CODES = frozenset({"stale", "already_finished", "rated"})
 
 Materials = Annotated[
     list[text(100, min_length=1)],
@@ -646,22 +645,6 @@ def _application_for(user, pk: int, action: str) -> Application:
     return application
 
 
-def _conflict(error: ValidationError) -> tuple[int, dict] | None:
-    """Someone else acted first (stale version, step already finished, already rated): 409
-    with the service's message, as the pages answer."""
-    if hasattr(error, "error_dict"):
-        return None
-    codes = {e.code for e in error.error_list}
-    if not codes & CONFLICT_CODES:
-        return None
-    errors = [
-        {"field": None, "message": message, "code": e.code}
-        for e in error.error_list
-        for message in e.messages
-    ]
-    return 409, {"detail": errors[0]["message"], "errors": errors}
-
-
 def _detail(user, pk: int, status: int = 200) -> tuple[int, dict]:
     application = selectors.application_get(user=user, pk=pk)
     return status, _as_json(ApplicationDetailOut, application_detail_out(application, user))
@@ -677,7 +660,7 @@ def _act(request, response, key, pk: int, action: str, perform, status: int = 20
         try:
             perform(user, application)
         except ValidationError as error:
-            conflict = _conflict(error)
+            conflict = conflict_answer(error)
             if conflict is None:
                 raise
             return conflict
@@ -1064,7 +1047,7 @@ def finish_step(
                 expected_version=payload.version,
             )
         except ValidationError as error:
-            conflict = _conflict(error)
+            conflict = conflict_answer(error)
             if conflict is None:
                 raise
             return conflict

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from linli.core import audit, timeline
 from linli.core.choices import AuditAction
+from linli.core.errors import check_version
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
 
@@ -224,17 +225,6 @@ def _write_version(
     return version
 
 
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. "
-                "Reload the page to see their change, then edit again."
-            ),
-            code="stale",
-        )
-
-
 # --- categories -------------------------------------------------------------------------------
 
 
@@ -334,7 +324,7 @@ def item_revise(
         raise TypeError(f"unknown item fields: {sorted(unknown)}")
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     current = item.current
-    _check_version(current.number, expected_version)
+    check_version(current.number, expected_version)
     fields = {name: getattr(current, name) for name in VERSION_FIELDS}
     fields.update(changes)
     old_materials = [

@@ -34,12 +34,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit, timeline
 from linli.core.choices import AuditAction
+from linli.core.errors import check_version
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
 from linli.core.scoping import OutOfScope, can
@@ -61,6 +62,10 @@ RECENT_DAYS_MAX = 3650
 NOTE_MAX_LENGTH = 500
 CHUNK = 1000  # households whose facts are read at a time for the reasons
 INSERT_ROWS = 1000  # tasks a statement inserts at most (fewer where parameters are limited)
+STALE_TASK = gettext_lazy(
+    "Someone else changed this task while you were looking at it. "
+    "Reload the page to see what they recorded."
+)
 
 OUTCOME_EVENTS = {
     OutreachState.CONTACTED: (
@@ -456,19 +461,8 @@ def _locked_for_work(task: OutreachTask, *, actor, expected_version) -> Outreach
             raise OutOfScope(OutreachTask, task.pk)
         if not can(actor, task, "work"):
             raise PermissionDenied
-    _check_version(task.version, expected_version)
+    check_version(task.version, expected_version, STALE_TASK)
     return task
-
-
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise ValidationError(
-            _(
-                "Someone else changed this task while you were looking at it. "
-                "Reload the page to see what they recorded."
-            ),
-            code="stale",
-        )
 
 
 @transaction.atomic
@@ -653,15 +647,11 @@ def item_outreach_update(
         .select_related("current")
         .get(pk=item.pk)
     )
-    if expected_version is not None and item.current.number != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this item while you were editing it (it is now version "
-                "%(number)s). Reload the page to see their change, then edit again."
-            )
-            % {"number": item.current.number},
-            code="stale",
-        )
+    stale = _(
+        "Someone else changed this item while you were editing it (it is now version "
+        "%(number)s). Reload the page to see their change, then edit again."
+    )
+    check_version(item.current.number, expected_version, stale % {"number": item.current.number})
     errors: dict[str, list[str]] = {}
     problems = eligibility.validate(eligibility_rule)
     if problems:

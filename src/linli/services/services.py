@@ -20,10 +20,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from linli.core import audit, photos, timeline
 from linli.core.choices import AuditAction
+from linli.core.errors import Conflict, check_version
 from linli.core.notify import notify
 from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
@@ -60,6 +61,10 @@ NUMBER_ATTEMPTS = 5
 STEP_RESULTS = ("approve", "return", "reject")
 MATERIAL_SEPARATOR = "、"
 UNFINISHED_STEPS = (StepState.WAITING, StepState.ACTIVE, StepState.RETURNED)
+STALE_APPLICATION = gettext_lazy(
+    "Someone else changed this application while you were looking at it. "
+    "Reload the page to see what they did."
+)
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -90,17 +95,6 @@ def _require(actor, application: Application, action: str) -> None:
 def _require_staff(actor, application: Application, action: str) -> None:
     if actor is not None and not staff_may(actor, application, action):
         raise PermissionDenied
-
-
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise ValidationError(
-            _(
-                "Someone else changed this application while you were looking at it. "
-                "Reload the page to see what they did."
-            ),
-            code="stale",
-        )
 
 
 def _required_text(value: str | None, field: str, message: str) -> str:
@@ -554,7 +548,7 @@ def application_resubmit(
     not."""
     application = _locked(application)
     _require_staff(actor, application, "apply")
-    _check_version(application.version, expected_version)
+    check_version(application.version, expected_version, STALE_APPLICATION)
     state = next_state(application.state, Action.RESUBMIT)
     if not isinstance(came_in_person, bool):
         raise ValidationError(
@@ -606,8 +600,8 @@ PHOTOS_PER_APPLICATION = 40
 FILE_NAME_SHOWN = 60  # of a refused file's name, in the message
 
 
-def _photo_error(message: str, code: str) -> ValidationError:
-    return ValidationError({"photos": ValidationError(message, code=code)})
+def _photo_error(message: str, code: str, error=ValidationError) -> ValidationError:
+    return ValidationError({"photos": [error(message, code=code)]})
 
 
 @dataclass(frozen=True)
@@ -675,7 +669,9 @@ def _new_photos(application: Application, checked: list[_CheckedPhoto]) -> list[
             fresh.append(photo)
     if not fresh:
         raise _photo_error(
-            _("These photos were received already: nothing new was sent."), "already_sent"
+            _("These photos were received already: nothing new was sent."),
+            "already_sent",
+            Conflict,  # the same form sent twice
         )
     if len(known) > PHOTOS_PER_APPLICATION:
         raise _photo_error(
@@ -718,7 +714,7 @@ def _check_hand_in(actor, application: Application, expected_version: int | None
     if actor is not None and not own_may(actor, application, "apply"):
         raise PermissionDenied
     if application.state != ApplicationState.RETURNED:
-        raise ValidationError(
+        raise Conflict(
             _(
                 "Application %(number)s is no longer waiting for material: it is “%(state)s”. "
                 "What you sent before has been received."
@@ -726,14 +722,11 @@ def _check_hand_in(actor, application: Application, expected_version: int | None
             % {"number": application.number, "state": application.get_state_display()},
             code="not_returned",
         )
-    if expected_version is not None and application.version != expected_version:
-        raise ValidationError(
-            _(
-                "This page was out of date: what you sent before has been received. Look again "
-                "at what is still missing."
-            ),
-            code="stale",
-        )
+    stale = _(
+        "This page was out of date: what you sent before has been received. Look again at "
+        "what is still missing."
+    )
+    check_version(application.version, expected_version, stale)
 
 
 @transaction.atomic
@@ -813,7 +806,7 @@ def _check_step_open(step: ApplicationStep) -> None:
         return
     if step.state in (StepState.DONE, StepState.RETURNED, StepState.REJECTED):
         when = timezone.localtime(step.finished_at).strftime("%Y-%m-%d %H:%M")
-        raise ValidationError(
+        raise Conflict(
             _("This step was already finished by %(handler)s at %(when)s (%(result)s).")
             % {
                 "handler": step.handler or _("someone else"),
@@ -827,7 +820,7 @@ def _check_step_open(step: ApplicationStep) -> None:
             _("This step has not reached %(office)s yet.") % {"office": step.organisation},
             code="not_reached",
         )
-    raise ValidationError(
+    raise Conflict(
         _("This step is no longer needed: the application was withdrawn or rejected."),
         code="already_finished",
     )
@@ -865,7 +858,7 @@ def step_finish(
     if actor is not None and not may_act_on_step(actor, step):
         raise OutOfScope(ApplicationStep, step.pk)
     _check_step_open(step)
-    _check_version(step.version, expected_version)
+    check_version(step.version, expected_version, STALE_APPLICATION)
     if result not in STEP_RESULTS:
         raise ValidationError({"result": _("Choose approve, return or reject.")})
     note = (note or "").strip()
@@ -948,7 +941,7 @@ def application_reject(
     office of its current step)."""
     application = _locked(application)
     _require_staff(actor, application, "handle")
-    _check_version(application.version, expected_version)
+    check_version(application.version, expected_version, STALE_APPLICATION)
     if application.state == ApplicationState.IN_PROGRESS:
         raise ValidationError(
             _("It is with %(office)s now: the office of its current step decides.")
@@ -976,7 +969,7 @@ def application_withdraw(
     """撤回 — at the resident's wish, from any open state."""
     application = _locked(application)
     _require(actor, application, "apply")
-    _check_version(application.version, expected_version)
+    check_version(application.version, expected_version, STALE_APPLICATION)
     reason = _required_text(reason, "reason", _("Say why the application is withdrawn."))
     before = audit.snapshot(application)
     application.state = next_state(application.state, Action.WITHDRAW)
@@ -999,7 +992,7 @@ def application_record_guidance(
     """指导办理 — record the guidance given and its outcome; that completes the application."""
     application = _locked(application)
     _require_staff(actor, application, "handle")
-    _check_version(application.version, expected_version)
+    check_version(application.version, expected_version, STALE_APPLICATION)
     if application.item_version.mode != HandlingMode.GUIDED:
         raise ValidationError(_("Only a guided item records guidance."), code="wrong_mode")
     guidance = _required_text(guidance, "guidance", _("Write down the guidance given."))
@@ -1030,7 +1023,7 @@ def application_complete(
     step; a guided one by recording the guidance."""
     application = _locked(application)
     _require_staff(actor, application, "handle")
-    _check_version(application.version, expected_version)
+    check_version(application.version, expected_version, STALE_APPLICATION)
     mode = application.item_version.mode
     if mode == HandlingMode.PROXY:
         raise ValidationError(
@@ -1180,7 +1173,7 @@ def rating_give(
     if application.state != ApplicationState.COMPLETED:
         raise ValidationError(_("Only a completed application can be rated."), code="not_done")
     if Rating.objects.filter(application=application).exists():
-        raise ValidationError(_("This application has already been rated."), code="rated")
+        raise Conflict(_("This application has already been rated."), code="rated")
     value = _check_score(score)
     rating = Rating.objects.create(
         application=application,

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from linli.core import audit, photos, timeline
 from linli.core.choices import AreaKind
+from linli.core.errors import check_version
 from linli.core.jobs import enqueue_on_commit
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
@@ -46,6 +47,10 @@ ASSIGNMENT_NOTE_LENGTH = 200
 MAX_INTERVAL_DAYS = 366  # a policy asks for a visit at least once a year
 PHOTO_DIR = "visits"  # under DATA_DIR
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
+STALE_RECORD = gettext_lazy(
+    "Someone else changed this record while you were looking at it. "
+    "Reload the page to see what they did."
+)
 
 # The posts that may hold each post-held link (PostKind values).
 LEADER_POSTS = frozenset({PostKind.DISTRICT_LEADER})
@@ -98,17 +103,6 @@ def _today() -> dt.date:
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were looking at it. "
-                "Reload the page to see what they did."
-            ),
-            code="stale",
-        )
 
 
 def _require_over(actor, area: Area, perm: str, model, pk) -> None:
@@ -404,7 +398,7 @@ def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | N
     either way say what was done (or why nothing)."""
     need = _locked_need(need)
     _require_over(actor, need.household.area, RECORD, Need, need.pk)
-    _check_version(need.version, version)
+    check_version(need.version, version, STALE_RECORD)
     _check_open(need)
     note = _text(
         note,
@@ -742,7 +736,7 @@ def assignment_end(
         "scope_area", "area", "resident", "household"
     ).get(pk=assignment.pk)
     _require_over(actor, assignment.scope_area, ASSIGN, ContactAssignment, assignment.pk)
-    _check_version(assignment.version, version)
+    check_version(assignment.version, version, STALE_RECORD)
     if not isinstance(ends_on, dt.date):
         raise ValidationError({"ends_on": _("Give the last day of the assignment.")})
     if ends_on < assignment.starts_on:
@@ -806,7 +800,7 @@ def policy_save(
         raise PermissionDenied
     if policy is not None:
         policy = VisitPolicy.objects.select_for_update().get(pk=policy.pk)
-        _check_version(policy.version, version)
+        check_version(policy.version, version, STALE_RECORD)
     _check_policy(every=every, unit=unit, tag=tag, is_default=is_default, policy=policy)
     before = audit.snapshot(policy, exclude=("updated_at",)) if policy else None
     policy = policy or VisitPolicy()
