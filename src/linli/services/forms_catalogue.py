@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import BootstrapFormMixin
+from linli.core.forms import BootstrapFormMixin, add_service_errors
 from linli.registry.models import Organisation
 
 from .catalogue import MATERIALS, ROUTE, MaterialSpec, StepSpec
@@ -263,18 +263,8 @@ class ItemForms:
     def apply_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError under the field it names, the rows' messages above
         their rows and the rest above the form."""
-        if hasattr(error, "error_dict"):
-            items = error.message_dict.items()
-        else:
-            items = [(NON_FIELD_ERRORS, error.messages)]
-        for name, messages in items:
-            if name == MATERIALS:
-                self.material_errors.extend(messages)
-            elif name == ROUTE:
-                self.step_errors.extend(messages)
-            else:
-                for message in messages:
-                    self.item.add_error(name if name in self.item.fields else None, message)
+        self.item.error_lists = {MATERIALS: self.material_errors, ROUTE: self.step_errors}
+        add_service_errors(self.item, error)
 
 
 def item_forms(

@@ -13,23 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core import photos
-from linli.core.forms import add_service_errors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
+from linli.core.web import form_page, posted, render_page, safe_next
 from linli.registry import selectors as registry_selectors
 
 from . import selectors, services, workflow
@@ -54,25 +51,9 @@ QUEUE_PAGE_SIZE = 20
 RETURNED_LIMIT = 50  # the longest waiting; the application list shows the rest
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 50
-CONFLICT_CODES = {"stale", "already_finished", "rated", "not_returned", "already_sent"}
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _is_htmx(request) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def _render(request, template: str, context: dict, *, partial: str = "", status: int = 200):
-    """The whole page, or only `partial` of it when HTMX asks."""
-    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
 
 
 def _require_staff(user, *perms: str) -> None:
@@ -87,26 +68,6 @@ def _own_household(user, perm: str) -> int:
     if household_id is None:
         raise PermissionDenied
     return household_id
-
-
-def _status(error: ValidationError) -> int:
-    """409 when someone else acted first (or the same thing was sent twice), 400 for bad
-    input."""
-    if hasattr(error, "error_dict"):
-        errors = [e for field in error.error_dict.values() for e in field]
-    else:
-        errors = error.error_list
-    codes = {getattr(e, "code", None) for e in errors}
-    return 409 if codes & CONFLICT_CODES else 400
-
-
-def _next_url(request, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 def _paginate(request, queryset, size: int | None = None) -> Page:
@@ -179,7 +140,7 @@ def application_list(request):
         "items": selectors.offered_items(),
         "can_take": user.has_permission("services.apply"),
     }
-    return _render(request, "services/applications/list.html", context, partial="results")
+    return render_page(request, "services/applications/list.html", context, partial="results")
 
 
 @login_required
@@ -295,47 +256,30 @@ def _counter_choice(request, source) -> CounterChoice:
     return choice
 
 
-def _counter_partial(request) -> str:
-    target = request.headers.get("HX-Target", "")
-    return {"resident-results": "residents", "take-form": "take"}.get(target, "")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def counter(request):
     """窗口受理 — find the resident, pick the item, tick the materials received, submit."""
     user = request.user
     _require_staff(user, "services.apply")
-    posted = request.method == "POST"
-    choice = _counter_choice(request, request.POST if posted else request.GET)
+    choice = _counter_choice(request, request.POST if request.method == "POST" else request.GET)
     items = selectors.offered_items()
     initial = {
         "resident": getattr(choice.resident, "pk", None),
         "item": getattr(choice.item, "pk", None),
         "outreach": getattr(choice.task, "pk", None),
     }
-    form = CounterForm(
-        request.POST if posted else None, items=items, item=choice.item, initial=initial
-    )
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                application = _take(user, form.cleaned_data, choice)
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = _status(e)
-            else:
-                messages.success(request, _taken_message(application))
-                return redirect(_detail_url(application))
-    context = {"choice": choice, "form": form, "items": items}
-    return _render(
+    form = CounterForm(posted(request), items=items, item=choice.item, initial=initial)
+    return form_page(
         request,
-        "services/applications/counter.html",
-        context,
-        partial=_counter_partial(request),
-        status=status,
+        form,
+        save=lambda data: _take(user, data, choice),
+        success_message=_taken_message,
+        success_url=_detail_url,
+        template="services/applications/counter.html",
+        context={"choice": choice, "items": items},
+        # The resident search and the item's materials reload by themselves.
+        partial={"resident-results": "residents", "take-form": "take"},
     )
 
 
@@ -363,8 +307,7 @@ def apply_online(request):
     """在线申办 — a plain page where a resident applies for an online item."""
     user = request.user
     household_id = _own_household(user, "services.apply")
-    posted = request.method == "POST"
-    source = request.POST if posted else request.GET
+    source = request.POST if request.method == "POST" else request.GET
     items = selectors.offered_items(online_only=True)
     item_id = _digits(source.get("item"))
     item = selectors.offered_item_get(pk=item_id, online_only=True) if item_id else None
@@ -372,35 +315,27 @@ def apply_online(request):
     own = getattr(user, "resident_record", None)
     initial = {"item": getattr(item, "pk", None), "applicant": getattr(own, "pk", None)}
     form = OnlineApplyForm(
-        request.POST if posted else None, items=items, members=members, item=item, initial=initial
+        posted(request), items=items, members=members, item=item, initial=initial
     )
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            applicant = next(m for m in members if m.pk == data["applicant"])
-            try:
-                application = services.application_create(
-                    actor=user,
-                    resident=applicant,
-                    item=data["item"],
-                    channel="online",
-                    materials_received=data["materials"],
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = _status(e)
-            else:
-                messages.success(request, _taken_message(application))
-                return redirect(_detail_url(application))
-    context = {"form": form, "item": item, "items": items}
-    return _render(
+
+    def save(data):
+        return services.application_create(
+            actor=user,
+            resident=next(m for m in members if m.pk == data["applicant"]),
+            item=data["item"],
+            channel="online",
+            materials_received=data["materials"],
+        )
+
+    return form_page(
         request,
-        "services/applications/apply.html",
-        context,
-        partial="materials" if request.headers.get("HX-Target") == "apply-materials" else "",
-        status=status,
+        form,
+        save=save,
+        success_message=_taken_message,
+        success_url=_detail_url,
+        template="services/applications/apply.html",
+        context={"item": item, "items": items},
+        partial={"apply-materials": "materials"},
     )
 
 
@@ -578,28 +513,21 @@ def _action_page(request, pk: int, name: str):
     if application.step_only or not selectors.may_take_action(user, application, name):
         raise PermissionDenied
     _masked(application.resident)
-    posted = request.method == "POST"
-    form = _make_form(name, request.POST if posted else None, application, user)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                PAGE_ACTIONS[name].perform(user, application, form.cleaned_data)
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = _status(e)
-            else:
-                messages.success(request, PAGE_ACTIONS[name].done)
-                return redirect(_detail_url(application))
-    context = {
-        "application": application,
-        "form": form,
-        "action": PAGE_ACTIONS[name],
-        "name": name,
-        "possible": name in selectors.application_actions(user=user, application=application),
-    }
-    return render(request, "services/applications/action.html", context, status=status)
+    action = PAGE_ACTIONS[name]
+    return form_page(
+        request,
+        _make_form(name, posted(request), application, user),
+        save=lambda data: action.perform(user, application, data),
+        success_message=action.done,
+        success_url=_detail_url(application),
+        template="services/applications/action.html",
+        context=lambda: {
+            "application": application,
+            "action": action,
+            "name": name,
+            "possible": name in selectors.application_actions(user=user, application=application),
+        },
+    )
 
 
 def _action_view(name: str):
@@ -645,40 +573,40 @@ def application_hand_in(request, pk: int):
     if application.step_only or not selectors.own_may(user, application, "apply"):
         raise PermissionDenied
     missing = selectors.missing_materials(application)
-    posted = request.method == "POST"
     form = HandInForm(
-        request.POST if posted else None,
-        request.FILES if posted else None,
+        posted(request),
+        request.FILES if request.method == "POST" else None,
         application=application,
         entries=missing,
     )
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                application = services.application_send_photos(
-                    actor=user,
-                    application=application,
-                    photos_sent=form.photos_sent(),
-                    expected_version=form.cleaned_data.get("version"),
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = _status(e)
-            else:
-                messages.success(request, _hand_in_done_message(application))
-                if application.state == ApplicationState.RETURNED:
-                    return redirect(reverse("services:application_hand_in", args=[pk]))
-                return redirect(_detail_url(application))
-    context = {
-        "application": application,
-        "form": form,
-        "missing": missing,
-        "drop_off": selectors.drop_off_office(application) if missing else None,
-        "photo_max_mb": services.PHOTO_MAX_MB,
-    }
-    return render(request, "services/applications/hand_in.html", context, status=status)
+
+    def save(data):
+        return services.application_send_photos(
+            actor=user,
+            application=application,
+            photos_sent=form.photos_sent(),
+            expected_version=data.get("version"),
+        )
+
+    def success_url(sent) -> str:
+        if sent.state == ApplicationState.RETURNED:  # more is missing: this page again
+            return reverse("services:application_hand_in", args=[pk])
+        return _detail_url(sent)
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=_hand_in_done_message,
+        success_url=success_url,
+        template="services/applications/hand_in.html",
+        context={
+            "application": application,
+            "missing": missing,
+            "drop_off": selectors.drop_off_office(application) if missing else None,
+            "photo_max_mb": services.PHOTO_MAX_MB,
+        },
+    )
 
 
 @never_cache
@@ -705,32 +633,30 @@ def step_finish(request, pk: int):
     user = request.user
     step = selectors.step_get(user=user, pk=pk)
     _masked(step.application.resident)
-    posted = request.method == "POST"
-    form = StepFinishForm(request.POST if posted else None, step=None if posted else step)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.step_finish(
-                    actor=user,
-                    step=step,
-                    result=data["result"],
-                    note=data["note"],
-                    expected_version=data["version"],
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = _status(e)
-            else:
-                messages.success(request, _("%(step)s: done.") % {"step": step.name})
-                return redirect(_next_url(request, reverse("services:step_queue")))
+    data = posted(request)
+    form = StepFinishForm(data, step=None if data is not None else step)
+
+    def save(data):
+        return services.step_finish(
+            actor=user,
+            step=step,
+            result=data["result"],
+            note=data["note"],
+            expected_version=data["version"],
+        )
+
+    def context() -> dict:
+        if form.is_bound:  # refused: show the step as it is now
             step.refresh_from_db()
-    context = {
-        "step": step,
-        "application": step.application,
-        "form": form,
-        "next": _next_url(request, ""),
-    }
-    return render(request, "services/applications/step.html", context, status=status)
+            _masked(step.application.resident)
+        return {"step": step, "application": step.application, "next": safe_next(request)}
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_message=_("%(step)s: done.") % {"step": step.name},
+        success_url=safe_next(request, reverse("services:step_queue")),
+        template="services/applications/step.html",
+        context=context,
+    )

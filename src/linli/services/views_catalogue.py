@@ -12,11 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import timeline
+from linli.core.errors import error_status
+from linli.core.web import form_page, posted
 
 from . import catalogue
 from . import selectors_catalogue as selectors
@@ -25,13 +28,6 @@ from .forms_catalogue import CategoryForm, ItemForms, item_forms, rearranged
 from .models import ServiceItem
 
 ITEM_FORM = "services/catalogue/item_form.html"
-
-
-def _failed_status(error: ValidationError) -> int:
-    """409 when someone else saved first, 400 for anything else that was refused."""
-    if not hasattr(error, "error_dict") and any(e.code == "stale" for e in error.error_list):
-        return 409
-    return 400
 
 
 # --- the public catalogue -----------------------------------------------------------------------
@@ -139,7 +135,7 @@ def _item_form(request, *, item: ServiceItem | None) -> HttpResponse:
             saved = _save_item(user, forms, item)
         except ValidationError as e:
             forms.apply_errors(e)
-            status = _failed_status(e)
+            status = error_status(e)
         else:
             if item is None:
                 messages.success(request, _("Service item %(name)s added.") % {"name": saved.name})
@@ -236,33 +232,25 @@ def catalogue_category_edit(request, pk: int):
 
 
 def _category_form(request, *, category) -> HttpResponse:
-    form = CategoryForm(request.POST or None, category=category)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                if category is None:
-                    saved = catalogue.category_create(actor=request.user, **form.cleaned_data)
-                else:
-                    saved = catalogue.category_update(
-                        actor=request.user, category=category, **form.cleaned_data
-                    )
-            except ValidationError as e:
-                _apply_form_errors(form, e)
-                status = _failed_status(e)
-            else:
-                messages.success(request, _("Category %(name)s saved.") % {"name": saved.name})
-                return redirect("services:catalogue_category_list")
-    context = {"form": form, "category": category}
-    return render(request, "services/catalogue/category_form.html", context, status=status)
+    def save(data):
+        if category is None:
+            return catalogue.category_create(actor=request.user, **data)
+        return catalogue.category_update(actor=request.user, category=category, **data)
 
-
-def _apply_form_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, messages_ in error.message_dict.items():
-        for message in messages_:
-            form.add_error(name if name in form.fields else None, message)
+    categories = reverse("services:catalogue_category_list")
+    if category is None:
+        title = _("New category")
+    else:
+        title = _("Edit category %(name)s") % {"name": category.name}
+    return form_page(
+        request,
+        CategoryForm(posted(request), category=category),
+        save=save,
+        success_message=lambda saved: _("Category %(name)s saved.") % {"name": saved.name},
+        success_url=categories,
+        context={
+            "title": title,
+            "breadcrumb": [{"label": _("Service categories"), "url": categories}],
+            "cancel_url": categories,
+        },
+    )

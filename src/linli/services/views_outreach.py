@@ -11,20 +11,22 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.roles import Role
+from linli.core.errors import error_status
+from linli.core.forms import add_service_errors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.pagination import page_by_ids
 from linli.core.scoping import covers
+from linli.core.web import render_page, submit
 from linli.core.workspace import switchable_areas
 
 from . import eligibility, outreach
@@ -48,22 +50,6 @@ ROLE_LABELS = {role.value: role.label for role in Role}
 # takes ?resident=&item=&outreach=), else the path the application page is planned under.
 APPLICATION_PAGES = ("services:application_new", "services:counter")
 APPLICATION_NEW_PATH = "/services/applications/new/"
-
-
-def _is_htmx(request) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def _render(request, template: str, context: dict, *, partial: str = "", status: int = 200):
-    """The whole page, or only `partial` of it when HTMX asks."""
-    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
-    response = render(request, name, context, status=status)
-    if partial:
-        patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _require(user, perm: str) -> None:
@@ -129,7 +115,7 @@ def task_list(request):
         "areas": switchable_areas(user),
         "states": OutreachState.choices,
     }
-    return _render(request, "services/outreach/task_list.html", context, partial="results")
+    return render_page(request, "services/outreach/task_list.html", context, partial="results")
 
 
 # --- the task page ------------------------------------------------------------------------
@@ -244,26 +230,30 @@ def task_outcome(request, pk: int):
     if not covers(user, task.area, "outreach.work"):
         raise PermissionDenied
     form = OutcomeForm(request.POST, task=task)
-    status = 400
-    if form.is_valid():
+
+    def save(data):
         if _needs_confirmation(form, task):
             return _confirm_page(request, task, form)
-        try:
-            outreach.task_record_outcome(
-                actor=user,
-                task=task,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as e:
-            status = _apply_errors(form, e)
-        else:
-            messages.success(request, _("Recorded."))
-            return redirect("services:outreach_detail", pk=task.pk)
+        return outreach.task_record_outcome(
+            actor=user,
+            task=task,
+            outcome=data["outcome"],
+            note=data["note"],
+            expected_version=data["version"],
+        )
+
+    outcome = submit(
+        request,
+        form,
+        save=save,
+        success_message=_("Recorded."),
+        success_url=reverse("services:outreach_detail", args=[task.pk]),
+    )
+    if outcome.response is not None:
+        return outcome.response
     task = selectors.task_get(user=user, pk=pk)
     context = _task_context(user, task, form)
-    return render(request, "services/outreach/task_detail.html", context, status=status)
+    return render(request, "services/outreach/task_detail.html", context, status=outcome.status)
 
 
 def _confirm_page(request, task, form: OutcomeForm):
@@ -290,36 +280,20 @@ def task_reopen(request, pk: int):
     if not covers(user, task.area, "outreach.work"):
         raise PermissionDenied
     form = ReopenForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            outreach.task_reopen(
-                actor=user,
-                task=task,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as e:
-            status = _apply_errors(form, e)
-        else:
-            messages.success(request, _("The task is open again."))
-            return redirect("services:outreach_detail", pk=task.pk)
+    outcome = submit(
+        request,
+        form,
+        save=lambda data: outreach.task_reopen(
+            actor=user, task=task, reason=data["reason"], expected_version=data["version"]
+        ),
+        success_message=_("The task is open again."),
+        success_url=reverse("services:outreach_detail", args=[task.pk]),
+    )
+    if outcome.response is not None:
+        return outcome.response
     task = selectors.task_get(user=user, pk=pk)
     context = _task_context(user, task, reopen_form=form)
-    return render(request, "services/outreach/task_detail.html", context, status=status)
-
-
-def _apply_errors(form, error: ValidationError) -> int:
-    """Put a service's messages under the fields they name; 409 for a stale edit."""
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            target = name if name in form.fields else None
-            for problem in problems:
-                form.add_error(target, problem)
-        return 400
-    for problem in error.messages:
-        form.add_error(None, problem)
-    return 409 if any(e.code == "stale" for e in error.error_list) else 400
+    return render(request, "services/outreach/task_detail.html", context, status=outcome.status)
 
 
 # --- the eligibility editor ---------------------------------------------------------------
@@ -405,7 +379,8 @@ def item_eligibility(request, pk: int):
             expected_version=form.cleaned_data["version"],
         )
     except ValidationError as e:
-        return _render_editor(request, context, status=_editor_errors(form, e))
+        add_service_errors(form, e)
+        return _render_editor(request, context, status=error_status(e))
     messages.success(request, _("Saved as a new version of the item."))
     return redirect("services:outreach_eligibility", pk=item.pk)
 
@@ -425,19 +400,7 @@ def _problems(form: EligibilityForm, formset) -> list[str]:
     return lines
 
 
-def _editor_errors(form: EligibilityForm, error: ValidationError) -> int:
-    if not hasattr(error, "error_dict"):
-        for problem in error.messages:
-            form.add_error(None, problem)
-        return 409 if any(e.code == "stale" for e in error.error_list) else 400
-    for name, problems in error.message_dict.items():
-        target = name if name in form.fields else NON_FIELD_ERRORS
-        for problem in problems:
-            form.add_error(None if target == NON_FIELD_ERRORS else target, problem)
-    return 400
-
-
 def _render_editor(request, context: dict, *, status: int = 200, partial: str = ""):
-    return _render(
+    return render_page(
         request, "services/outreach/eligibility.html", context, partial=partial, status=status
     )
