@@ -12,7 +12,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from linli.core.downloads import XLSX, attachment, full_export_refused
 from linli.core.forms import BootstrapFormMixin
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope
+from linli.core.web import form_page, posted, render_page
 from linli.core.workspace import current_area
 
 from . import imports, selectors
@@ -78,25 +78,25 @@ def _own_import(user, pk: int) -> RegistryImport:
 def import_page(request):
     user = request.user
     _require_import(user)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            started = imports.import_start(
-                actor=user,
-                source=upload,
-                file_name=upload.name,
-                valid_only=form.cleaned_data["valid_only"],
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ValidationError as e:
-            for message in e.message_dict.get("file", e.messages):
-                form.add_error("file", message)
-        else:
-            return redirect("registry:import_detail", started.pk)
-    recent = RegistryImport.objects.filter(created_by=user)[:20]
-    status = 400 if request.method == "POST" else 200
-    return render(request, "registry/import.html", {"form": form, "recent": recent}, status=status)
+    form = ImportForm(posted(request), request.FILES or None)
+
+    def save(data):
+        return imports.import_start(
+            actor=user,
+            source=data["file"],
+            file_name=data["file"].name,
+            valid_only=data["valid_only"],
+            dry_run=data["dry_run"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_url=lambda started: reverse("registry:import_detail", args=[started.pk]),
+        template="registry/import.html",
+        context={"recent": RegistryImport.objects.filter(created_by=user)[:20]},
+    )
 
 
 def _progress_context(registry_import: RegistryImport) -> dict:
@@ -137,9 +137,7 @@ def import_detail(request, pk: int):
     _require_import(request.user)
     registry_import = _own_import(request.user, pk)
     context = _progress_context(registry_import)
-    if request.headers.get("HX-Request") == "true":
-        return render(request, "registry/import_detail.html#progress", context)
-    return render(request, "registry/import_detail.html", context)
+    return render_page(request, "registry/import_detail.html", context, partial="progress")
 
 
 @never_cache

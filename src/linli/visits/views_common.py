@@ -1,13 +1,11 @@
-"""What the visits pages share: permission checks, HTMX partial rendering, paging, the area a
-page is about, and how a person or a household is shown (masked through `core.masking`)."""
+"""What the visits pages share: permission checks, paging, the area a page is about, and how a
+person or a household is shown (masked through `core.masking`)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 
 from linli.core import selectors as core_selectors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
@@ -18,37 +16,12 @@ from linli.core.workspace import current_area, switchable_areas
 
 PAGE_SIZE = 50
 SEARCH_MAX_LENGTH = 50
-CONFLICT_CODES = {"stale", "version"}
-
-
-def is_htmx(request) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def render_page(request, template: str, context: dict, *, partial: str = "", status: int = 200):
-    """The whole page, or only `partial` of it when HTMX asks (filter as you type)."""
-    name = f"{template}#{partial}" if partial and is_htmx(request) else template
-    response = render(request, name, context, status=status)
-    if partial:
-        patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def require(user, *perms: str) -> None:
     """Staff pages: a resident or a role with none of `perms` gets 403 (nothing looked up)."""
     if not (user.is_staff_member and any(user.has_permission(p) for p in perms)):
         raise PermissionDenied
-
-
-def error_status(error: ValidationError) -> int:
-    """409 when someone else changed the record first, 400 for bad input."""
-    codes = {getattr(e, "code", None) for e in getattr(error, "error_list", [])}
-    if hasattr(error, "error_dict"):
-        codes |= {getattr(e, "code", None) for errs in error.error_dict.values() for e in errs}
-    return 409 if codes & CONFLICT_CODES else 400
 
 
 def digits(value) -> int | None:

@@ -23,12 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from linli.core import selectors as core_selectors
 from linli.core.downloads import attachment, full_export_refused
 from linli.core.scoping import covers
+from linli.core.web import render_page
 from linli.registry.imports import FULL_EXPORT_REASON_MIN
 
 from . import coverage as figures
 from . import exports
 from .forms import PERIOD_CHOICES, PeriodForm, period_dates
-from .views_common import page_context, paginate, render_page, requested_area, require
+from .views_common import page_context, paginate, requested_area, require
 
 DEFAULT_PERIOD = "year"
 TREND_MONTHS = 12

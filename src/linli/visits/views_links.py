@@ -11,22 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from linli.core.forms import add_service_errors
 from linli.core.lookups import starts_with
 from linli.core.models import Area
 from linli.core.scoping import covers
+from linli.core.web import form_page, posted, render_page
 from linli.registry import selectors as registry_selectors
 from linli.registry.choices import OrganisationKind, PostKind
 from linli.registry.figures import PARTY_CENTRAL_HOUSEHOLD_TAG, PARTY_MEMBER_TAG
@@ -40,10 +38,8 @@ from .views_common import (
     area_options,
     clean_params,
     digits,
-    error_status,
     page_context,
     paginate,
-    render_page,
     requested_area,
     require,
 )
@@ -264,43 +260,39 @@ def _assign_step(request, source) -> AssignStep:
 def _assign_page(request, *, bulk: bool):
     user = request.user
     require(user, "visits.assign")
-    posted = request.method == "POST"
-    step = _assign_step(request, request.POST if posted else request.GET)
+    step = _assign_step(request, request.POST if request.method == "POST" else request.GET)
     targets = (
         target_choices(user, step.level, step.area, step.contact) if step.level is not None else []
     )
     form_class = AssignmentBulkForm if bulk else AssignmentForm
-    initial = {"level": step.level, "contact": step.contact_key}
     form = form_class(
-        request.POST if posted else None,
+        posted(request),
         contacts=_pairs(step.contacts),
         targets=_pairs(targets),
-        initial=initial,
+        initial={"level": step.level, "contact": step.contact_key},
     )
-    status = 200
-    if posted:
-        status = 400
-        if step.level is not None and form.is_valid():
-            try:
-                made = _assign(user, form.cleaned_data, step, _by_key(targets), bulk=bulk)
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = error_status(e)
-            else:
-                messages.success(request, made)
-                return redirect(reverse("visits:assignment_list") + f"?level={step.level}")
-        elif step.level is None:
-            form.add_error(None, _("Choose the link level first."))
     context = {
         "step": step,
-        "form": form,
         "bulk": bulk,
         "levels": LinkLevel.choices,
         "level_label": LinkLevel(step.level).label if step.level else "",
         "area_options": area_options(user, step.area, "visits.assign"),
         "targets": targets,
     }
-    return render_page(request, "visits/assignment_form.html", context, status=status)
+    if request.method == "POST" and step.level is None:
+        form.add_error(None, _("Choose the link level first."))
+        return render_page(
+            request, "visits/assignment_form.html", context | {"form": form}, status=400
+        )
+    return form_page(
+        request,
+        form,
+        save=lambda data: _assign(user, data, step, _by_key(targets), bulk=bulk),
+        success_message=lambda made: made,
+        success_url=f"{reverse('visits:assignment_list')}?level={step.level}",
+        template="visits/assignment_form.html",
+        context=context,
+    )
 
 
 def _assign(user, data: dict, step: AssignStep, targets: dict, *, bulk: bool) -> str:
@@ -343,27 +335,17 @@ def assignment_end(request, pk: int):
     assignment = selectors.assignment_get(user=user, pk=pk)
     if not covers(user, assignment.scope_area, "visits.assign"):
         raise PermissionDenied
-    posted = request.method == "POST"
-    form = AssignmentEndForm(request.POST if posted else None, assignment=assignment)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                services.assignment_end(
-                    actor=user,
-                    assignment=assignment,
-                    ends_on=form.cleaned_data["ends_on"],
-                    version=form.cleaned_data["version"],
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = error_status(e)
-            else:
-                messages.success(request, _("Contact assignment ended."))
-                return redirect("visits:assignment_list")
-    context = {"assignment": assignment, "form": form}
-    return render_page(request, "visits/assignment_end.html", context, status=status)
+    return form_page(
+        request,
+        AssignmentEndForm(posted(request), assignment=assignment),
+        save=lambda data: services.assignment_end(
+            actor=user, assignment=assignment, ends_on=data["ends_on"], version=data["version"]
+        ),
+        success_message=_("Contact assignment ended."),
+        success_url=reverse("visits:assignment_list"),
+        template="visits/assignment_end.html",
+        context={"assignment": assignment},
+    )
 
 
 # --- gaps ---------------------------------------------------------------------------------
@@ -429,36 +411,27 @@ def policy_list(request):
 
 
 def _policy_page(request, policy: VisitPolicy | None):
-    user = request.user
-    posted = request.method == "POST"
-    form = PolicyForm(request.POST if posted else None, tags=_policy_tags(), policy=policy)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.policy_save(
-                    actor=user,
-                    every=data["every"],
-                    unit=data["unit"],
-                    tag=data["tag"],
-                    is_default=data["is_default"],
-                    active=data["active"],
-                    policy=policy,
-                    version=data["version"] if policy is not None else None,
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = error_status(e)
-            else:
-                messages.success(
-                    request,
-                    _("Visit policy saved; the households' due dates are being recomputed."),
-                )
-                return redirect("visits:policy_list")
-    context = {"form": form, "policy": policy}
-    return render_page(request, "visits/policy_form.html", context, status=status)
+    def save(data):
+        return services.policy_save(
+            actor=request.user,
+            every=data["every"],
+            unit=data["unit"],
+            tag=data["tag"],
+            is_default=data["is_default"],
+            active=data["active"],
+            policy=policy,
+            version=data["version"] if policy is not None else None,
+        )
+
+    return form_page(
+        request,
+        PolicyForm(posted(request), tags=_policy_tags(), policy=policy),
+        save=save,
+        success_message=_("Visit policy saved; the households' due dates are being recomputed."),
+        success_url=reverse("visits:policy_list"),
+        template="visits/policy_form.html",
+        context={"policy": policy},
+    )
 
 
 @login_required

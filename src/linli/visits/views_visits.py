@@ -13,11 +13,9 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, QueryDict
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +23,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from linli.core.forms import add_service_errors
 from linli.core.scoping import OutOfScope, covers
+from linli.core.web import form_page, posted, render_page
 from linli.registry import selectors as registry_selectors
 from linli.registry.models import Household
 from linli.services import selectors as hall_selectors
@@ -41,11 +39,9 @@ from .views_common import (
     area_options,
     clean_params,
     digits,
-    error_status,
     masked_person,
     page_context,
     paginate,
-    render_page,
     requested_area,
     require,
     visible_tags,
@@ -106,16 +102,6 @@ def _household_summary(user, household: Household) -> dict:
     return {"members": members, "tags": tags, "head": masked_person(household.head)}
 
 
-def _service_errors(form, error: ValidationError, names: dict[str, str]) -> None:
-    """The service's errors under the form's own field names (needs.0.category → the first
-    need's category field); the rest at the top of the form."""
-    if hasattr(error, "error_dict"):
-        error = ValidationError(
-            {names.get(field, field): errors for field, errors in error.error_dict.items()}
-        )
-    add_service_errors(form, error)
-
-
 NEED_FIELDS = {
     f"needs.{i}.{part}": f"need{i + 1}_{part}"
     for i in range(MAX_NEEDS)
@@ -133,39 +119,35 @@ def visit_create(request, pk: int):
     """记录走访 — one visit to one household: channel, date, needs, note, photo."""
     user = request.user
     household = _household_for_visit(user, pk)
-    posted = request.method == "POST"
-    today = timezone.localdate()
-    form = VisitForm(request.POST if posted else None, request.FILES or None, today=today)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                visit = services.visit_record(
-                    actor=user,
-                    household=household,
-                    channel=data["channel"],
-                    visited_on=data["visited_on"],
-                    note=data["note"].strip(),
-                    needs=_need_inputs(form),
-                    photo=data["photo"],
-                )
-            except ValidationError as e:
-                _service_errors(form, e, NEED_FIELDS)
-                status = error_status(e)
-            else:
-                messages.success(request, _visit_message(visit))
-                return redirect("visits:visit_detail", visit.pk)
-    context = {
-        "household": household,
-        **_household_summary(user, household),
-        "last_visits": selectors.visit_list(user=user, filters={"household": household.pk})[
-            :LAST_VISITS
-        ],
-        "form": form,
-    }
-    return render_page(request, "visits/visit_form.html", context, status=status)
+    data = posted(request)
+    form = VisitForm(data, request.FILES or None, today=timezone.localdate())
+
+    def save(data):
+        return services.visit_record(
+            actor=user,
+            household=household,
+            channel=data["channel"],
+            visited_on=data["visited_on"],
+            note=data["note"].strip(),
+            needs=_need_inputs(form),
+            photo=data["photo"],
+        )
+
+    last_visits = selectors.visit_list(user=user, filters={"household": household.pk})
+    return form_page(
+        request,
+        form,
+        save=save,
+        names=NEED_FIELDS,
+        success_message=_visit_message,
+        success_url=lambda visit: reverse("visits:visit_detail", args=[visit.pk]),
+        template="visits/visit_form.html",
+        context={
+            "household": household,
+            **_household_summary(user, household),
+            "last_visits": last_visits[:LAST_VISITS],
+        },
+    )
 
 
 def _visit_message(visit) -> str:
@@ -253,8 +235,7 @@ def need_application(request, pk: int):
     """转为服务申请 — the need becomes a service-hall application in one step."""
     user = request.user
     need = _need_for_action(user, pk, "visits.record", "services.apply")
-    posted = request.method == "POST"
-    source = request.POST if posted else request.GET
+    source = request.POST if request.method == "POST" else request.GET
     items = hall_selectors.offered_items()
     item = _chosen_item(source, items)
     members = list(
@@ -262,42 +243,35 @@ def need_application(request, pk: int):
     )
     initial = {"item": getattr(item, "pk", None), "applicant": need.household.head_id}
     form = NeedApplicationForm(
-        request.POST if posted else None,
+        posted(request),
         items=items,
         suggested=suggested_items(items, need.category),
         members=members,
         item=item,
         initial=initial,
     )
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            applicant = next(m for m in members if m.pk == data["applicant"])
-            try:
-                application = services.need_to_application(
-                    actor=user,
-                    need=need,
-                    item=data["item"],
-                    resident=applicant,
-                    materials_received=data["materials"],
-                )
-            except ValidationError as e:
-                _service_errors(form, e, {"resident": "applicant"})
-                status = error_status(e)
-            else:
-                messages.success(request, _handed_on_message(application))
-                return redirect(reverse("services:application_detail", args=[application.pk]))
-    context = {
-        "need": need,
-        "form": form,
-        "item": item,
-        "item_groups": form.fields["item"].choices[1:],
-    }
-    partial = "materials" if request.headers.get("HX-Target") == "need-materials" else ""
-    return render_page(
-        request, "visits/need_application.html", context, partial=partial, status=status
+
+    def save(data):
+        return services.need_to_application(
+            actor=user,
+            need=need,
+            item=data["item"],
+            resident=next(m for m in members if m.pk == data["applicant"]),
+            materials_received=data["materials"],
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        names={"resident": "applicant"},
+        success_message=_handed_on_message,
+        success_url=lambda application: reverse(
+            "services:application_detail", args=[application.pk]
+        ),
+        template="visits/need_application.html",
+        context={"need": need, "item": item, "item_groups": form.fields["item"].choices[1:]},
+        partial={"need-materials": "materials"},
     )
 
 
@@ -325,29 +299,21 @@ def need_close(request, pk: int):
     """Close a need: resolved on the spot, or closed without action, with a note."""
     user = request.user
     need = _need_for_action(user, pk, "visits.record")
-    posted = request.method == "POST"
-    form = NeedCloseForm(request.POST if posted else None, need=need)
-    status = 200
-    if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.need_close(
-                    actor=user,
-                    need=need,
-                    resolved=data["outcome"] == "resolved",
-                    note=data["note"],
-                    version=data["version"],
-                )
-            except ValidationError as e:
-                add_service_errors(form, e)
-                status = error_status(e)
-            else:
-                messages.success(request, _("Need closed."))
-                return redirect("visits:visit_detail", need.visit_id)
-    context = {"need": need, "form": form}
-    return render_page(request, "visits/need_close.html", context, status=status)
+    return form_page(
+        request,
+        NeedCloseForm(posted(request), need=need),
+        save=lambda data: services.need_close(
+            actor=user,
+            need=need,
+            resolved=data["outcome"] == "resolved",
+            note=data["note"],
+            version=data["version"],
+        ),
+        success_message=_("Need closed."),
+        success_url=reverse("visits:visit_detail", args=[need.visit_id]),
+        template="visits/need_close.html",
+        context={"need": need},
+    )
 
 
 # --- the lists ----------------------------------------------------------------------------
