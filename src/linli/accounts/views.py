@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import outage
-from linli.core.web import form_page, posted, safe_next, submit
+from linli.core.web import act, form_page, posted, safe_next, submit
 
 from . import selectors, services
 from .forms import (
@@ -73,11 +73,6 @@ def locked_out(request, original_response=None, credentials=None):
 def _require(user, perm: str) -> None:
     if not user.has_permission(perm):
         raise PermissionDenied
-
-
-def _error_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- users (administrator) ------------------------------------------------------------------
@@ -208,14 +203,13 @@ def user_set_active(request, pk: int):
     _require(request.user, "accounts.manage")
     target = selectors.user_get(user=request.user, pk=pk, perms=("accounts.manage",))
     active = request.POST.get("active") == "1"
-    try:
-        services.user_set_active(actor=request.user, user=target, active=active)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        done = _("%(name)s can log in again.") if active else _("%(name)s is deactivated.")
-        messages.success(request, done % {"name": target.username})
-    return redirect("accounts:user_detail", pk=target.pk)
+    done = _("%(name)s can log in again.") if active else _("%(name)s is deactivated.")
+    return act(
+        request,
+        lambda: services.user_set_active(actor=request.user, user=target, active=active),
+        success_message=done % {"name": target.username},
+        back=_to_account(target),
+    )
 
 
 @login_required
@@ -280,13 +274,16 @@ def api_token_issue(request, pk: int):
 def api_token_revoke(request, pk: int):
     _require(request.user, "accounts.manage")
     token = selectors.api_token_get(user=request.user, pk=pk)
-    try:
-        services.api_token_revoke(actor=request.user, token=token)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
-    return redirect("accounts:user_detail", pk=token.user_id)
+    return _revoke(request, token, back=reverse("accounts:user_detail", args=[token.user_id]))
+
+
+def _revoke(request, token, *, back: str):
+    return act(
+        request,
+        lambda: services.api_token_revoke(actor=request.user, token=token),
+        success_message=_("Token %(name)s revoked.") % {"name": token.name},
+        back=back,
+    )
 
 
 # --- one's own account: password and API tokens ---------------------------------------------
@@ -356,13 +353,7 @@ def own_token_issue(request):
 def own_token_revoke(request, pk: int):
     _require_staff(request.user)
     token = selectors.own_api_token_get(user=request.user, pk=pk)
-    try:
-        services.api_token_revoke(actor=request.user, token=token)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
-    return redirect("accounts:own_tokens")
+    return _revoke(request, token, back=reverse("accounts:own_tokens"))
 
 
 # --- grants (security officer) --------------------------------------------------------------
@@ -414,17 +405,13 @@ def grant_end(request, pk: int):
     """End a grant now (its last day becomes yesterday)."""
     _require(request.user, "grants.manage")
     grant = selectors.grant_get(user=request.user, pk=pk)
-    try:
-        services.grant_end(actor=request.user, grant=grant)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        messages.success(
-            request,
-            _("%(user)s no longer holds %(role)s over %(area)s.")
-            % {"user": grant.user, "role": grant.get_role_display(), "area": grant.area.name},
-        )
-    return redirect("accounts:user_grants", pk=grant.user_id)
+    return act(
+        request,
+        lambda: services.grant_end(actor=request.user, grant=grant),
+        success_message=_("%(user)s no longer holds %(role)s over %(area)s.")
+        % {"user": grant.user, "role": grant.get_role_display(), "area": grant.area.name},
+        back=reverse("accounts:user_grants", args=[grant.user_id]),
+    )
 
 
 # --- locked-out accounts (security officer) -------------------------------------------------

@@ -146,6 +146,26 @@ def form_page(
     return render_page(request, template, values, partial=partial, status=status)
 
 
+def act(
+    request: HttpRequest,
+    perform: Callable[[], Any],
+    *,
+    success_message: str | Callable[[Any], str],
+    back: str,
+) -> HttpResponse:
+    """A button that changes something without a form (deactivate, revoke, end): `perform()`
+    calls the one service; its refusal is shown as error messages, its success as
+    `success_message`, and either way the person goes `back` to the page they were on."""
+    try:
+        result = perform()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _resolve(success_message, result))
+    return redirect(back)
+
+
 def safe_next(request: HttpRequest, default: str = "") -> str:
     """The page to go back to (`next` in the form or the query), if it is one of this site's;
     else `default`."""
