@@ -28,6 +28,8 @@ from linli.core.validators import check_text_fields
 from .models import ApiToken, Grant, User
 from .roles import PERSONAL_ROLES, SEPARATED_ROLES, Role
 
+SECRETS = ("password", "key_hash")  # hashes the audit trail never holds
+
 
 def _require(actor, perm: str) -> None:
     if actor is not None and not actor.has_permission(perm):
@@ -58,13 +60,6 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
         raise ValidationError({field: error.error_list}) from error
 
 
-def _password_state(user: User) -> dict:
-    return {
-        "must_change_password": user.must_change_password,
-        "password_changed_at": audit.snapshot(user)["password_changed_at"],
-    }
-
-
 @transaction.atomic
 def user_create(
     *,
@@ -92,9 +87,7 @@ def user_create(
         _check_password(password, user)
     user.set_password(password)
     user.save()
-    audit.record_change(
-        actor=actor, obj=user, before=None, after=audit.snapshot(user, exclude=("password",))
-    )
+    audit.record_created(actor=actor, obj=user, exclude=SECRETS)
     return user
 
 
@@ -108,9 +101,7 @@ def system_account_create(*, actor, username: str, display_name: str = "") -> Us
     user = User(username=username, display_name=display_name, is_system_account=True)
     user.set_unusable_password()
     user.save()
-    audit.record_change(
-        actor=actor, obj=user, before=None, after=audit.snapshot(user, exclude=("password",))
-    )
+    audit.record_created(actor=actor, obj=user, exclude=SECRETS)
     return user
 
 
@@ -129,10 +120,10 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
         )
     if user.is_active == active:
         return user
-    before = {"is_active": user.is_active}
+    change = audit.audited_change(actor=actor, obj=user, exclude=SECRETS)
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit.record_change(actor=actor, obj=user, before=before, after={"is_active": active})
+    change.record()
     return user
 
 
@@ -197,12 +188,12 @@ def _set_password(*, actor, user: User, password: str, must_change: bool) -> Use
     user = User.objects.select_for_update().get(pk=user.pk)
     field = "password" if must_change else "new_password"
     _check_password(password, user, field)
-    before = _password_state(user)
+    change = audit.audited_change(actor=actor, obj=user, exclude=SECRETS)
     user.set_password(password)
     user.must_change_password = must_change
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    audit.record_change(actor=actor, obj=user, before=before, after=_password_state(user))
+    change.record()
     return user
 
 
@@ -284,7 +275,7 @@ def grant_create(
         raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
     grant.ends_on = ends_on
     grant.save()
-    audit.record_change(actor=actor, obj=grant, before=None, after=audit.snapshot(grant))
+    audit.record_created(actor=actor, obj=grant)
     _forget_grants(user)
     for listener in _grant_listeners:
         listener(grant)
@@ -300,10 +291,10 @@ def grant_end(*, actor, grant: Grant) -> Grant:
     today = timezone.localdate()
     if grant.ends_on is not None and grant.ends_on < today:
         raise ValidationError(_("This grant has already ended."))
-    before = audit.snapshot(grant)
+    change = audit.audited_change(actor=actor, obj=grant)
     grant.ends_on = today - dt.timedelta(days=1)
     grant.save(update_fields=["ends_on"])
-    audit.record_change(actor=actor, obj=grant, before=before, after=audit.snapshot(grant))
+    change.record()
     _forget_grants(grant.user)
     return grant
 
@@ -375,9 +366,7 @@ def api_token_issue(*, actor, user: User, name: str, expires_at=None) -> tuple[A
         expires_at=expires_at,
         issued_by=actor,
     )
-    audit.record_change(
-        actor=actor, obj=token, before=None, after=audit.snapshot(token, exclude=("key_hash",))
-    )
+    audit.record_created(actor=actor, obj=token, exclude=SECRETS)
     return token, key
 
 
@@ -390,9 +379,10 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked:
         raise ValidationError(_("This token has already been revoked."))
+    change = audit.audited_change(actor=actor, obj=token, exclude=SECRETS)
     token.revoked = True
     token.save(update_fields=["revoked"])
-    audit.record_change(actor=actor, obj=token, before={"revoked": False}, after={"revoked": True})
+    change.record()
     return token
 
 

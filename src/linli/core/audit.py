@@ -244,7 +244,9 @@ def _locked_head() -> AuditChainHead:
     return head
 
 
-def record_change(*, actor, obj, before: dict | None, after: dict | None, action: str = "") -> None:
+def record_change(
+    *, actor, obj, before: dict | None, after: dict | None, action: str = "", reason: str = ""
+) -> None:
     """A create (before None), delete (after None) or update (only changed fields kept)."""
     if before is None:
         action, changes = action or AuditAction.CREATE, {"after": after}
@@ -259,7 +261,67 @@ def record_change(*, actor, obj, before: dict | None, after: dict | None, action
             "before": {k: v[0] for k, v in changed.items()},
             "after": {k: v[1] for k, v in changed.items()},
         }
-    record(action=action, actor=actor, obj=obj, changes=changes)
+    record(action=action, actor=actor, obj=obj, changes=changes, reason=reason)
+
+
+def record_created(*, actor, obj, exclude: tuple[str, ...] = (), alongside=None) -> None:
+    """A new record, with every field it was made with (and what `alongside(obj)` returns: what
+    belongs to it but is stored elsewhere, such as its tags)."""
+    after = snapshot(obj, exclude=exclude) | (alongside(obj) if alongside else {})
+    record_change(actor=actor, obj=obj, before=None, after=after)
+
+
+class AuditedChange:
+    """One change to a record, audited: the record's state is taken when the change begins
+    and again at `record()`, and only the fields that differ go into the trail (all of them
+    for a record not yet saved when the change began: it is recorded as created).
+
+        change = audit.audited_change(actor=actor, obj=step)
+        step.state = StepState.DONE
+        step.save()
+        change.record()
+
+    `alongside(obj)` returns what belongs to the record but is stored elsewhere (its tags), read
+    at both ends; `exclude` leaves fields out (a password hash). A change whose only differences
+    are in `ignore` (the version counter, the time of the last save) is not recorded at all."""
+
+    def __init__(self, *, actor, obj, action: str = "", exclude=(), alongside=None, ignore=()):
+        self.actor, self.obj, self.action = actor, obj, action
+        self.exclude, self.alongside, self.ignore = tuple(exclude), alongside, tuple(ignore)
+        self.before = self.state() if obj.pk is not None else None  # None: a new record
+
+    def state(self) -> dict:
+        return snapshot(self.obj, exclude=self.exclude) | (
+            self.alongside(self.obj) if self.alongside else {}
+        )
+
+    def record(self, *, reason: str = "") -> list[str]:
+        """Record the change, with the `reason` given for it (save and refresh the record
+        first: a field set to an F() expression holds its new value only after
+        `refresh_from_db`). Returns the names of the fields that changed, `ignore` left out,
+        for the timeline."""
+        after = self.state()
+        changed = [k for k in diff(self.before or {}, after) if k not in self.ignore]
+        if changed:
+            record_change(
+                actor=self.actor,
+                obj=self.obj,
+                before=self.before,
+                after=after,
+                action=self.action,
+                reason=reason,
+            )
+        return changed
+
+
+def audited_change(*, actor, obj, **options) -> AuditedChange:
+    """Begin an audited change to `obj` (see `AuditedChange`); call `record()` once it is made."""
+    return AuditedChange(actor=actor, obj=obj, **options)
+
+
+def record_deleted(*, actor, obj, exclude: tuple[str, ...] = ()) -> None:
+    """A record about to be deleted, with every field it had."""
+    record_change(actor=actor, obj=obj, before=snapshot(obj, exclude=exclude), after=None)
 
 
 # --- keys -----------------------------------------------------------------------------------

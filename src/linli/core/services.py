@@ -39,7 +39,7 @@ def area_create(*, actor, name: str, kind: str, parent: Area | None, code: str =
     area.path = (parent.path if parent else "") + path_segment(area.pk)
     area.depth = parent.depth + 1 if parent else 0
     Area.objects.filter(pk=area.pk).update(path=area.path, depth=area.depth)
-    audit.record_change(actor=actor, obj=area, before=None, after=audit.snapshot(area))
+    audit.record_created(actor=actor, obj=area)
     return area
 
 
@@ -48,13 +48,13 @@ def area_update(*, actor, area: Area, name: str, code: str) -> Area:
     area = Area.objects.select_for_update().get(pk=area.pk)
     if actor is not None and not can(actor, area, "change"):
         raise PermissionDenied
-    before = audit.snapshot(area)
+    change = audit.audited_change(actor=actor, obj=area)
     area.name, area.code = name.strip(), code.strip()
     area.full_clean(exclude=["path", "depth", "parent"])
     area.version = F("version") + 1
     area.save(update_fields=["name", "code", "version"])
     area.refresh_from_db()
-    audit.record_change(actor=actor, obj=area, before=before, after=audit.snapshot(area))
+    change.record()
     return area
 
 

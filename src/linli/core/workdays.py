@@ -330,7 +330,7 @@ def calendar_day_create(
     _check_day(date=date, working=working, name=name, year=year)
     day = WorkCalendarDay.objects.create(date=date, working=working, name=name)
     row.save(update_fields=["updated_at", "updated_by"])
-    audit.record_change(actor=actor, obj=day, before=None, after=audit.snapshot(day))
+    audit.record_created(actor=actor, obj=day)
     _announce({date: None}, {year})
     return day
 
@@ -347,12 +347,12 @@ def calendar_day_update(
         raise ValidationError(_("This day was removed from the calendar meanwhile."))
     name = name.strip()
     _check_day(date=date, working=working, name=name, year=row.year, exclude_pk=day.pk)
-    before = audit.snapshot(day)
+    change = audit.audited_change(actor=actor, obj=day)
     changed = {day.date: day.working} | ({date: None} if date != day.date else {})
     day.date, day.working, day.name = date, working, name
     day.save()
     row.save(update_fields=["updated_at", "updated_by"])
-    audit.record_change(actor=actor, obj=day, before=before, after=audit.snapshot(day))
+    change.record()
     _announce(changed, {row.year})
     return day
 
@@ -365,9 +365,8 @@ def calendar_day_delete(*, actor, day: WorkCalendarDay) -> None:
     day = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
     if day is None:  # removed meanwhile: nothing left to do
         return
-    before = audit.snapshot(day)
     changed = {day.date: day.working}
-    audit.record_change(actor=actor, obj=day, before=before, after=None)
+    audit.record_deleted(actor=actor, obj=day)
     day.delete()
     row.save(update_fields=["updated_at", "updated_by"])
     _announce(changed, {row.year})
@@ -389,12 +388,10 @@ def calendar_year_publish(*, actor, year: int, source: str) -> WorkCalendarYear:
             _("Enter the holidays of %(year)s before marking its arrangement as entered.")
             % {"year": year}
         )
-    before = audit.snapshot(row, exclude=("updated_at",))
+    change = audit.audited_change(actor=actor, obj=row, exclude=("updated_at",))
     row.published, row.source = True, source[:200]
     row.save()
-    audit.record_change(
-        actor=actor, obj=row, before=before, after=audit.snapshot(row, exclude=("updated_at",))
-    )
+    change.record()
     _announce({}, {year})
     return row
 
@@ -409,12 +406,10 @@ def calendar_year_withdraw(*, actor, year: int) -> WorkCalendarYear:
         raise ValidationError(
             _("The arrangement of %(year)s is not marked as entered.") % {"year": year}
         )
-    before = audit.snapshot(row, exclude=("updated_at",))
+    change = audit.audited_change(actor=actor, obj=row, exclude=("updated_at",))
     row.published = False
     row.save()
-    audit.record_change(
-        actor=actor, obj=row, before=before, after=audit.snapshot(row, exclude=("updated_at",))
-    )
+    change.record()
     _announce({}, {year})
     return row
 

@@ -723,7 +723,7 @@ def prepare(*, seed: int) -> None:
     for tag_name, every, unit in data.VISIT_POLICIES:
         tag = Tag.objects.get(name=tag_name) if tag_name else None
         policy = VisitPolicy.objects.create(tag=tag, is_default=tag is None, every=every, unit=unit)
-        audit.record_change(actor=None, obj=policy, before=None, after=audit.snapshot(policy))
+        audit.record_created(actor=None, obj=policy)
     district = Area.objects.get(parent=None, name=data.DISTRICT_NAME)
     for holder, title in data.DISTRICT_LEADERS:
         registry_services.post_create(

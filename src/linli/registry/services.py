@@ -32,6 +32,8 @@ REVEALABLE_FIELDS = ("id_number", "mobile")
 HOUSEHOLD_AREA_KINDS = {"village", "compound", "grid", "building", "community"}
 # Search keys derived from the name and numbers: in the audit trail, not named on the timeline.
 SEARCH_KEYS = ("name_pinyin", "name_initials", "id_number_reversed", "mobile_reversed")
+# A change of these alone is no change a person made: nothing is recorded.
+UNSHOWN = ("version", "updated_at")
 
 
 @functools.cache
@@ -120,6 +122,11 @@ def _tags_snapshot(links) -> list[str]:
     )
 
 
+def _tags_of(record: Household | Resident) -> dict:
+    """What the audit trail keeps of a household's or a person's tags, beside its fields."""
+    return {"tags": _tags_snapshot(record.tag_links.select_related("tag"))}
+
+
 # --- households ---------------------------------------------------------------------------
 
 
@@ -134,8 +141,7 @@ def household_create(
     household.full_clean(exclude=["head"])
     household.save()
     _replace_household_tags(household, _tag_links(TagTarget.HOUSEHOLD, tags))
-    after = audit.snapshot(household) | {"tags": _tags_snapshot(household.tag_links.all())}
-    audit.record_change(actor=actor, obj=household, before=None, after=after)
+    audit.record_created(actor=actor, obj=household, alongside=_tags_of)
     timeline.add_event(
         subject=household,
         verb="created",
@@ -159,9 +165,7 @@ def household_update(
     household = Household.objects.select_for_update().get(pk=household.pk)
     _require(actor, household, "change")
     check_version(household.version, expected_version)
-    before = audit.snapshot(household) | {
-        "tags": _tags_snapshot(household.tag_links.select_related("tag"))
-    }
+    change = audit.audited_change(actor=actor, obj=household, alongside=_tags_of, ignore=UNSHOWN)
     if area is not None and area.pk != household.area_id:
         if actor is not None and not covers(actor, area, "registry.change"):
             raise PermissionDenied
@@ -177,15 +181,8 @@ def household_update(
     household.version = F("version") + 1
     household.save()
     household.refresh_from_db()
-    after = audit.snapshot(household) | {
-        "tags": _tags_snapshot(household.tag_links.select_related("tag"))
-    }
-    changed = audit.diff(
-        {k: v for k, v in before.items() if k not in ("version", "updated_at")},
-        {k: v for k, v in after.items() if k not in ("version", "updated_at")},
-    )
+    changed = change.record()
     if changed:
-        audit.record_change(actor=actor, obj=household, before=before, after=after)
         timeline.add_event(
             subject=household,
             verb="updated",
@@ -209,7 +206,7 @@ def household_set_head(*, actor, household: Household, resident: Resident) -> Ho
     _require(actor, household, "change")
     if resident.household_id != household.pk:
         raise ValidationError({"head": _("The head must be a member of this household.")})
-    before = audit.snapshot(household)
+    change = audit.audited_change(actor=actor, obj=household)
     old_head_id = household.head_id
     if old_head_id and old_head_id != resident.pk:
         Resident.objects.filter(pk=old_head_id).update(
@@ -220,7 +217,7 @@ def household_set_head(*, actor, household: Household, resident: Resident) -> Ho
     household.version = F("version") + 1
     household.save(update_fields=["head", "version", "updated_at"])
     household.refresh_from_db()
-    audit.record_change(actor=actor, obj=household, before=before, after=audit.snapshot(household))
+    change.record()
     timeline.add_event(
         subject=household,
         verb="head",
@@ -260,10 +257,7 @@ def resident_create(
     )
     if relation == Relation.HEAD:
         Household.objects.filter(pk=household.pk).update(head=person, version=F("version") + 1)
-    after = audit.snapshot(person) | {
-        "tags": _tags_snapshot(person.tag_links.select_related("tag"))
-    }
-    audit.record_change(actor=actor, obj=person, before=None, after=after)
+    audit.record_created(actor=actor, obj=person, alongside=_tags_of)
     timeline.add_event(
         subject=person,
         verb="created",
@@ -289,9 +283,7 @@ def resident_update(
     person = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require(actor, person, "change")
     check_version(person.version, expected_version)
-    before = audit.snapshot(person) | {
-        "tags": _tags_snapshot(person.tag_links.select_related("tag"))
-    }
+    change = audit.audited_change(actor=actor, obj=person, alongside=_tags_of, ignore=UNSHOWN)
     for field, value in (
         ("name", name),
         ("id_number", id_number),
@@ -316,16 +308,8 @@ def resident_update(
         Household.objects.filter(pk=person.household_id).update(
             head=person, version=F("version") + 1
         )
-    after = audit.snapshot(person) | {
-        "tags": _tags_snapshot(person.tag_links.select_related("tag"))
-    }
-    ignored = ("version", "updated_at")
-    changed = audit.diff(
-        {k: v for k, v in before.items() if k not in ignored},
-        {k: v for k, v in after.items() if k not in ignored},
-    )
+    changed = change.record()
     if changed:
-        audit.record_change(actor=actor, obj=person, before=before, after=after)
         timeline.add_event(
             subject=person,
             verb="updated",
@@ -347,7 +331,7 @@ def resident_move(*, actor, resident: Resident, household: Household) -> Residen
     _require(actor, target, "change")
     if person.household_id == target.pk:
         return person
-    before = audit.snapshot(person)
+    change = audit.audited_change(actor=actor, obj=person)
     old = person.household
     if old.head_id == person.pk:
         Household.objects.filter(pk=old.pk).update(head=None, version=F("version") + 1)
@@ -355,7 +339,7 @@ def resident_move(*, actor, resident: Resident, household: Household) -> Residen
     person.version = F("version") + 1
     person.save(update_fields=["household", "version", "updated_at"])
     person.refresh_from_db()
-    audit.record_change(actor=actor, obj=person, before=before, after=audit.snapshot(person))
+    change.record()
     params = {"name": person.name, "from": old.number, "to": target.number}
     for subject in (old, target):
         timeline.add_event(
@@ -403,13 +387,13 @@ def _require_permission(actor, perm: str) -> None:
 def tag_save(*, actor, tag: Tag | None = None, **fields) -> Tag:
     """Create or edit one entry of a tag vocabulary (administrators only)."""
     _require_permission(actor, "tags.manage")
-    before = audit.snapshot(tag) if tag and tag.pk else None
     tag = tag or Tag()
+    change = audit.audited_change(actor=actor, obj=tag)
     for name, value in fields.items():
         setattr(tag, name, value)
     tag.full_clean()
     tag.save()
-    audit.record_change(actor=actor, obj=tag, before=before, after=audit.snapshot(tag))
+    change.record()
     return tag
 
 
@@ -433,7 +417,7 @@ def organisation_create(
     org.full_clean()
     _check_organisation_parent(actor, org)
     org.save()
-    audit.record_change(actor=actor, obj=org, before=None, after=audit.snapshot(org))
+    audit.record_created(actor=actor, obj=org)
     return org
 
 
@@ -471,7 +455,7 @@ def post_create(
     if post.ends_on and post.ends_on < post.starts_on:
         raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
     post.save()
-    audit.record_change(actor=actor, obj=post, before=None, after=audit.snapshot(post))
+    audit.record_created(actor=actor, obj=post)
     return post
 
 
@@ -485,12 +469,12 @@ def resident_link_account(*, actor, resident: Resident, account) -> Resident:
         raise ValidationError(
             {"account": _("This login account already belongs to another resident.")}
         )
-    before = audit.snapshot(person)
+    change = audit.audited_change(actor=actor, obj=person)
     person.account = account
     person.version = F("version") + 1
     person.save(update_fields=["account", "version", "updated_at"])
     person.refresh_from_db()
-    audit.record_change(actor=actor, obj=person, before=before, after=audit.snapshot(person))
+    change.record()
     timeline.add_event(
         subject=person,
         verb="account",
@@ -595,7 +579,7 @@ def organisation_update(
         .get(pk=organisation.pk)
     )
     _require(actor, org, "change")
-    before = audit.snapshot(org)
+    change = audit.audited_change(actor=actor, obj=org)
     if name is not None:
         org.name = name.strip()
     if kind is not None:
@@ -611,7 +595,7 @@ def organisation_update(
     _check_organisation_parent(actor, org)
     _check_organisation_children(org)
     org.save()
-    audit.record_change(actor=actor, obj=org, before=before, after=audit.snapshot(org))
+    change.record()
     return org
 
 
@@ -641,8 +625,8 @@ def post_end(*, actor, post: Post, ends_on) -> Post:
         raise ValidationError({"ends_on": _("Give the last day of the post.")})
     if ends_on < post.starts_on:
         raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
-    before = audit.snapshot(post)
+    change = audit.audited_change(actor=actor, obj=post)
     post.ends_on = ends_on
     post.save(update_fields=["ends_on"])
-    audit.record_change(actor=actor, obj=post, before=before, after=audit.snapshot(post))
+    change.record()
     return post

@@ -238,7 +238,7 @@ def category_create(
     )
     category.full_clean()
     category.save()
-    audit.record_change(actor=actor, obj=category, before=None, after=audit.snapshot(category))
+    audit.record_created(actor=actor, obj=category)
     return category
 
 
@@ -250,12 +250,12 @@ def category_update(
     a rename shows in their history under the new name."""
     _require_manager(actor)
     category = ServiceCategory.objects.select_for_update().get(pk=category.pk)
-    before = audit.snapshot(category)
+    change = audit.audited_change(actor=actor, obj=category)
     category.name, category.description = name.strip(), description.strip()
     category.sort_order = sort_order
     category.full_clean()
     category.save()
-    audit.record_change(actor=actor, obj=category, before=before, after=audit.snapshot(category))
+    change.record()
     return category
 
 
@@ -372,7 +372,7 @@ def item_set_offered(*, actor, item: ServiceItem, offered: bool) -> ServiceItem:
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if item.active == offered:
         return item
-    before = audit.snapshot(item)
+    change = audit.audited_change(actor=actor, obj=item)
     item.active = offered
     item.save(update_fields=["active"])
     timeline.add_event(
@@ -381,5 +381,5 @@ def item_set_offered(*, actor, item: ServiceItem, offered: bool) -> ServiceItem:
         message=EVENT_OFFERED if offered else EVENT_WITHDRAWN,
         actor=actor,
     )
-    audit.record_change(actor=actor, obj=item, before=before, after=audit.snapshot(item))
+    change.record()
     return item

@@ -502,7 +502,7 @@ def task_record_outcome(
                 )
             }
         )
-    before = audit.snapshot(task)
+    change = audit.audited_change(actor=actor, obj=task)
     now = timezone.now()
     task.state = outcome
     if outcome in (OutreachState.CONTACTED, OutreachState.DECLINED) and task.contacted_at is None:
@@ -513,7 +513,7 @@ def task_record_outcome(
         task.outcome_note = note
     task.version += 1
     task.save(update_fields=["state", "contacted_at", "closed_at", "outcome_note", "version"])
-    audit.record_change(actor=actor, obj=task, before=before, after=audit.snapshot(task))
+    change.record()
     plain, with_note = OUTCOME_EVENTS[outcome]
     timeline.add_event(
         subject=task,
@@ -596,24 +596,14 @@ def task_reopen(
         )
     task = _locked_for_work(task, actor=actor, expected_version=expected_version)
     _check_reopen(task, timezone.now())
-    before = audit.snapshot(task)
+    change = audit.audited_change(actor=actor, obj=task)
     task.state = _state_before_closing(task)
     if task.state == OutreachState.OPEN:
         task.contacted_at = None  # set by the refusal that is taken back
     task.closed_at = None
     task.version += 1
     task.save(update_fields=["state", "contacted_at", "closed_at", "version"])
-    changed = audit.diff(before, audit.snapshot(task))
-    audit.record(
-        action=AuditAction.UPDATE,
-        actor=actor,
-        obj=task,
-        changes={
-            "before": {k: v[0] for k, v in changed.items()},
-            "after": {k: v[1] for k, v in changed.items()},
-        },
-        reason=reason,
-    )
+    change.record(reason=reason)
     timeline.add_event(
         subject=task,
         verb="reopened",

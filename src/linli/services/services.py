@@ -119,12 +119,10 @@ def _tell_resident(application: Application, what: str, message: str, **params) 
     )
 
 
-def _save(application: Application, actor, before: dict) -> None:
+def _save(application: Application, change: audit.AuditedChange) -> None:
     application.version += 1
     application.save()
-    audit.record_change(
-        actor=actor, obj=application, before=before, after=audit.snapshot(application)
-    )
+    change.record()
 
 
 def _deadline(days: int) -> tuple[dt.date, bool]:
@@ -279,7 +277,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
 
 
 def _close_outreach(actor, task: OutreachTask, application: Application) -> None:
-    before = audit.snapshot(task)
+    change = audit.audited_change(actor=actor, obj=task)
     task.state = OutreachState.APPLIED
     task.application = application
     task.closed_at = timezone.now()
@@ -288,7 +286,7 @@ def _close_outreach(actor, task: OutreachTask, application: Application) -> None
     task.contacted_at = task.contacted_at or task.closed_at
     task.version += 1
     task.save()
-    audit.record_change(actor=actor, obj=task, before=before, after=audit.snapshot(task))
+    change.record()
     timeline.add_event(
         subject=task,
         verb="applied",
@@ -342,16 +340,14 @@ def application_create(
     if channel == ApplicationChannel.COUNTER:
         _add_trip(application, actor, on=_today(), reason=TripReason.SUBMIT, note="")
         application.save(update_fields=["trip_count"])
-    audit.record_change(
-        actor=actor, obj=application, before=None, after=audit.snapshot(application)
-    )
+    audit.record_created(actor=actor, obj=application)
     _event(application, "created", TAKEN_MESSAGES[channel], actor, item=version.name)
     if outreach_task is not None:
         _close_outreach(actor, outreach_task, application)
     if submit:
-        before = audit.snapshot(application)
+        change = audit.audited_change(actor=actor, obj=application)
         _submit(actor, application)
-        _save(application, actor, before)
+        _save(application, change)
     return application
 
 
@@ -458,14 +454,14 @@ def _start_route(actor, application: Application) -> None:
 
 
 def _activate(actor, application: Application, step: ApplicationStep) -> None:
-    before = audit.snapshot(step)
+    change = audit.audited_change(actor=actor, obj=step)
     step.state = StepState.ACTIVE
     step.received_at = timezone.now()
     step.due_on, step.due_assumed = _deadline(step.time_limit_days)
     step.handler, step.finished_at, step.result_note = None, None, ""
     step.version += 1
     step.save()
-    audit.record_change(actor=actor, obj=step, before=before, after=audit.snapshot(step))
+    change.record()
     application.current_step = step.order
     _event(
         application,
@@ -524,9 +520,9 @@ def application_submit(*, actor, application: Application) -> Application:
     """Submit a draft. Required material missing → returned at once with the list (补正)."""
     application = _locked(application)
     _require(actor, application, "apply")
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _submit(actor, application)
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -563,7 +559,7 @@ def application_resubmit(
     extra_trip_reason = (extra_trip_reason or "").strip()
     if came_in_person:
         _check_extra_trip(application, extra_trip_reason)
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     application.state = state
     application.return_note = ""
     application.materials.filter(name__in=received, received=False).update(
@@ -586,7 +582,7 @@ def application_resubmit(
             extra_trip_reason=extra_trip_reason,
         )
     _check_materials_then_receive(actor, application)
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -701,7 +697,7 @@ def _store_photos(actor, application: Application, fresh: list[_CheckedPhoto]) -
                 digest=photo.digest,
                 sent_by=_user(actor),
             )
-            audit.record_change(actor=actor, obj=row, before=None, after=audit.snapshot(row))
+            audit.record_created(actor=actor, obj=row)
             rows.append(row)
     except Exception:
         for name in stored:
@@ -747,7 +743,7 @@ def application_send_photos(
     _check_hand_in(actor, application, expected_version)
     entries = {e.key: e for e in missing_materials(application) if e.by_photo and not e.done}
     fresh = _new_photos(application, _check_photos(photos_sent, entries))
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _store_photos(actor, application, fresh)
     material_ids = {p.entry.material.pk for p in fresh if p.entry.material is not None}
     application.materials.filter(pk__in=material_ids, received=False).update(
@@ -763,7 +759,7 @@ def application_send_photos(
         materials=MATERIAL_SEPARATOR.join(names),
     )
     _resubmit_if_complete(actor, application)
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -866,7 +862,7 @@ def step_finish(
         raise ValidationError(
             {"note": _("Say what is missing, or why it is rejected: the resident will be told.")}
         )
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _close_step(actor, step, result, note)
     if result == "approve":
         _event(
@@ -893,7 +889,7 @@ def step_finish(
         )
         _end_route(application)
         _reject(actor, application, note)
-    _save(application, actor, before)
+    _save(application, change)
     return step
 
 
@@ -905,14 +901,14 @@ STEP_STATE_AFTER = {
 
 
 def _close_step(actor, step: ApplicationStep, result: str, note: str) -> None:
-    before = audit.snapshot(step)
+    change = audit.audited_change(actor=actor, obj=step)
     step.state = STEP_STATE_AFTER[result]
     step.handler = _user(actor)
     step.finished_at = timezone.now()
     step.result_note = note[:500]
     step.version += 1
     step.save()
-    audit.record_change(actor=actor, obj=step, before=before, after=audit.snapshot(step))
+    change.record()
 
 
 def _pass_on(actor, application: Application, done: ApplicationStep) -> None:
@@ -949,11 +945,11 @@ def application_reject(
             code="in_route",
         )
     reason = _required_text(reason, "reason", _("Say why it is rejected: the resident is told."))
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _reject(actor, application, reason)
     _end_route(application)
     _event(application, "rejected", gettext_noop("Rejected: %(reason)s"), actor, reason=reason)
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -971,12 +967,12 @@ def application_withdraw(
     _require(actor, application, "apply")
     check_version(application.version, expected_version, STALE_APPLICATION)
     reason = _required_text(reason, "reason", _("Say why the application is withdrawn."))
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     application.state = next_state(application.state, Action.WITHDRAW)
     application.finished_at = timezone.now()
     _end_route(application)
     _event(application, "withdrawn", gettext_noop("Withdrawn: %(reason)s"), actor, reason=reason)
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -997,7 +993,7 @@ def application_record_guidance(
         raise ValidationError(_("Only a guided item records guidance."), code="wrong_mode")
     guidance = _required_text(guidance, "guidance", _("Write down the guidance given."))
     outcome = _required_text(outcome, "outcome", _("Write down what came of it."))
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _event(
         application,
         "guided",
@@ -1007,7 +1003,7 @@ def application_record_guidance(
         outcome=outcome,
     )
     _complete(actor, application, outcome=f"{guidance}\n\n{outcome}")
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -1033,9 +1029,9 @@ def application_complete(
         raise ValidationError(
             _("A guided application completes when the guidance is recorded."), code="wrong_mode"
         )
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     _complete(actor, application, outcome=(outcome or "").strip())
-    _save(application, actor, before)
+    _save(application, change)
     return application
 
 
@@ -1079,7 +1075,7 @@ def trip_record(
     _check_trip(application, on, reason)
     extra_trip_reason = (extra_trip_reason or "").strip()
     _check_extra_trip(application, extra_trip_reason, keep_recorded=False)
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=actor, obj=application)
     trip = _record_trip(
         application,
         actor,
@@ -1088,7 +1084,7 @@ def trip_record(
         note=(note or "").strip(),
         extra_trip_reason=extra_trip_reason,
     )
-    _save(application, actor, before)
+    _save(application, change)
     return trip
 
 
@@ -1182,6 +1178,6 @@ def rating_give(
         source=source,
         rated_by=_user(actor),
     )
-    audit.record_change(actor=actor, obj=rating, before=None, after=audit.snapshot(rating))
+    audit.record_created(actor=actor, obj=rating)
     _event(application, "rated", RATED_MESSAGES[source], actor, score=value)
     return rating

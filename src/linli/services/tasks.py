@@ -145,14 +145,12 @@ def _refresh_application(pk: int, changed: dict) -> bool:
     if moved is None or moved == (application.due_on, application.due_assumed):
         return False
     due, assumed = moved
-    before = audit.snapshot(application)
+    change = audit.audited_change(actor=None, obj=application)
     old_due = application.due_on
     application.due_on, application.due_assumed = due, assumed
     application.version += 1
     application.save(update_fields=["due_on", "due_assumed", "version"])
-    audit.record_change(
-        actor=None, obj=application, before=before, after=audit.snapshot(application)
-    )
+    change.record()
     message, params = (
         (MOVED, {"before": old_due.isoformat(), "after": due.isoformat()})
         if due != old_due
@@ -182,7 +180,7 @@ def _refresh_step(pk: int, changed: dict) -> bool:
     step.due_on, step.due_assumed = due, assumed
     step.version += 1
     step.save(update_fields=["due_on", "due_assumed", "version"])
-    audit.record(
+    audit.record(  # both halves of the deadline, whichever of them moved
         action=AuditAction.UPDATE,
         obj=step,
         changes={

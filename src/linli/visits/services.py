@@ -268,8 +268,8 @@ def visit_record(
         # Last, so that nothing that can still fail leaves a stored photo behind.
         visit.photo = _store_photo(photo, photo_kind[0])
         visit.save(update_fields=["photo"])
-    after = audit.snapshot(visit) | {"needs": [[n.category, n.description] for n in rows]}
-    audit.record_change(actor=actor, obj=visit, before=None, after=after)
+    needs = {"needs": [[n.category, n.description] for n in rows]}
+    audit.record_created(actor=actor, obj=visit, alongside=lambda visit: needs)
     timeline.add_event(
         subject=household,
         verb="visited",
@@ -332,7 +332,7 @@ def need_add(*, actor, visit: Visit, category: str, description: str) -> Need:
         description=description,
         found_on=visit.visited_on,
     )
-    audit.record_change(actor=actor, obj=need, before=None, after=audit.snapshot(need))
+    audit.record_created(actor=actor, obj=need)
     _need_event(need, "need_found", gettext_noop("Need found: %(description)s"), actor)
     _queue_coverage(visit.household.area)
     return need
@@ -373,12 +373,12 @@ def need_to_application(
         materials_received=materials_received,
         submit=True,
     )
-    before = audit.snapshot(need)
+    change = audit.audited_change(actor=actor, obj=need)
     need.application = application
     need.status = NeedStatus.FOLLOWING
     need.version += 1
     need.save(update_fields=["application", "status", "version"])
-    audit.record_change(actor=actor, obj=need, before=before, after=audit.snapshot(need))
+    change.record()
     _need_event(
         need,
         "need_handed_on",
@@ -406,13 +406,13 @@ def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | N
         CLOSING_NOTE_LENGTH,
         required=_("Say what was done, or why nothing will be."),
     )
-    before = audit.snapshot(need)
+    change = audit.audited_change(actor=actor, obj=need)
     need.status = NeedStatus.RESOLVED if resolved else NeedStatus.CLOSED
     need.closed_on = _today()
     need.closing_note = note
     need.version += 1
     need.save(update_fields=["status", "closed_on", "closing_note", "version"])
-    audit.record_change(actor=actor, obj=need, before=before, after=audit.snapshot(need))
+    change.record()
     message = (
         gettext_noop("Need resolved: %(description)s — %(note)s")
         if resolved
@@ -655,7 +655,7 @@ def assignment_create(
         note=note,
         created_by=_user(actor),
     )
-    audit.record_change(actor=actor, obj=assignment, before=None, after=audit.snapshot(assignment))
+    audit.record_created(actor=actor, obj=assignment)
     _assignment_event(
         assignment,
         target,
@@ -741,13 +741,11 @@ def assignment_end(
         raise ValidationError({"ends_on": _("Give the last day of the assignment.")})
     if ends_on < assignment.starts_on:
         raise ValidationError({"ends_on": _("An assignment cannot end before it starts.")})
-    before = audit.snapshot(assignment)
+    change = audit.audited_change(actor=actor, obj=assignment)
     assignment.ends_on = ends_on
     assignment.version += 1
     assignment.save(update_fields=["ends_on", "version"])
-    audit.record_change(
-        actor=actor, obj=assignment, before=before, after=audit.snapshot(assignment)
-    )
+    change.record()
     target = assignment.area or assignment.resident or assignment.household
     _assignment_event(
         assignment,
@@ -802,17 +800,12 @@ def policy_save(
         policy = VisitPolicy.objects.select_for_update().get(pk=policy.pk)
         check_version(policy.version, version, STALE_RECORD)
     _check_policy(every=every, unit=unit, tag=tag, is_default=is_default, policy=policy)
-    before = audit.snapshot(policy, exclude=("updated_at",)) if policy else None
     policy = policy or VisitPolicy()
+    change = audit.audited_change(actor=actor, obj=policy, exclude=("updated_at",))
     policy.every, policy.unit, policy.tag = every, unit, tag
     policy.is_default, policy.active = is_default, active
-    policy.version = policy.version + 1 if before else 1
+    policy.version = policy.version + 1 if policy.pk else 1
     policy.save()
-    audit.record_change(
-        actor=actor,
-        obj=policy,
-        before=before,
-        after=audit.snapshot(policy, exclude=("updated_at",)),
-    )
+    change.record()
     enqueue_on_commit(tasks.refresh_visit_states)
     return policy
