@@ -7,9 +7,8 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from . import audit, timeline
+from . import audit, events
 from .choices import ALLOWED_PARENT_KINDS, AreaKind
 from .models import Area, path_segment
 from .scoping import can
@@ -89,10 +88,8 @@ def area_move(*, actor, area: Area, new_parent: Area, reason: str = "") -> Area:
             "after": {"parent_id": new_parent.pk, "path": new_prefix},
         },
     )
-    timeline.add_event(
+    events.AREA_MOVED.add(
         subject=area,
-        verb="moved",
-        message=gettext_noop("Moved to %(parent)s"),
         params={"parent": new_parent.name},
         actor=actor,
         data={"from": old_parent_id, "to": new_parent.pk},

@@ -4,10 +4,15 @@ A line is stored untranslated — the English msgid (marked with `gettext_noop` 
 written) and its parameters — and translated when it is shown, so a line written while one
 worker used Chinese reads in English to a colleague who chose English, and the other way round.
 
-    timeline.add_event(
+Each module names the lines its records' timelines may hold once, in its `events.py`: a verb
+(what happened, for code and filters) and the words it is told in, as an `Event`:
+
+    # registry/events.py
+    HOUSEHOLD_CHANGED = Event(Verb.UPDATED, gettext_noop("Household details changed: %(fields)s"))
+
+    # registry/services.py
+    events.HOUSEHOLD_CHANGED.add(
         subject=household,
-        verb="updated",
-        message=gettext_noop("Household details changed: %(fields)s"),
         params=timeline.changed_fields(Household, ["address", "tags"]),
         actor=actor,
     )
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -85,6 +91,35 @@ def add_events(
     ]
     TimelineEvent.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One kind of line a timeline may hold: its `verb` and its `message`, an English msgid
+    marked with `gettext_noop` whose %(name)s placeholders the line's params fill."""
+
+    verb: str
+    message: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "verb", str(self.verb))  # a plain string to store, not an enum
+
+    def add(self, *, subject, params: dict | None = None, actor=None, data: dict | None = None):
+        """This line on `subject`'s timeline (see `add_event`)."""
+        return add_event(
+            subject=subject,
+            verb=self.verb,
+            message=self.message,
+            params=params,
+            actor=actor,
+            data=data,
+        )
+
+    def add_to_each(self, *, subjects: Iterable, params: dict | None = None, actor=None) -> int:
+        """This line on each of many records' timelines (see `add_events`)."""
+        return add_events(
+            subjects=subjects, verb=self.verb, message=self.message, params=params, actor=actor
+        )
 
 
 def changed_fields(model, names: Iterable[str]) -> dict:

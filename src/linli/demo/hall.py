@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from linli.accounts.models import Grant
 from linli.core import audit
@@ -29,6 +28,7 @@ from linli.core.choices import AuditAction
 from linli.core.models import Area, TimelineEvent
 from linli.core.workdays import WorkCalendar
 from linli.registry.models import Household, Organisation, Resident
+from linli.services import events as hall_events
 from linli.services.choices import (
     ApplicationChannel,
     ApplicationState,
@@ -60,14 +60,8 @@ EXTRA_TRIP_REASONS = (
     "银行账户信息有误，重新提供",
     "证明材料过期，重新开具",
 )
+RATED_ON_A_CALL = hall_events.RATED[RatingSource.RETURN_CALL]
 RETURN_NOTES = ("户口簿复印件", "收入证明", "近期二寸照片", "银行账户（存折）复印件")
-TAKEN = {
-    ApplicationChannel.COUNTER: gettext_noop("Taken at the counter: %(item)s"),
-    ApplicationChannel.VISIT: gettext_noop("Taken on a visit: %(item)s"),
-    ApplicationChannel.ONLINE: gettext_noop("Applied for online: %(item)s"),
-}
-COMPLETED = gettext_noop("Completed in %(days)s working days (promised: %(promised)s)")
-RATED = gettext_noop("Rated %(score)s of 5 on a return call")
 
 
 @dataclass
@@ -229,7 +223,7 @@ class History:
         )
         deadline = self.calendar.add(day, version.time_limit_days)
         app.due_on, app.due_assumed = deadline.date, deadline.assumed
-        events = [(taken, "taken", TAKEN[channel], {"item": plan.item.name})]
+        events = [(taken, hall_events.TAKEN[channel], {"item": plan.item.name})]
         steps = self._route(app, plan, day, taken, step_days)
         self._finish(app, plan, steps, day, events)
         self.batch.applications.append(app)
@@ -306,8 +300,7 @@ class History:
         events.append(
             (
                 finished,
-                "completed",
-                COMPLETED,
+                hall_events.COMPLETED,
                 {"days": app.working_days_used, "promised": app.promised_days},
             )
         )
@@ -478,20 +471,20 @@ class History:
                 object_id=app.pk,
                 at=at,
                 actor=None,
-                verb=verb,
-                summary=message,
+                verb=event.verb,
+                summary=event.message,
                 params=params,
             )
             for app, events in zip(self.batch.applications, self.batch.events, strict=True)
-            for at, verb, message, params in events
+            for at, event, params in events
         ]
         rows += [
             TimelineEvent(
                 content_type=content_type,
                 object_id=r.application.pk,
                 at=r.rated_at,
-                verb="rated",
-                summary=RATED,
+                verb=RATED_ON_A_CALL.verb,
+                summary=RATED_ON_A_CALL.message,
                 params={"score": r.score},
             )
             for r in ratings

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from pypinyin import lazy_pinyin
 from pypinyin.constants import PINYIN_DICT
 
@@ -25,6 +24,7 @@ from linli.core.models import Area
 from linli.core.scoping import can, covers
 from linli.core.validators import check_text_fields, normalise_mobile, parse_id_number
 
+from . import events
 from .choices import Relation, TagTarget
 from .models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag, Tag
 
@@ -142,12 +142,7 @@ def household_create(
     household.save()
     _replace_household_tags(household, _tag_links(TagTarget.HOUSEHOLD, tags))
     audit.record_created(actor=actor, obj=household, alongside=_tags_of)
-    timeline.add_event(
-        subject=household,
-        verb="created",
-        message=gettext_noop("Household registered"),
-        actor=actor,
-    )
+    events.HOUSEHOLD_REGISTERED.add(subject=household, actor=actor)
     return household
 
 
@@ -183,12 +178,8 @@ def household_update(
     household.refresh_from_db()
     changed = change.record()
     if changed:
-        timeline.add_event(
-            subject=household,
-            verb="updated",
-            message=gettext_noop("Household details changed: %(fields)s"),
-            params=timeline.changed_fields(Household, changed),
-            actor=actor,
+        events.HOUSEHOLD_CHANGED.add(
+            subject=household, params=timeline.changed_fields(Household, changed), actor=actor
         )
     return household
 
@@ -218,13 +209,7 @@ def household_set_head(*, actor, household: Household, resident: Resident) -> Ho
     household.save(update_fields=["head", "version", "updated_at"])
     household.refresh_from_db()
     change.record()
-    timeline.add_event(
-        subject=household,
-        verb="head",
-        message=gettext_noop("Head of household: %(name)s"),
-        params={"name": resident.name},
-        actor=actor,
-    )
+    events.HEAD_NAMED.add(subject=household, params={"name": resident.name}, actor=actor)
     return household
 
 
@@ -258,12 +243,8 @@ def resident_create(
     if relation == Relation.HEAD:
         Household.objects.filter(pk=household.pk).update(head=person, version=F("version") + 1)
     audit.record_created(actor=actor, obj=person, alongside=_tags_of)
-    timeline.add_event(
-        subject=person,
-        verb="created",
-        message=gettext_noop("%(name)s registered in household %(number)s"),
-        params={"name": person.name, "number": household.number},
-        actor=actor,
+    events.RESIDENT_REGISTERED.add(
+        subject=person, params={"name": person.name, "number": household.number}, actor=actor
     )
     return person
 
@@ -310,10 +291,8 @@ def resident_update(
         )
     changed = change.record()
     if changed:
-        timeline.add_event(
+        events.RESIDENT_CHANGED.add(
             subject=person,
-            verb="updated",
-            message=gettext_noop("%(name)s: %(fields)s changed"),
             params={"name": person.name}
             | timeline.changed_fields(Resident, [k for k in changed if k not in SEARCH_KEYS]),
             actor=actor,
@@ -342,13 +321,7 @@ def resident_move(*, actor, resident: Resident, household: Household) -> Residen
     change.record()
     params = {"name": person.name, "from": old.number, "to": target.number}
     for subject in (old, target):
-        timeline.add_event(
-            subject=subject,
-            verb="moved",
-            message=gettext_noop("%(name)s moved from household %(from)s to %(to)s"),
-            params=params,
-            actor=actor,
-        )
+        events.RESIDENT_MOVED.add(subject=subject, params=params, actor=actor)
     return person
 
 
@@ -475,16 +448,7 @@ def resident_link_account(*, actor, resident: Resident, account) -> Resident:
     person.save(update_fields=["account", "version", "updated_at"])
     person.refresh_from_db()
     change.record()
-    timeline.add_event(
-        subject=person,
-        verb="account",
-        message=(
-            gettext_noop("Login account linked")
-            if account
-            else gettext_noop("Login account removed")
-        ),
-        actor=actor,
-    )
+    (events.ACCOUNT_LINKED if account else events.ACCOUNT_REMOVED).add(subject=person, actor=actor)
     return person
 
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from linli.core import audit, timeline
+from linli.core import audit
 from linli.core.choices import AuditAction
 from linli.core.errors import check_version
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
 
+from . import events
 from .choices import HandlingMode, OfficeKind
 from .models import ItemMaterial, RouteStep, ServiceCategory, ServiceItem, ServiceItemVersion
 
@@ -46,11 +46,6 @@ VERSION_FIELDS = (
 MATERIALS, ROUTE = "materials", "route"
 
 # Timeline lines of an item (English msgids, translated when shown).
-EVENT_CREATED = gettext_noop("Service item %(code)s created as version %(number)s.")
-EVENT_REVISED = gettext_noop("Version %(number)s made: %(note)s")
-EVENT_REVISED_PLAIN = gettext_noop("Version %(number)s made.")
-EVENT_WITHDRAWN = gettext_noop("Withdrawn from the catalogue.")
-EVENT_OFFERED = gettext_noop("Offered in the catalogue again.")
 
 
 @dataclass(frozen=True)
@@ -285,12 +280,8 @@ def item_create(
     item.full_clean(exclude=["current"])
     item.save()
     version = _write_version(item, 1, fields, materials, route, actor, note="")
-    timeline.add_event(
-        subject=item,
-        verb="created",
-        message=EVENT_CREATED,
-        params={"code": item.code, "number": version.number},
-        actor=actor,
+    events.ITEM_CREATED.add(
+        subject=item, params={"code": item.code, "number": version.number}, actor=actor
     )
     audit.record(
         action=AuditAction.CREATE,
@@ -346,10 +337,8 @@ def item_revise(
             _("Nothing has changed, so no new version was made."), code="unchanged"
         )
     version = _write_version(item, current.number + 1, fields, materials, route, actor, note)
-    timeline.add_event(
+    (events.ITEM_REVISED if version.note else events.ITEM_REVISED_WITHOUT_NOTE).add(
         subject=item,
-        verb="revised",
-        message=EVENT_REVISED if version.note else EVENT_REVISED_PLAIN,
         params={"number": version.number, "note": version.note},
         actor=actor,
         data={"fields": changed, "from": current.number},
@@ -375,11 +364,6 @@ def item_set_offered(*, actor, item: ServiceItem, offered: bool) -> ServiceItem:
     change = audit.audited_change(actor=actor, obj=item)
     item.active = offered
     item.save(update_fields=["active"])
-    timeline.add_event(
-        subject=item,
-        verb="offered" if offered else "withdrawn",
-        message=EVENT_OFFERED if offered else EVENT_WITHDRAWN,
-        actor=actor,
-    )
+    (events.ITEM_OFFERED if offered else events.ITEM_WITHDRAWN).add(subject=item, actor=actor)
     change.record()
     return item

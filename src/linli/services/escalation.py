@@ -35,13 +35,14 @@ from django.utils.translation import gettext_noop
 
 from linli.accounts.models import Grant
 from linli.accounts.roles import ROLE_PERMISSIONS
-from linli.core import audit, timeline
+from linli.core import audit
 from linli.core.choices import AreaKind, AuditAction
 from linli.core.models import Area
 from linli.core.notify import notify
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
 
+from . import events
 from .choices import OfficeKind, StepState
 from .models import ApplicationStep
 from .workflow import RUNNING_STATES
@@ -61,7 +62,6 @@ TO_SUPERVISOR = gettext_noop(
     "For your attention: step “%(step)s” of application %(number)s (%(item)s) at %(office)s "
     "was due on %(due)s and is not finished."
 )
-TIMELINE_LINE = gettext_noop("Step “%(step)s” is overdue (due %(due)s): %(count)s people reminded")
 
 
 def _holders(permission: str) -> list[str]:
@@ -233,10 +233,8 @@ def _escalate_one(pk: int, today: dt.date, staff: Staff, tiers: Tiers) -> int | 
             "after": {"escalated_on": today},
         },
     )
-    timeline.add_event(
+    events.ESCALATED.add(
         subject=application,
-        verb="escalated",
-        message=TIMELINE_LINE,
         params={"step": step.name, "due": step.due_on.isoformat(), "count": written},
         data={"step": step.pk},
     )

@@ -34,11 +34,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
-from linli.core import audit, timeline
+from linli.core import audit
 from linli.core.choices import AuditAction
 from linli.core.errors import check_version
 from linli.core.lookups import starts_with
@@ -47,7 +47,7 @@ from linli.core.scoping import OutOfScope, can
 from linli.core.timeline import events_for
 from linli.registry.models import Household
 
-from . import catalogue, eligibility
+from . import catalogue, eligibility, events
 from .choices import OPEN_OUTREACH_STATES, OutreachState
 from .models import Application, OutreachTask, ServiceItem
 from .workflow import OPEN_STATES
@@ -66,24 +66,6 @@ STALE_TASK = gettext_lazy(
     "Someone else changed this task while you were looking at it. "
     "Reload the page to see what they recorded."
 )
-
-OUTCOME_EVENTS = {
-    OutreachState.CONTACTED: (
-        gettext_noop("Household contacted"),
-        gettext_noop("Household contacted: %(note)s"),
-    ),
-    OutreachState.DECLINED: (
-        gettext_noop("The household declined"),
-        gettext_noop("The household declined: %(note)s"),
-    ),
-    OutreachState.NOT_ELIGIBLE: (
-        gettext_noop("Found not eligible after all"),
-        gettext_noop("Found not eligible after all: %(note)s"),
-    ),
-}
-MOVED_EVENT = gettext_noop("The household moved to %(area)s; the task went with it")
-REOPENED_EVENT = gettext_noop("Reopened: %(reason)s")
-ASSIGNED_EVENT = gettext_noop("Given to %(worker)s, now responsible for the area")
 
 
 # --- who is responsible -----------------------------------------------------------------------
@@ -213,9 +195,7 @@ def _hand_over(open_tasks, current: int | None, new: int, places: list[tuple[str
             assignee_id=new, version=F("version") + 1
         )
     worker = User.objects.filter(pk=new).first()
-    timeline.add_events(
-        subjects=tasks, verb="assigned", message=ASSIGNED_EVENT, params={"worker": str(worker)}
-    )
+    events.TASK_ASSIGNED.add_to_each(subjects=tasks, params={"worker": str(worker)})
     return len(tasks)
 
 
@@ -319,12 +299,7 @@ def _follow_moves(assigner: Assigner) -> int:
             task.area_id = area.pk
             task.assignee_id = assigner.assignee_id(task.item_version.outreach_role, area.path)
             task.version += 1
-            timeline.add_event(
-                subject=task,
-                verb="moved",
-                message=MOVED_EVENT,
-                params={"area": area.name},
-            )
+            events.TASK_MOVED.add(subject=task, params={"area": area.name})
         OutreachTask.objects.bulk_update(moved, ["area", "assignee", "version"], batch_size=500)
     return len(moved)
 
@@ -514,13 +489,9 @@ def task_record_outcome(
     task.version += 1
     task.save(update_fields=["state", "contacted_at", "closed_at", "outcome_note", "version"])
     change.record()
-    plain, with_note = OUTCOME_EVENTS[outcome]
-    timeline.add_event(
-        subject=task,
-        verb=outcome,
-        message=with_note if note else plain,
-        params={"note": note} if note else None,
-        actor=actor,
+    plain, with_note = events.OUTCOMES[outcome]
+    (with_note if note else plain).add(
+        subject=task, params={"note": note} if note else None, actor=actor
     )
     return task
 
@@ -535,7 +506,7 @@ def reopen_until(task: OutreachTask) -> dt.datetime | None:
 def _state_before_closing(task: OutreachTask) -> str:
     """Contacted if the household was recorded as contacted before the task was closed, else
     open (to contact): a refusal recorded by mistake reached nobody."""
-    contacted = events_for([task]).filter(verb=OutreachState.CONTACTED)
+    contacted = events_for([task]).filter(verb=events.Verb.CONTACTED)
     return OutreachState.CONTACTED if contacted.exists() else OutreachState.OPEN
 
 
@@ -604,13 +575,7 @@ def task_reopen(
     task.version += 1
     task.save(update_fields=["state", "contacted_at", "closed_at", "version"])
     change.record(reason=reason)
-    timeline.add_event(
-        subject=task,
-        verb="reopened",
-        message=REOPENED_EVENT,
-        params={"reason": reason},
-        actor=actor,
-    )
+    events.TASK_REOPENED.add(subject=task, params={"reason": reason}, actor=actor)
     return task
 
 

@@ -30,6 +30,7 @@ from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
 from linli.registry.models import Resident
 
+from . import events
 from .choices import (
     OPEN_OUTREACH_STATES,
     ApplicationChannel,
@@ -104,8 +105,8 @@ def _required_text(value: str | None, field: str, message: str) -> str:
     return value
 
 
-def _event(application: Application, verb: str, message: str, actor, **params) -> None:
-    timeline.add_event(subject=application, verb=verb, message=message, params=params, actor=actor)
+def _event(application: Application, event: timeline.Event, actor, **params) -> None:
+    event.add(subject=application, params=params, actor=actor)
 
 
 def _tell_resident(application: Application, what: str, message: str, **params) -> None:
@@ -287,20 +288,7 @@ def _close_outreach(actor, task: OutreachTask, application: Application) -> None
     task.version += 1
     task.save()
     change.record()
-    timeline.add_event(
-        subject=task,
-        verb="applied",
-        message=gettext_noop("Applied: application %(number)s"),
-        params={"number": application.number},
-        actor=actor,
-    )
-
-
-TAKEN_MESSAGES = {
-    ApplicationChannel.COUNTER: gettext_noop("Taken at the counter: %(item)s"),
-    ApplicationChannel.VISIT: gettext_noop("Taken on a visit: %(item)s"),
-    ApplicationChannel.ONLINE: gettext_noop("Applied for online: %(item)s"),
-}
+    events.TASK_APPLIED.add(subject=task, params={"number": application.number}, actor=actor)
 
 
 @transaction.atomic
@@ -341,7 +329,7 @@ def application_create(
         _add_trip(application, actor, on=_today(), reason=TripReason.SUBMIT, note="")
         application.save(update_fields=["trip_count"])
     audit.record_created(actor=actor, obj=application)
-    _event(application, "created", TAKEN_MESSAGES[channel], actor, item=version.name)
+    _event(application, events.TAKEN[channel], actor, item=version.name)
     if outreach_task is not None:
         _close_outreach(actor, outreach_task, application)
     if submit:
@@ -379,18 +367,11 @@ def _return(actor, application: Application, note: str, step: ApplicationStep | 
     application.return_note = note[:500]
     application.returned_at = timezone.now()
     if step is None:
-        _event(
-            application,
-            "returned",
-            gettext_noop("Returned for missing material: %(missing)s"),
-            actor,
-            missing=note,
-        )
+        _event(application, events.RETURNED, actor, missing=note)
     else:
         _event(
             application,
-            "returned",
-            gettext_noop("“%(step)s” at %(office)s returned it for missing material: %(missing)s"),
+            events.RETURNED_BY_STEP,
             actor,
             step=step.name,
             office=step.organisation.name,
@@ -416,11 +397,7 @@ def _receive(actor, application: Application) -> None:
         application.due_on, application.due_assumed = _deadline(version.time_limit_days)
         _event(
             application,
-            "received",
-            gettext_noop(
-                "Received with all required material; promised within %(days)s working days, "
-                "by %(due)s"
-            ),
+            events.RECEIVED,
             actor,
             days=application.promised_days,
             due=application.due_on.isoformat(),
@@ -465,8 +442,7 @@ def _activate(actor, application: Application, step: ApplicationStep) -> None:
     application.current_step = step.order
     _event(
         application,
-        "step_received",
-        gettext_noop("At %(office)s for “%(step)s”, due %(due)s"),
+        events.STEP_RECEIVED,
         actor,
         office=step.organisation.name,
         step=step.name,
@@ -483,8 +459,7 @@ def _complete(actor, application: Application, *, outcome: str) -> None:
     application.working_days_used = working_days_between(application.received_on, _today())
     _event(
         application,
-        "completed",
-        gettext_noop("Completed in %(days)s working days (promised: %(promised)s)"),
+        events.COMPLETED,
         actor,
         days=application.working_days_used,
         promised=application.promised_days,
@@ -567,8 +542,7 @@ def application_resubmit(
     )
     _event(
         application,
-        "resubmitted",
-        gettext_noop("Missing material handed in: %(materials)s"),
+        events.MATERIAL_HANDED_IN,
         actor,
         materials=MATERIAL_SEPARATOR.join(sorted(received) + ([note] if note else [])),
     )
@@ -752,8 +726,7 @@ def application_send_photos(
     names = list(dict.fromkeys(p.entry.name for p in fresh))
     _event(
         application,
-        "photos_sent",
-        gettext_noop("Photos of missing material sent from the phone (%(count)s): %(materials)s"),
+        events.PHOTOS_SENT,
         actor,
         count=len(fresh),
         materials=MATERIAL_SEPARATOR.join(names),
@@ -785,12 +758,7 @@ def _resubmit_if_complete(actor, application: Application) -> None:
         return
     application.state = next_state(application.state, Action.RESUBMIT)
     application.return_note = ""
-    _event(
-        application,
-        "resubmitted",
-        gettext_noop("Back for handling with the photos sent from the phone; no trip needed"),
-        actor,
-    )
+    _event(application, events.BACK_WITH_PHOTOS, actor)
     _check_materials_then_receive(actor, application)
 
 
@@ -822,14 +790,10 @@ def _check_step_open(step: ApplicationStep) -> None:
     )
 
 
-def _step_result_message(result: str, note: str) -> str:
+def _step_result_event(result: str, note: str) -> timeline.Event:
     if result == "approve":
-        return (
-            gettext_noop("“%(step)s” approved at %(office)s: %(note)s")
-            if note
-            else gettext_noop("“%(step)s” approved at %(office)s")
-        )
-    return gettext_noop("“%(step)s” rejected at %(office)s: %(note)s")
+        return events.STEP_APPROVED_WITH_NOTE if note else events.STEP_APPROVED
+    return events.STEP_REJECTED
 
 
 @transaction.atomic
@@ -867,8 +831,7 @@ def step_finish(
     if result == "approve":
         _event(
             application,
-            "step_done",
-            _step_result_message(result, note),
+            _step_result_event(result, note),
             actor,
             step=step.name,
             office=step.organisation.name,
@@ -880,8 +843,7 @@ def step_finish(
     else:
         _event(
             application,
-            "step_rejected",
-            _step_result_message(result, note),
+            _step_result_event(result, note),
             actor,
             step=step.name,
             office=step.organisation.name,
@@ -948,7 +910,7 @@ def application_reject(
     change = audit.audited_change(actor=actor, obj=application)
     _reject(actor, application, reason)
     _end_route(application)
-    _event(application, "rejected", gettext_noop("Rejected: %(reason)s"), actor, reason=reason)
+    _event(application, events.REJECTED, actor, reason=reason)
     _save(application, change)
     return application
 
@@ -971,7 +933,7 @@ def application_withdraw(
     application.state = next_state(application.state, Action.WITHDRAW)
     application.finished_at = timezone.now()
     _end_route(application)
-    _event(application, "withdrawn", gettext_noop("Withdrawn: %(reason)s"), actor, reason=reason)
+    _event(application, events.WITHDRAWN, actor, reason=reason)
     _save(application, change)
     return application
 
@@ -994,14 +956,7 @@ def application_record_guidance(
     guidance = _required_text(guidance, "guidance", _("Write down the guidance given."))
     outcome = _required_text(outcome, "outcome", _("Write down what came of it."))
     change = audit.audited_change(actor=actor, obj=application)
-    _event(
-        application,
-        "guided",
-        gettext_noop("Guidance given: %(guidance)s — outcome: %(outcome)s"),
-        actor,
-        guidance=guidance,
-        outcome=outcome,
-    )
+    _event(application, events.GUIDED, actor, guidance=guidance, outcome=outcome)
     _complete(actor, application, outcome=f"{guidance}\n\n{outcome}")
     _save(application, change)
     return application
@@ -1113,23 +1068,11 @@ def _record_trip(
     trip = _add_trip(application, actor, on=on, reason=reason, note=note)
     if extra_trip_reason:
         application.extra_trip_reason = extra_trip_reason[:300]
-    _event(
-        application,
-        "trip",
-        gettext_noop("Trip %(count)s recorded (%(date)s)"),
-        actor,
-        count=application.trip_count,
-        date=on.isoformat(),
-    )
+    _event(application, events.TRIP, actor, count=application.trip_count, date=on.isoformat())
     return trip
 
 
 # --- ratings ------------------------------------------------------------------------------
-
-RATED_MESSAGES = {
-    RatingSource.RESIDENT: gettext_noop("Rated %(score)s of 5 by the resident"),
-    RatingSource.RETURN_CALL: gettext_noop("Rated %(score)s of 5 on a return call"),
-}
 
 
 def _check_rater(actor, application: Application, source: str) -> None:
@@ -1179,5 +1122,5 @@ def rating_give(
         rated_by=_user(actor),
     )
     audit.record_created(actor=actor, obj=rating)
-    _event(application, "rated", RATED_MESSAGES[source], actor, score=value)
+    _event(application, events.RATED[source], actor, score=value)
     return rating

@@ -22,13 +22,13 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 from django_tasks import task
 
-from linli.core import audit, periodic, timeline, workdays
+from linli.core import audit, periodic, workdays
 from linli.core.choices import AuditAction
 from linli.core.jobs import retried
 
+from . import events
 from .choices import ApplicationState, StepState
 from .models import Application, ApplicationStep
 
@@ -78,17 +78,6 @@ def escalate_overdue_steps() -> dict:
 
 
 # --- moving deadlines when the calendar changes ----------------------------------------------
-
-MOVED = gettext_noop(
-    "Deadline moved from %(before)s to %(after)s: the working-day calendar changed"
-)
-STEP_MOVED = gettext_noop(
-    "Deadline of step “%(step)s” moved from %(before)s to %(after)s: the working-day calendar "
-    "changed"
-)
-CONFIRMED = gettext_noop(
-    "Deadline %(due)s confirmed: the official holidays of the years it reaches are now entered"
-)
 
 
 @retried(attempts=5, backoff=60, stale_after=1800)
@@ -151,12 +140,12 @@ def _refresh_application(pk: int, changed: dict) -> bool:
     application.version += 1
     application.save(update_fields=["due_on", "due_assumed", "version"])
     change.record()
-    message, params = (
-        (MOVED, {"before": old_due.isoformat(), "after": due.isoformat()})
+    event, params = (
+        (events.DEADLINE_MOVED, {"before": old_due.isoformat(), "after": due.isoformat()})
         if due != old_due
-        else (CONFIRMED, {"due": due.isoformat()})
+        else (events.DEADLINE_CONFIRMED, {"due": due.isoformat()})
     )
-    timeline.add_event(subject=application, verb="deadline_moved", message=message, params=params)
+    event.add(subject=application, params=params)
     return True
 
 
@@ -189,10 +178,8 @@ def _refresh_step(pk: int, changed: dict) -> bool:
         },
     )
     if due != old_due:
-        timeline.add_event(
+        events.STEP_DEADLINE_MOVED.add(
             subject=step.application,
-            verb="deadline_moved",
-            message=STEP_MOVED,
             params={"step": step.name, "before": old_due.isoformat(), "after": due.isoformat()},
             data={"step": step.pk},
         )

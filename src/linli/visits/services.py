@@ -20,20 +20,21 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
-from linli.core import audit, photos, timeline
+from linli.core import audit, photos
 from linli.core.choices import AreaKind
 from linli.core.errors import check_version
 from linli.core.jobs import enqueue_on_commit
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
+from linli.core.timeline import Event
 from linli.registry.choices import OrganisationKind, PostKind
 from linli.registry.models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag
 from linli.services import services as hall_services
 from linli.services.choices import ApplicationChannel
 
-from . import policies, tasks
+from . import events, policies, tasks
 from .choices import IntervalUnit, LinkLevel, NeedCategory, NeedStatus, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
 
@@ -73,17 +74,6 @@ VILLAGE_CADRE_POSTS = frozenset(
         PostKind.GRID_WORKER,
     }
 )
-
-VISIT_MESSAGES = {
-    VisitChannel.HOME: gettext_noop("Home visit by %(visitor)s on %(date)s"),
-    VisitChannel.PHONE: gettext_noop("Phone call from %(visitor)s on %(date)s"),
-    VisitChannel.TALK_ROOM: gettext_noop(
-        "Met %(visitor)s in the public opinion talk room on %(date)s"
-    ),
-    VisitChannel.PARTY_ROOM: gettext_noop(
-        "Met %(visitor)s in the party members' activity room on %(date)s"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -270,10 +260,8 @@ def visit_record(
         visit.save(update_fields=["photo"])
     needs = {"needs": [[n.category, n.description] for n in rows]}
     audit.record_created(actor=actor, obj=visit, alongside=lambda visit: needs)
-    timeline.add_event(
+    events.VISITED[channel].add(
         subject=household,
-        verb="visited",
-        message=VISIT_MESSAGES[channel],
         params={"visitor": visit.visitor_name, "date": visited_on.isoformat()},
         actor=actor,
         data={"visit": visit.pk, "needs": len(rows)},
@@ -308,11 +296,9 @@ def _check_open(need: Need) -> None:
         )
 
 
-def _need_event(need: Need, verb: str, message: str, actor, **params) -> None:
-    timeline.add_event(
+def _need_event(need: Need, event: Event, actor, **params) -> None:
+    event.add(
         subject=need.household,
-        verb=verb,
-        message=message,
         params={"description": need.description, **params},
         actor=actor,
         data={"need": need.pk, "visit": need.visit_id},
@@ -333,7 +319,7 @@ def need_add(*, actor, visit: Visit, category: str, description: str) -> Need:
         found_on=visit.visited_on,
     )
     audit.record_created(actor=actor, obj=need)
-    _need_event(need, "need_found", gettext_noop("Need found: %(description)s"), actor)
+    _need_event(need, events.NEED_FOUND, actor)
     _queue_coverage(visit.household.area)
     return need
 
@@ -379,15 +365,7 @@ def need_to_application(
     need.version += 1
     need.save(update_fields=["application", "status", "version"])
     change.record()
-    _need_event(
-        need,
-        "need_handed_on",
-        gettext_noop(
-            "Need handed on to the service hall as application %(number)s: %(description)s"
-        ),
-        actor,
-        number=application.number,
-    )
+    _need_event(need, events.NEED_HANDED_ON, actor, number=application.number)
     _queue_coverage(need.household.area)
     return application
 
@@ -413,12 +391,7 @@ def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | N
     need.version += 1
     need.save(update_fields=["status", "closed_on", "closing_note", "version"])
     change.record()
-    message = (
-        gettext_noop("Need resolved: %(description)s — %(note)s")
-        if resolved
-        else gettext_noop("Need closed without action: %(description)s — %(note)s")
-    )
-    _need_event(need, "need_closed", message, actor, note=note)
+    _need_event(need, events.NEED_RESOLVED if resolved else events.NEED_CLOSED, actor, note=note)
     _queue_coverage(need.household.area)
     return need
 
@@ -610,11 +583,9 @@ def _fresh(obj):
     return model.objects.select_related(*related).get(pk=obj.pk)
 
 
-def _assignment_event(assignment: ContactAssignment, target, message: str, actor, **params):
-    timeline.add_event(
+def _assignment_event(assignment: ContactAssignment, target, event: Event, actor, **params):
+    event.add(
         subject=target,
-        verb="assignment",
-        message=message,
         params={"contact": assignment.contact_name, "level": assignment.level, **params},
         actor=actor,
         data={"assignment": assignment.pk},
@@ -659,7 +630,7 @@ def assignment_create(
     _assignment_event(
         assignment,
         target,
-        gettext_noop("Contact assigned at link level %(level)s: %(contact)s, from %(start)s"),
+        events.ASSIGNED,
         actor,
         start=starts_on.isoformat(),
     )
@@ -750,7 +721,7 @@ def assignment_end(
     _assignment_event(
         assignment,
         target,
-        gettext_noop("Contact assignment at link level %(level)s ends on %(end)s: %(contact)s"),
+        events.ASSIGNMENT_ENDS,
         actor,
         end=ends_on.isoformat(),
     )

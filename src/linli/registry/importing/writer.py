@@ -24,12 +24,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from linli.core import audit, bulk
 from linli.core.choices import AuditAction
 from linli.core.models import Area, TimelineEvent
-from linli.registry import services
+from linli.registry import events, services
 from linli.registry.choices import Sex, TagTarget
 from linli.registry.models import Household, HouseholdTag, Resident, ResidentTag, Tag
 
@@ -431,10 +430,10 @@ class _Writer:
         content_type = ContentType.objects.get_for_model(Household).pk
         actor = self.actor.pk if getattr(self.actor, "is_authenticated", False) else None
         now, empty = self.batch.stamp, bulk.db_value({})
-        message = gettext_noop("Household registered by import %(source)s (%(members)s people)")
+        line = events.HOUSEHOLD_IMPORTED
         params = {n: _params(self.source, n) for n in {n for _pk, n in registered}}
         self.batch.timeline += [
-            (content_type, pk, now, actor, "created", message, params[n], empty)
+            (content_type, pk, now, actor, line.verb, line.message, params[n], empty)
             for pk, n in registered
         ]
 
