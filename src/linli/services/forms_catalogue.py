@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import BootstrapFormMixin, add_service_errors
+from linli.core.forms import BootstrapFormMixin
 from linli.registry.models import Organisation
 
 from .catalogue import MATERIALS, ROUTE, MaterialSpec, StepSpec
@@ -260,11 +259,23 @@ class ItemForms:
     def step_specs(self) -> list[StepSpec]:
         return [f.spec() for f in self.steps.forms if not f.is_blank()]
 
-    def apply_errors(self, error: ValidationError) -> None:
-        """Put a service's ValidationError under the field it names, the rows' messages above
-        their rows and the rest above the form."""
-        self.item.error_lists = {MATERIALS: self.material_errors, ROUTE: self.step_errors}
-        add_service_errors(self.item, error)
+    # To the form page (`core.web.submit`) the three are one form: the item form's fields and
+    # data, and a service's messages about the rows above their rows.
+
+    @property
+    def fields(self) -> dict:
+        return self.item.fields
+
+    @property
+    def cleaned_data(self) -> dict:
+        return self.item.cleaned_data
+
+    @property
+    def error_lists(self) -> dict[str, list[str]]:
+        return {MATERIALS: self.material_errors, ROUTE: self.step_errors}
+
+    def add_error(self, field: str | None, error) -> None:
+        self.item.add_error(field, error)
 
 
 def item_forms(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import timeline
-from linli.core.errors import error_status
-from linli.core.web import form_page, posted
+from linli.core.web import form_page, posted, submit
 
 from . import catalogue
 from . import selectors_catalogue as selectors
@@ -129,24 +127,25 @@ def _item_form(request, *, item: ServiceItem | None) -> HttpResponse:
         return _item_form_page(
             request, item_forms(None, item=item, rows=rows, **choices), item, 200
         )
-    status = 400
-    if forms.is_valid():
-        try:
-            saved = _save_item(user, forms, item)
-        except ValidationError as e:
-            forms.apply_errors(e)
-            status = error_status(e)
-        else:
-            if item is None:
-                messages.success(request, _("Service item %(name)s added.") % {"name": saved.name})
-            else:
-                messages.success(
-                    request,
-                    _("Version %(number)s of %(name)s saved.")
-                    % {"number": saved.current.number, "name": saved.name},
-                )
-            return redirect("services:catalogue_item_manage", pk=saved.pk)
-    return _item_form_page(request, forms, item, status)
+    outcome = submit(
+        request,
+        forms,
+        save=lambda data: _save_item(user, forms, item),
+        success_message=_saved_message if item is not None else _added_message,
+        success_url=lambda saved: reverse("services:catalogue_item_manage", args=[saved.pk]),
+    )
+    return outcome.response or _item_form_page(request, forms, item, outcome.status)
+
+
+def _added_message(item: ServiceItem) -> str:
+    return _("Service item %(name)s added.") % {"name": item.name}
+
+
+def _saved_message(item: ServiceItem) -> str:
+    return _("Version %(number)s of %(name)s saved.") % {
+        "number": item.current.number,
+        "name": item.name,
+    }
 
 
 def _save_item(user, forms: ItemForms, item: ServiceItem | None) -> ServiceItem:
