@@ -15,9 +15,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.params import Path
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
-from linli.registry import selectors
-
-from . import idempotency
+from . import idempotency, selectors
 from .choices import AreaKind
 from .models import Area
 from .pagination import slice_by_ids
