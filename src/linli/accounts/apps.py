@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (login/logout/failure events into the audit trail)
+        from .navigation import register_entries
+
+        register_entries()

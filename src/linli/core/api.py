@@ -16,9 +16,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.params import Path
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
-from linli.registry import selectors
-
-from . import idempotency
+from . import idempotency, selectors
 from .choices import AreaKind
 from .errors import Conflict, is_conflict
 from .models import Area

@@ -35,46 +35,35 @@ GROUPS = {
     "account": _("My account"),
 }
 
-ENTRIES = [
+# Each module registers its own entries from its AppConfig.ready (`register`), so the menu knows
+# no module. `place` orders the blocks of entries (stable within one place); a group shows where
+# its first entry falls. The core's blocks are 0 (workbench, areas) and 80 (system pages).
+_BLOCKS: list[tuple[int, tuple[NavEntry, ...]]] = []
+
+
+def register(*entries: NavEntry, place: int) -> None:
+    """Add `entries` to the menu at `place` (once, however often a module's ready runs)."""
+    if any(block == entries for _, block in _BLOCKS):
+        return
+    _BLOCKS.append((place, entries))
+    _BLOCKS.sort(key=lambda item: item[0])
+
+
+def entries() -> list[NavEntry]:
+    """Every registered entry, in menu order."""
+    return [entry for _, block in _BLOCKS for entry in block]
+
+
+register(
     NavEntry(_("Workbench"), "core:workbench", None, audience=ANYONE),
     NavEntry(_("Areas"), "core:area_tree", "area.view"),
-    NavEntry(_("Overview"), "registry:overview", "registry.view", "registry"),
-    NavEntry(_("Households"), "registry:household_list", "registry.view", "registry"),
-    NavEntry(_("Residents"), "registry:resident_list", "registry.view", "registry"),
-    NavEntry(_("Organisations"), "registry:organisation_list", "organisation.view", "registry"),
-    NavEntry(_("Posts"), "registry:post_list", "organisation.view", "registry"),
-    NavEntry(_("Tags"), "registry:tag_list", "tags.manage", "registry"),
-    NavEntry(_("Counter"), "services:counter", "services.apply", "hall"),
-    NavEntry(_("Applications"), "services:application_list", "services.view", "hall"),
-    NavEntry(_("To do"), "services:step_queue", "services.step", "hall"),
-    NavEntry(
-        _("Due soon and overdue"), "services:due_list", ("services.view", "services.step"), "hall"
-    ),
-    NavEntry(_("Outreach tasks"), "services:outreach_list", "outreach.view", "hall"),
-    NavEntry(_("Service hall figures"), "services:dashboard", "hall.view", "hall"),
-    NavEntry(_("Service catalogue"), "services:catalogue", None, "hall", audience=ANYONE),
-    NavEntry(
-        _("Catalogue administration"), "services:catalogue_manage", "catalogue.manage", "hall"
-    ),
-    NavEntry(_("My applications"), "services:my_applications", "services.view", audience=RESIDENT),
-    NavEntry(_("Apply online"), "services:apply_online", "services.apply", audience=RESIDENT),
-    NavEntry(
-        _("My households to visit"), "visits:my_households", "visits.record", "visits", exact=True
-    ),
-    NavEntry(_("Visit records"), "visits:visit_list", "visits.view", "visits"),
-    NavEntry(_("Needs found on visits"), "visits:need_list", "visits.view", "visits"),
-    NavEntry(_("Overdue visits"), "visits:overdue", "visits.view", "visits"),
-    NavEntry(_("Contact assignments"), "visits:assignment_list", "visits.view", "visits"),
-    NavEntry(_("Visit coverage"), "visits:coverage", "visits.view", "visits"),
-    NavEntry(_("Visit policies"), "visits:policy_list", "visits.policy", "visits"),
+    place=0,
+)
+register(
     NavEntry(_("Working-day calendar"), "core:calendar_years", "calendar.manage", "system"),
     NavEntry(_("Audit trail"), "core:audit_list", "audit.view", "system"),
-    NavEntry(_("Users"), "accounts:user_list", "accounts.manage", "system"),
-    NavEntry(_("Grants"), "accounts:grant_user_list", "grants.manage", "system"),
-    NavEntry(_("Locked accounts"), "accounts:locked_list", "accounts.unlock", "system"),
-    NavEntry(_("My API tokens"), "accounts:own_tokens", None, "account"),
-    NavEntry(_("Change password"), "accounts:password_change", None, "account", audience=ANYONE),
-]
+    place=80,
+)
 
 
 def _shown(entry: NavEntry, user) -> bool:
@@ -98,7 +87,7 @@ def nav_items(request) -> list[dict]:
     """The menu for this user: links, and groups of links ({"label", "children", "active"})."""
     items: list[dict] = []
     groups: dict[str, dict] = {}
-    for entry in ENTRIES:
+    for entry in entries():
         if not _shown(entry, request.user):
             continue
         link = _link(entry, request.path)

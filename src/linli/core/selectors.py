@@ -13,48 +13,48 @@ from linli.core.models import Area, AuditRecord
 from .choices import ALLOWED_PARENT_KINDS
 from .scoping import OutOfScope, covers, refuse
 
-# Modules add their own tiles (callables taking user and area) from their AppConfig.ready,
-# so the workbench needs to know no module but the registry.
-TILE_PROVIDERS: list = []
+# Modules add their own tiles (callables taking user and area) from their AppConfig.ready, so
+# the workbench knows no module. `place` orders the providers (stable within one place).
+TILE_PROVIDERS: list[tuple[int, object]] = []
 
 
-def register_tiles(provider) -> None:
-    if provider not in TILE_PROVIDERS:
-        TILE_PROVIDERS.append(provider)
+def register_tiles(provider, *, place: int = 50) -> None:
+    if all(provider is not known for _, known in TILE_PROVIDERS):
+        TILE_PROVIDERS.append((place, provider))
+        TILE_PROVIDERS.sort(key=lambda entry: entry[0])
 
 
 def workbench_tiles(*, user, area: Area | None) -> list[dict]:
-    """The workbench's tiles: counts within the current area, each linking to its list, then
-    the tiles of the modules."""
-    tiles = _registry_tiles(user, area)
-    for provider in TILE_PROVIDERS:
+    """The workbench's tiles: counts within the current area, each linking to its list, from
+    every module that registered tiles."""
+    tiles: list[dict] = []
+    for _place, provider in TILE_PROVIDERS:
         tiles += provider(user=user, area=area)
     return tiles
 
 
-def _registry_tiles(user, area: Area | None) -> list[dict]:
-    from linli.registry.models import Household, Resident
+def area_tiles(*, user, area: Area | None) -> list[dict]:
+    """The core's own tile: the villages and compounds below the current area."""
+    if area is None or not user.has_permission("area.view"):
+        return []
+    below = Area.objects.restrict(user, "view").under(area, include_self=False)
+    return [
+        {
+            "label": _("Villages and compounds"),
+            "value": below.filter(kind__in=["village", "compound"]).count(),
+            "url": reverse("core:area_tree") + f"?area={area.pk}",
+        }
+    ]
 
-    tiles = []
-    if area is None:
-        return tiles
-    if user.is_staff_member and user.has_permission("registry.view"):
-        households = Household.objects.restrict(user, "view").under(area)
-        residents = Resident.objects.restrict(user, "view").under(area)
-        url = reverse("registry:household_list") + f"?area={area.pk}"
-        tiles.append({"label": _("Households"), "value": households.count(), "url": url})
-        url = reverse("registry:resident_list") + f"?area={area.pk}"
-        tiles.append({"label": _("Residents"), "value": residents.count(), "url": url})
-    if user.has_permission("area.view"):
-        below = Area.objects.restrict(user, "view").under(area, include_self=False)
-        tiles.append(
-            {
-                "label": _("Villages and compounds"),
-                "value": below.filter(kind__in=["village", "compound"]).count(),
-                "url": reverse("core:area_tree") + f"?area={area.pk}",
-            }
-        )
-    return tiles
+
+# Modules add figures to each node of the area tree (the registry: households under it) with
+# callables taking user, nodes and parent that set attributes on the nodes.
+AREA_NODE_ANNOTATORS: list = []
+
+
+def register_area_node_annotator(annotator) -> None:
+    if annotator not in AREA_NODE_ANNOTATORS:
+        AREA_NODE_ANNOTATORS.append(annotator)
 
 
 # --- the area tree page ---------------------------------------------------------------------
@@ -66,6 +66,18 @@ def area_get(*, user, pk, action: str = "view") -> Area:
     if area is None:
         raise OutOfScope(Area, pk)
     return area
+
+
+def area_list(*, user, action: str = "view"):
+    """The areas the user may `action`."""
+    return Area.objects.restrict(user, action)
+
+
+def area_children(*, user, area: Area | None) -> list[Area]:
+    """The areas directly below `area` that the user may see; the tops of their scope if None."""
+    if area is None:
+        return sorted(user.scope_areas(), key=lambda a: a.path)
+    return list(Area.objects.restrict(user, "view").filter(parent=area).order_by("name"))
 
 
 def area_for_list(*, user, pk) -> Area | None:
@@ -103,9 +115,9 @@ def area_breadcrumb(*, user, area: Area) -> list[Area]:
 
 def area_nodes(*, user, parent: Area | None) -> list[Area]:
     """One level of the tree as the user sees it: the areas directly below `parent` (the tops
-    of the user's scope when None), each with `child_count` and — for roles that see the
-    registry — `household_count` under it. The counts cost one GROUP BY query each for the
-    whole level, however many areas it holds."""
+    of the user's scope when None), each with `child_count` and what the modules add (the
+    registry: `household_count` for roles that see it). The counts cost one GROUP BY query each
+    for the whole level, however many areas it holds."""
     if parent is None:
         nodes = [a for a in user.scope_areas() if covers(user, a, "area.view")]
     else:
@@ -120,21 +132,14 @@ def area_nodes(*, user, parent: Area | None) -> list[Area]:
         .order_by()
     )
     child_counts = {row["parent_id"]: row["n"] for row in children}
-    household_counts = None
-    if user.has_permission("registry.view"):
-        from linli.registry.models import Household
-
-        households = Household.objects.restrict(user, "view")
-        household_counts = _count_by_branch(households, "area__path", nodes, parent)
     for node in nodes:
         node.child_count = child_counts.get(node.pk, 0)
-        node.household_count = (
-            None if household_counts is None else household_counts.get(node.path, 0)
-        )
+    for annotator in AREA_NODE_ANNOTATORS:
+        annotator(user=user, nodes=nodes, parent=parent)
     return nodes
 
 
-def _count_by_branch(qs, path_field: str, nodes: list[Area], parent: Area | None) -> dict:
+def count_by_branch(qs, path_field: str, nodes: list[Area], parent: Area | None) -> dict:
     """Rows of `qs` under each node, keyed by the node's path. Siblings share one path length,
     so the first that many characters of a row's path name its branch: one GROUP BY."""
     counts: dict[str, int] = {}

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from linli.core import selectors as core_selectors
 from linli.core.api import (
     Id,
     IdempotencyKeyHeader,
@@ -258,7 +259,7 @@ def _filter_data(user, query: RegistryQuery, filterset) -> MultiValueDict:
 
 def _area(user, pk: int) -> Area:
     try:
-        return selectors.area_get(user=user, pk=pk)
+        return core_selectors.area_get(user=user, pk=pk)
     except Http404:
         raise ValidationError({"area": _("There is no such area in your scope.")}) from None
 

@@ -6,3 +6,13 @@ class RegistryConfig(AppConfig):
     name = "linli.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from linli.core.selectors import register_area_node_annotator, register_tiles
+
+        from .navigation import register_entries
+        from .tiles import household_counts, registry_tiles
+
+        register_tiles(registry_tiles, place=10)
+        register_area_node_annotator(household_counts)
+        register_entries()

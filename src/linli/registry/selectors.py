@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from linli.core.models import Area
 from linli.core.scoping import OutOfScope
 from linli.core.timeline import events_for
 
@@ -86,24 +85,6 @@ def resident_get(*, user, pk, action: str = "view") -> Resident:
 def household_timeline(*, household: Household, limit: int = 100):
     """The household's own events and its members' events, newest first."""
     return list(events_for([household, *household.members.all()])[:limit])
-
-
-def area_list(*, user, action: str = "view"):
-    return Area.objects.restrict(user, action)
-
-
-def area_get(*, user, pk, action: str = "view") -> Area:
-    area = Area.objects.restrict(user, action).filter(pk=pk).first()
-    if area is None:
-        raise OutOfScope(Area, pk)
-    return area
-
-
-def area_children(*, user, area: Area | None):
-    """The areas directly below `area` that the user may see; the tops of their scope if None."""
-    if area is None:
-        return sorted(user.scope_areas(), key=lambda a: a.path)
-    return list(Area.objects.restrict(user, "view").filter(parent=area).order_by("name"))
 
 
 def tag_vocabulary(*, target: str | None = None, active_only: bool = True):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema
 
+from linli.core import selectors as core_selectors
 from linli.core.api import (
     Id,
     IdempotencyKeyHeader,
@@ -595,7 +596,7 @@ def _filter_data(user, query: ApplicationQuery) -> dict:
         data["item"] = str(query.item)
     if query.area is not None:
         try:
-            registry_selectors.area_get(user=user, pk=query.area)
+            core_selectors.area_get(user=user, pk=query.area)
         except Http404:
             raise ValidationError({"area": _("There is no such area in your scope.")}) from None
         data["area"] = str(query.area)

@@ -17,10 +17,12 @@ class ServicesConfig(AppConfig):
         from linli.core.selectors import register_tiles
 
         from .figures import figure_rows
+        from .navigation import register_entries
         from .outreach import on_grant
         from .selectors import workbench_tiles
 
         register_tiles(workbench_tiles)
+        register_entries()
         when_granted(on_grant)
         register(
             FigureSection("service_hall", pgettext_lazy("figure", "Service hall"), figure_rows)

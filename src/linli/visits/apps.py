@@ -16,9 +16,11 @@ class VisitsConfig(AppConfig):
         from linli.core.selectors import register_tiles
 
         from .figures import figure_rows
+        from .navigation import register_entries
         from .tiles import visit_tiles
 
         register_tiles(visit_tiles)
+        register_entries()
 
         register(
             FigureSection(
