@@ -25,22 +25,18 @@ LOGIN_FAILED_MESSAGE = _(
 )
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
     error_messages = {"invalid_login": LOGIN_FAILED_MESSAGE, "inactive": LOGIN_FAILED_MESSAGE}
 
     username = forms.CharField(
         label=_("User name"),
         max_length=150,
-        widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "username", "class": "form-control"}
-        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
         label=_("Password"),
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "class": "form-control"}
-        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def confirm_login_allowed(self, user):

@@ -42,7 +42,6 @@ class ImportForm(BootstrapFormMixin, forms.Form):
     valid_only = forms.BooleanField(
         label=gettext_lazy("Import the valid households only"),
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy(
             "Otherwise nothing is imported while any row has an error. A household is imported "
             "whole or not at all."
@@ -51,7 +50,6 @@ class ImportForm(BootstrapFormMixin, forms.Form):
     dry_run = forms.BooleanField(
         label=gettext_lazy("Trial run: check and count, change nothing"),
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
 
