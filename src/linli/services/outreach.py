@@ -46,7 +46,7 @@ from linli.core.scoping import OutOfScope, can
 from linli.core.timeline import events_for
 from linli.registry.models import Household
 
-from . import catalogue, eligibility
+from . import catalogue, eligibility, rules
 from .choices import OPEN_OUTREACH_STATES, OutreachState
 from .models import Application, OutreachTask, ServiceItem
 from .workflow import OPEN_STATES
@@ -266,11 +266,11 @@ class ScanResult:
         }
 
 
-def offered_items(items: Iterable | None = None) -> list[ServiceItem]:
+def scanned_items(items: Iterable | None = None) -> list[ServiceItem]:
     """Items the scan looks at: offered, with a current version that names who is eligible and
     which role does the outreach."""
     qs = (
-        ServiceItem.objects.filter(active=True, current__isnull=False)
+        ServiceItem.objects.filter(rules.OFFERED)
         .exclude(current__outreach_role="")
         .select_related("current")
         .order_by("pk")
@@ -386,7 +386,7 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
     result.households = Household.objects.count()
 
     wanted: dict[int, list[ServiceItem]] = {}  # household → items it gets a task for
-    for item in offered_items(items):
+    for item in scanned_items(items):
         rule = item.current.eligibility
         problems = eligibility.validate(rule, vocabulary=vocabulary)
         if problems:

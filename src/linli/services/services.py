@@ -29,6 +29,7 @@ from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
 from linli.registry.models import Resident
 
+from . import rules
 from .choices import (
     OPEN_OUTREACH_STATES,
     ApplicationChannel,
@@ -143,7 +144,7 @@ def _deadline(days: int) -> tuple[dt.date, bool]:
 
 def _current_version(item: ServiceItem) -> ServiceItemVersion:
     item = ServiceItem.objects.select_related("current").get(pk=item.pk)
-    if not item.active or item.current is None:
+    if not rules.is_offered(item):
         raise ValidationError(
             {"item": _("%(item)s is not offered at present.") % {"item": item.name}}
         )
@@ -1102,11 +1103,11 @@ def trip_record(
 def _check_extra_trip(
     application: Application, extra_trip_reason: str, *, keep_recorded: bool = True
 ) -> None:
-    """From the second trip on, say why the resident had to come again (the promise is at
-    most one). `keep_recorded`: a reason already on the application will do."""
+    """A trip beyond the promise (`rules.PROMISED_TRIPS`) needs the reason the resident had to
+    come again. `keep_recorded`: a reason already on the application will do."""
     count = application.trip_count + 1
     known = application.extra_trip_reason if keep_recorded else ""
-    if count > 1 and not (extra_trip_reason or known):
+    if rules.over_trip_promise(count) and not (extra_trip_reason or known):
         raise ValidationError(
             {
                 "extra_trip_reason": _(

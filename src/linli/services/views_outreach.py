@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.roles import Role
+from linli.core.dates import age_on
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.pagination import page_by_ids
@@ -157,7 +158,7 @@ def _present_members(household, *, show_sensitive: bool) -> list:
     for person in members:
         person.masked_id = mask(person.id_number, ID_NUMBER)
         person.masked_mobile = mask(person.mobile, MOBILE)
-        person.age = eligibility.age_on(person.birth_date, today)
+        person.age = age_on(person.birth_date, today)
         person.shown_tags = [
             link for link in person.tag_links.all() if show_sensitive or not link.tag.sensitive
         ]

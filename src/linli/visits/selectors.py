@@ -39,7 +39,7 @@ from linli.registry.models import Household, Post, Resident, ResidentTag
 from .choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
 from .needs import need_status_expression
-from .policies import PARTY_MEMBER_TAG
+from .policies import PARTY_MEMBER_TAG, overdue_households
 
 # Households are registry records: their visits scope is the same area rule in this family
 # (and posts, whose area is where they serve, follow it too).
@@ -149,7 +149,7 @@ def _with_state(qs: QuerySet, today: dt.date) -> QuerySet:
         last_visited_on=F("visit_state__last_visited_on"),
         overdue_days=Case(
             When(
-                visit_state__due_on__lt=today,
+                overdue_households(today),
                 then=DaysBetween(Value(today), F("visit_state__due_on")),
             ),
             default=Value(0),
@@ -210,7 +210,7 @@ def overdue_list(*, user, filters: dict | None = None, today: dt.date | None = N
     user id: the households of their grids)."""
     today = today or timezone.localdate()
     qs = _scoped(Household.objects.all(), user, HOUSEHOLD_SCOPE, "view")
-    qs = qs.filter(visit_state__due_on__lt=today).select_related("area", "head")
+    qs = qs.filter(overdue_households(today)).select_related("area", "head")
     return _with_state(_filtered(qs, filters, _overdue_filters(today)), today)
 
 
@@ -220,7 +220,7 @@ def _count_households(qs: QuerySet, today: dt.date, group) -> list[dict]:
         .values("group")
         .annotate(
             households=Count("pk"),
-            overdue=Count("pk", filter=Q(visit_state__due_on__lt=today)),
+            overdue=Count("pk", filter=overdue_households(today)),
         )
         .order_by("group")
     )
