@@ -34,21 +34,11 @@ from .models import (
     ServiceItem,
     Trip,
 )
-from .offices import StepDesk, step_desk
+from .offices import StepDesk, may_act_on_step, step_desk
 
 DUE_SOON_WORKING_DAYS = 2
 DUE_SCOPES = ("mine", "office", "area")
 DUE_WHICH = ("due_soon", "overdue")
-
-# What a page may offer on an application, and the workflow action each one performs.
-PAGE_ACTIONS = {
-    "submit": workflow.Action.SUBMIT,
-    "resubmit": workflow.Action.RESUBMIT,
-    "withdraw": workflow.Action.WITHDRAW,
-    "reject": workflow.Action.REJECT,
-    "complete": workflow.Action.COMPLETE,
-    "guidance": workflow.Action.COMPLETE,
-}
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -101,34 +91,27 @@ def may_take_action(user, application: Application, name: str) -> bool:
     raise ValueError(f"unknown page action {name!r}")
 
 
-def _fits_state(application: Application, name: str) -> bool:
-    state, mode = application.state, application.item_version.mode
-    if name in PAGE_ACTIONS:
-        allowed = PAGE_ACTIONS[name] in workflow.allowed_actions(state)
-        if name == "reject":
-            # A proxy application on its route is rejected by the office of its step.
-            return allowed and state == ApplicationState.SUBMITTED
-        if name == "complete":
-            return allowed and mode == HandlingMode.ON_THE_SPOT
-        if name == "guidance":
-            return allowed and mode == HandlingMode.GUIDED
-        return allowed
-    if name == "trip":
-        return state != ApplicationState.DRAFT
-    return state == ApplicationState.COMPLETED and not _has_rating(application)
-
-
-PAGE_ACTION_NAMES = (*PAGE_ACTIONS, "trip", "rate")
-
-
 def application_actions(*, user, application: Application) -> list[str]:
-    """The actions the page offers this user now: possible in the workflow for the state and
-    mode, and allowed by the user's permissions."""
+    """The operations the page offers this user now (`workflow.Operation`): possible in the
+    workflow for the state and mode (`workflow.possible`, whose rules the services enforce),
+    and allowed by the user's permissions."""
+    facts = {
+        "state": application.state,
+        "mode": application.item_version.mode,
+        "rated": _has_rating(application),
+    }
     return [
         name
-        for name in PAGE_ACTION_NAMES
-        if _fits_state(application, name) and may_take_action(user, application, name)
+        for name in workflow.OPERATIONS
+        if workflow.possible(name, **facts) and may_take_action(user, application, name)
     ]
+
+
+def step_may_finish(user, step: ApplicationStep) -> bool:
+    """Whether the pages and the API offer `user` the result of `step`: it waits for its
+    office's result (`workflow.step_awaits_result`, which `services.step_finish` enforces) and
+    it is at one of the user's offices."""
+    return workflow.step_awaits_result(step.state) and may_act_on_step(user, step)
 
 
 def _has_rating(application: Application) -> bool:
