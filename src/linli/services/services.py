@@ -29,13 +29,11 @@ from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
 from linli.registry.models import Resident
 
-from . import rules, workflow
+from . import rules, workflow, workflow_outreach
 from .choices import (
-    OPEN_OUTREACH_STATES,
     ApplicationChannel,
     ApplicationState,
     HandlingMode,
-    OutreachState,
     RatingSource,
     StepState,
     TripReason,
@@ -306,7 +304,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if actor is not None and not can(actor, task, "work"):
         raise PermissionDenied
-    if task.state not in OPEN_OUTREACH_STATES:
+    if workflow_outreach.Action.APPLY not in workflow_outreach.allowed_actions(task.state):
         raise ValidationError(
             {
                 "outreach": _("This outreach task is already closed (%(state)s).")
@@ -322,7 +320,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
 
 def _close_outreach(actor, task: OutreachTask, application: Application) -> None:
     before = audit.snapshot(task)
-    task.state = OutreachState.APPLIED
+    task.state = workflow_outreach.next_state(task.state, workflow_outreach.Action.APPLY)
     task.application = application
     task.closed_at = timezone.now()
     # Taking the application is contact too: a task applied for straight away counts among
