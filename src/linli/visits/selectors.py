@@ -31,14 +31,15 @@ from django.utils import timezone
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
-from linli.core.scoping import OutOfScope, ScopeSpec, scope_filter, under_area
+from linli.core.scoping import OutOfScope, ScopeSpec, covers, scope_filter, under_area
 from linli.registry.choices import PostKind
 from linli.registry.filters import person_search
 from linli.registry.models import Household, Post, Resident, ResidentTag
 
+from . import workflow
 from .choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
-from .needs import need_status_expression
+from .needs import handed_on, need_status_expression
 from .policies import PARTY_MEMBER_TAG, overdue_households
 
 # Households are registry records: their visits scope is the same area rule in this family
@@ -402,6 +403,26 @@ def need_get(*, user, pk) -> Need:
     if need is None:
         raise OutOfScope(Need, pk)
     return need
+
+
+# The permissions over the need's household each action asks for.
+NEED_ACTION_PERMISSIONS = {
+    workflow.Action.HAND_ON: ("visits.record", "services.apply"),
+    workflow.Action.RESOLVE: ("visits.record",),
+    workflow.Action.CLOSE: ("visits.record",),
+}
+
+
+def need_actions(*, user, need: Need, area: Area) -> list[str]:
+    """The actions the visit page offers `user` on a need (`workflow.Action`): possible in the
+    need workflow — the check the services make — and allowed by the user's permissions over
+    `area`, the need's household's."""
+    return [
+        action
+        for action in workflow.ACTIONS
+        if workflow.possible(action, status=need.status, handed_on=handed_on(need))
+        and all(covers(user, area, perm) for perm in NEED_ACTION_PERMISSIONS[action])
+    ]
 
 
 # --- contact assignments ----------------------------------------------------------------------
