@@ -88,9 +88,9 @@ FALLBACK_ITEMS = (
 
 
 def _outreach_items():
-    from linli.services.outreach import offered_items
+    from linli.services.outreach import scanned_items
 
-    return offered_items()
+    return scanned_items()
 
 
 def _catalogue() -> str:

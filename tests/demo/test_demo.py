@@ -20,6 +20,7 @@ from stdnum.cn import ric
 from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit
+from linli.core.dates import age_on
 from linli.core.models import Area, AuditRecord, TimelineEvent
 from linli.core.validators import parse_id_number
 from linli.demo import builder, data
@@ -50,7 +51,7 @@ def district(demo, db):
 
 
 def _age(birth: dt.date) -> int:
-    return builder.age_on(birth, dt.date.today())
+    return age_on(birth, dt.date.today())
 
 
 def _tags(person_or_household) -> dict[str, str]:

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.db.models import Count
 
+from linli.core.dates import age_on
 from linli.core.models import Area
 from linli.core.validators import parse_id_number, validate_division_code
 from linli.demo import builder, data
@@ -47,7 +48,7 @@ def test_the_full_plan_has_the_source_figures():
     assert len({p.id_number for p in people}) == len(people)
     for person in people[::97]:
         facts = parse_id_number(person.id_number, today=DAY)
-        assert builder.age_on(facts.birth_date, DAY) == person.age
+        assert age_on(facts.birth_date, DAY) == person.age
         assert facts.sex == ("male" if person.male else "female")
     # 2,270 poor households in the plan; the community worker adds 刘志辉's after registration.
     poor = [hh for hh in households if hh.has("困难户")]

@@ -304,13 +304,6 @@ def test_age_counts_from_the_scan_date(reg):
     assert list(Household.objects.filter(q_tomorrow).values_list("number", flat=True)) == ["H2"]
 
 
-def test_years_before_handles_29_february():
-    assert eligibility.years_before(dt.date(2028, 2, 29), 1) == dt.date(2027, 2, 28)
-    assert eligibility.years_before(dt.date(2028, 2, 29), 4) == dt.date(2024, 2, 29)
-    assert eligibility.age_on(dt.date(2024, 2, 29), dt.date(2025, 2, 28)) == 0
-    assert eligibility.age_on(dt.date(2024, 2, 29), dt.date(2025, 3, 1)) == 1
-
-
 # --- reasons ----------------------------------------------------------------------------------
 
 LIU_RULE = {

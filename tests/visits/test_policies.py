@@ -16,7 +16,7 @@ from linli.core.models import WorkCalendarDay
 from linli.registry.models import Household
 from linli.visits import policies, selectors, services
 from linli.visits.models import HouseholdVisitState, Visit, VisitPolicy
-from linli.visits.policies import add_interval, due_date, overdue_days, policies_by_household
+from linli.visits.policies import add_interval, due_date, policies_by_household
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,13 +102,6 @@ def test_due_date_follows_the_calendar_in_the_database():
 def test_never_visited_counts_from_registration_and_no_policy_is_a_quarter():
     due = due_date(last_visited_on=None, registered_on=D(2026, 1, 5), policy=None)
     assert due == D(2026, 4, 7)  # 5 Apr is Qingming (4–6 Apr): the next working day
-
-
-def test_overdue_days():
-    assert overdue_days(D(2026, 10, 8), D(2026, 10, 8)) == 0
-    assert overdue_days(D(2026, 10, 8), D(2026, 10, 9)) == 1
-    assert overdue_days(D(2026, 10, 8), D(2026, 9, 1)) == 0
-    assert overdue_days(None, D(2026, 9, 1)) == 0
 
 
 # --- which policy a household follows ---------------------------------------------------------

@@ -39,6 +39,7 @@ from linli.accounts.models import Grant, User
 from linli.core import audit, bulk
 from linli.core import services as area_services
 from linli.core.choices import AreaKind, AuditAction
+from linli.core.dates import years_before
 from linli.core.models import Area
 from linli.registry import services as registry_services
 from linli.registry.choices import TagTarget
@@ -128,17 +129,6 @@ class VillagePlan:
     secretary: PersonPlan | None = None  # 村党支部书记, when the branch sits here
     # 党员中心户: (its household number, the numbers of the neighbours it keeps in touch with)
     central_households: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year - years, day=28)
-
-
-def age_on(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def _weighted(digits: str, weights: tuple[int, ...]) -> int:

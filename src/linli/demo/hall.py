@@ -29,6 +29,7 @@ from linli.core.models import Area, TimelineEvent
 from linli.core.workdays import WorkCalendar
 from linli.registry.models import Household, Organisation, Resident
 from linli.services import events as hall_events
+from linli.services import rules
 from linli.services.choices import (
     ApplicationChannel,
     ApplicationState,
@@ -122,7 +123,7 @@ def _serials_in_use() -> Counter:
 
 def _items() -> list[ItemPlan]:
     plans = []
-    for item in ServiceItem.objects.filter(active=True).select_related("current"):
+    for item in ServiceItem.objects.filter(rules.OFFERED).select_related("current"):
         version = item.current
         plans.append(
             ItemPlan(
@@ -325,7 +326,7 @@ class History:
             on = day if n == 0 else self.calendar.add(day, n).date
             made.append(Trip(on=min(on, self.today), reason=reason))
         app.trip_count = len(made)
-        if len(made) > 1:
+        if rules.over_trip_promise(len(made)):
             app.extra_trip_reason = self.rng.choice(EXTRA_TRIP_REASONS)
         return made
 

@@ -29,6 +29,7 @@ from linli.core.api import (
     responses,
     text,
 )
+from linli.core.dates import age_on
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.scoping import covers
@@ -179,11 +180,6 @@ def _tags_out(links, *, show_sensitive: bool) -> list[dict]:
     ]
 
 
-def _age(person: Resident, today) -> int:
-    born = person.birth_date
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def member_out(person: Resident, *, show_sensitive: bool, today=None) -> dict:
     return {
         "id": person.pk,
@@ -191,7 +187,7 @@ def member_out(person: Resident, *, show_sensitive: bool, today=None) -> dict:
         "id_number": mask(person.id_number, ID_NUMBER),
         "mobile": mask(person.mobile, MOBILE),
         "sex": person.sex,
-        "age": _age(person, today or timezone.localdate()),
+        "age": age_on(person.birth_date, today or timezone.localdate()),
         "relation": person.relation,
         "relation_label": str(person.get_relation_display()),
         "tags": _tags_out(person.tag_links, show_sensitive=show_sensitive),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from linli.core.dates import age_on
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.scoping import covers
@@ -75,15 +76,11 @@ def _visible_links(links, show_sensitive: bool) -> list:
     return [link for link in links if show_sensitive or not link.tag.sensitive]
 
 
-def _age(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def _present_person(person: Resident, *, show_sensitive: bool, today: dt.date) -> Resident:
     """What a page shows of a person: masked numbers, age, the tags the viewer may see."""
     person.masked_id = mask(person.id_number, ID_NUMBER)
     person.masked_mobile = mask(person.mobile, MOBILE)
-    person.age = _age(person.birth_date, today)
+    person.age = age_on(person.birth_date, today)
     person.shown_tags = _visible_links(person.tag_links.all(), show_sensitive)
     return person
 

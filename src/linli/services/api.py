@@ -51,7 +51,6 @@ from .choices import (
 )
 from .filters import ApplicationFilter
 from .models import Application, ApplicationStep, ServiceItem
-from .offices import may_act_on_step
 
 MAX_MATERIALS = 50
 NOTE_LENGTH = 500
@@ -502,7 +501,7 @@ def step_out(step: ApplicationStep, user) -> dict:
         "finished_at": step.finished_at,
         "result_note": step.result_note,
         "version": step.version,
-        "can_act": step.state == StepState.ACTIVE and may_act_on_step(user, step),
+        "can_act": selectors.step_may_finish(user, step),
     }
 
 

@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from linli.core.dates import age_on, years_before
 from linli.core.timeline import join_labels
 from linli.registry.choices import Relation, Sex, TagTarget
 from linli.registry.models import Household, HouseholdTag, Resident, ResidentTag, Tag
@@ -263,18 +264,6 @@ def validate(rule, *, vocabulary: Vocabulary | None = None) -> list[str]:
 
 
 # --- to_q: the rule as SQL --------------------------------------------------------------------
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier; 29 February becomes the 28th in a common year."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def age_on(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 NOBODY = Q(pk__in=[])

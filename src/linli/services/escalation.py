@@ -42,8 +42,8 @@ from linli.core.notify import notify
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
 
-from . import events
-from .choices import OfficeKind, StepState
+from . import events, rules
+from .choices import OfficeKind
 from .models import ApplicationStep
 from .workflow import RUNNING_STATES
 
@@ -150,9 +150,7 @@ def overdue_steps(today: dt.date):
     """Active steps past their due date, of running applications, not yet escalated today."""
     return (
         ApplicationStep.objects.filter(
-            state=StepState.ACTIVE,
-            due_on__lt=today,
-            application__state__in=RUNNING_STATES,
+            rules.overdue_steps(today), application__state__in=RUNNING_STATES
         )
         .filter(Q(escalated_on__isnull=True) | Q(escalated_on__lt=today))
         .order_by("due_on", "pk")

@@ -24,9 +24,9 @@ from django.utils import timezone
 from linli.core.lookups import starts_with
 from linli.core.models import Area
 
-from .choices import ApplicationState, OutreachState, StepState
+from . import rules
+from .choices import ApplicationState, OutreachState
 from .models import Application, ApplicationStep, OutreachTask, Rating, ServiceCategory, ServiceItem
-from .workflow import RUNNING_STATES
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied
 
@@ -238,7 +238,7 @@ class _Counter:
             "state",
             "working_days_used",
             "promised_days",
-            one_trip=Count("pk", filter=Q(trip_count__lte=1)),
+            one_trip=Count("pk", filter=rules.WITHIN_TRIP_PROMISE),
             trips=Sum("trip_count"),
         )
         for row in rows:
@@ -265,7 +265,7 @@ class _Counter:
             figures.days_early[promised - used] += n
 
     def _overdue(self, apps: QuerySet, today: dt.date) -> None:
-        late = apps.filter(state__in=RUNNING_STATES, due_on__lt=today)
+        late = apps.filter(rules.overdue_applications(today))
         for row in self._grouped(late, "item_id", "item__name"):
             self.item_names.setdefault(row["item_id"], row["item__name"])
             for figures in self._targets(row["branch"], row["item_id"]):
@@ -273,9 +273,7 @@ class _Counter:
 
     def _overdue_steps(self, user, area: Area, today: dt.date) -> None:
         steps = _steps_visible(user).filter(
-            starts_with("application__area__path", area.path),
-            state=StepState.ACTIVE,
-            due_on__lt=today,
+            rules.overdue_steps(today), starts_with("application__area__path", area.path)
         )
         rows = (
             steps.annotate(branch=Substr("application__area__path", 1, self.length))
@@ -322,7 +320,7 @@ def catalogue_counts() -> dict[str, int]:
     """The catalogue 服务清单 as offered now — its categories that offer an item, and the
     items offered — counted from its records. The catalogue is the whole deployment's, so
     these are the same for every area."""
-    offered = ServiceItem.objects.filter(active=True, current__isnull=False)
+    offered = ServiceItem.objects.filter(rules.OFFERED)
     categories = ServiceCategory.objects.filter(items__in=offered).distinct()
     return {"catalogue_categories": categories.count(), "catalogue_items": offered.count()}
 

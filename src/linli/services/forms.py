@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import BootstrapFormMixin
 
+from . import rules
 from .choices import ApplicationChannel, RatingSource, TripReason
 from .models import Application, ServiceItem
 
@@ -167,8 +168,8 @@ class ResubmitForm(_VersionedForm):
         self.fields["materials"].choices = [
             (m.name, m.name) for m in application.materials.all() if not m.received
         ]
-        # Coming in person now would be a second trip or more: the reason is asked for then.
-        if application.trip_count < 1:
+        # Coming in person now would be a trip beyond the promise: the reason is asked for then.
+        if not rules.over_trip_promise(application.trip_count + 1):
             del self.fields["extra_trip_reason"]
 
 
@@ -272,8 +273,8 @@ class TripForm(_VersionedForm):
         initial.setdefault("on", timezone.localdate())
         initial.setdefault("extra_trip_reason", application.extra_trip_reason)
         super().__init__(*args, application=application, **kwargs)
-        # From the second trip on, the reason is asked for (the service checks it too).
-        self.asks_reason = application.trip_count >= 1
+        # A trip beyond the promise needs its reason (the service checks it too).
+        self.asks_reason = rules.over_trip_promise(application.trip_count + 1)
         if not self.asks_reason:
             del self.fields["extra_trip_reason"]
 

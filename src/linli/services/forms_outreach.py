@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from linli.core.forms import BootstrapFormMixin
 from linli.registry.choices import Relation, Sex
 
-from . import eligibility
+from . import eligibility, workflow_outreach
 from .choices import OutreachState
 from .outreach import OUTREACH_ROLES, REASON_MAX_LENGTH, RECENT_DAYS_MAX
 
@@ -296,9 +296,11 @@ class OutcomeForm(BootstrapFormMixin, forms.Form):
             (OutreachState.DECLINED, _("The household declined")),
             (OutreachState.NOT_ELIGIBLE, _("Not eligible after all")),
         ]
-        if task.state == OutreachState.CONTACTED:
-            outcomes = outcomes[1:]
-        self.fields["outcome"].choices = outcomes
+        # Those the workflow allows now; a closed task keeps them all, so that a form posted
+        # after it closed is answered with the service's reason.
+        allowed = workflow_outreach.allowed_actions(task.state)
+        offered = [o for o in outcomes if workflow_outreach.OUTCOME_ACTIONS[o[0]] in allowed]
+        self.fields["outcome"].choices = offered or outcomes
 
 
 class ReopenForm(BootstrapFormMixin, forms.Form):

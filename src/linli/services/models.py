@@ -10,6 +10,7 @@ from linli.core.models import Area
 from linli.core.scoping import RestrictedQuerySet, ScopeSpec
 from linli.registry.models import Household, Organisation, Resident
 
+from . import rules
 from .choices import (
     OPEN_OUTREACH_STATES,
     ApplicationChannel,
@@ -253,6 +254,11 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def over_trip_promise(self) -> bool:
+        """The resident came in person more often than the hall promises (最多跑一次)."""
+        return rules.over_trip_promise(self.trip_count)
 
 
 class ApplicationMaterial(models.Model):

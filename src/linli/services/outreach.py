@@ -14,7 +14,8 @@ task for the same item and household should two scans run at once.
 set by the application service when an application is taken from the task. A task closed as
 declined or not eligible can be reopened by a worker of its area for `REOPEN_DAYS` days
 (`task_reopen()`), for the click that was a mistake; after that the household is left to the
-next scan once the item's recent days are over.
+next scan once the item's recent days are over. Which state may follow which is the table of
+`workflow_outreach`.
 
 A task is given to a worker when it is made; one whose area had nobody of the item's role then
 goes to the first worker granted that role there: at once, by the job a grant queues
@@ -47,16 +48,14 @@ from linli.core.scoping import OutOfScope, can
 from linli.core.timeline import events_for
 from linli.registry.models import Household
 
-from . import catalogue, eligibility, events
+from . import catalogue, eligibility, events, rules, workflow_outreach
 from .choices import OPEN_OUTREACH_STATES, OutreachState
 from .models import Application, OutreachTask, ServiceItem
 from .workflow import OPEN_STATES
+from .workflow_outreach import CLOSED_BY_OUTCOME, OUTCOME_ACTIONS, REOPEN_DAYS, Refusal
 
 # The roles that do outreach: each holds outreach.work over its grant's area.
 OUTREACH_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.COMMUNITY_WORKER)
-OUTCOMES = (OutreachState.CONTACTED, OutreachState.DECLINED, OutreachState.NOT_ELIGIBLE)
-CLOSED_BY_OUTCOME = (OutreachState.DECLINED, OutreachState.NOT_ELIGIBLE)
-REOPEN_DAYS = 7  # a task closed by mistake can be reopened for this many days
 REASON_MAX_LENGTH = 200
 RECENT_DAYS_MAX = 3650
 NOTE_MAX_LENGTH = 500
@@ -251,11 +250,11 @@ class ScanResult:
         }
 
 
-def offered_items(items: Iterable | None = None) -> list[ServiceItem]:
+def scanned_items(items: Iterable | None = None) -> list[ServiceItem]:
     """Items the scan looks at: offered, with a current version that names who is eligible and
     which role does the outreach."""
     qs = (
-        ServiceItem.objects.filter(active=True, current__isnull=False)
+        ServiceItem.objects.filter(rules.OFFERED)
         .exclude(current__outreach_role="")
         .select_related("current")
         .order_by("pk")
@@ -366,7 +365,7 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
     result.households = Household.objects.count()
 
     wanted: dict[int, list[ServiceItem]] = {}  # household → items it gets a task for
-    for item in offered_items(items):
+    for item in scanned_items(items):
         rule = item.current.eligibility
         problems = eligibility.validate(rule, vocabulary=vocabulary)
         if problems:
@@ -440,6 +439,26 @@ def _locked_for_work(task: OutreachTask, *, actor, expected_version) -> Outreach
     return task
 
 
+def _check_outcome(task: OutreachTask, action: str) -> None:
+    """The workflow allows the outcome's action in the task's state (the task page offers only
+    those); else why not, in words."""
+    if action in workflow_outreach.allowed_actions(task.state):
+        return
+    if task.state not in workflow_outreach.OPEN_STATES:
+        raise ValidationError(
+            {
+                "outcome": _("This task is closed (%(state)s); nothing more can be recorded.")
+                % {"state": task.get_state_display()}
+            }
+        )
+    raise ValidationError(
+        {
+            "outcome": _(
+                "The household is already recorded as contacted: record whether they "
+                "applied, declined or are not eligible."
+            )
+        }
+    )
 @transaction.atomic
 def task_record_outcome(
     *,
@@ -451,7 +470,7 @@ def task_record_outcome(
 ) -> OutreachTask:
     """Record what came of contacting the household: contacted (the task stays open until an
     application or a refusal), declined, or not eligible after all (both close it)."""
-    if outcome not in OUTCOMES:
+    if outcome not in OUTCOME_ACTIONS:
         raise ValidationError(
             {"outcome": _("Choose what came of it: contacted, declined or not eligible.")}
         )
@@ -461,25 +480,11 @@ def task_record_outcome(
             {"note": _("The note is at most %(max)s characters.") % {"max": NOTE_MAX_LENGTH}}
         )
     task = _locked_for_work(task, actor=actor, expected_version=expected_version)
-    if task.state not in OPEN_OUTREACH_STATES:
-        raise ValidationError(
-            {
-                "outcome": _("This task is closed (%(state)s); nothing more can be recorded.")
-                % {"state": task.get_state_display()}
-            }
-        )
-    if task.state == outcome:
-        raise ValidationError(
-            {
-                "outcome": _(
-                    "The household is already recorded as contacted: record whether they "
-                    "applied, declined or are not eligible."
-                )
-            }
-        )
+    action = OUTCOME_ACTIONS[outcome]
+    _check_outcome(task, action)
     change = audit.audited_change(actor=actor, obj=task)
     now = timezone.now()
-    task.state = outcome
+    task.state = workflow_outreach.next_state(task.state, action)
     if outcome in (OutreachState.CONTACTED, OutreachState.DECLINED) and task.contacted_at is None:
         task.contacted_at = now  # a refusal is heard from the household
     if outcome in CLOSED_BY_OUTCOME:
@@ -498,29 +503,32 @@ def task_record_outcome(
 
 def reopen_until(task: OutreachTask) -> dt.datetime | None:
     """Until when a closed task can be reopened; None if it cannot be (open, or applied)."""
-    if task.state not in CLOSED_BY_OUTCOME or task.closed_at is None:
-        return None
-    return task.closed_at + dt.timedelta(days=REOPEN_DAYS)
+    return workflow_outreach.reopen_until(task.state, task.closed_at)
 
 
-def _state_before_closing(task: OutreachTask) -> str:
-    """Contacted if the household was recorded as contacted before the task was closed, else
-    open (to contact): a refusal recorded by mistake reached nobody."""
+def _state_reopened(task: OutreachTask) -> str:
+    """Back to open (to contact) — and on to contacted if the household was recorded as
+    contacted before the task was closed: a refusal recorded by mistake reached nobody."""
+    state = workflow_outreach.next_state(task.state, workflow_outreach.Action.REOPEN)
     contacted = events_for([task]).filter(verb=events.Verb.CONTACTED)
-    return OutreachState.CONTACTED if contacted.exists() else OutreachState.OPEN
+    if contacted.exists():
+        state = workflow_outreach.next_state(state, workflow_outreach.Action.CONTACT)
+    return state
 
 
 def _check_reopen(task: OutreachTask, now: dt.datetime) -> None:
-    if task.state in OPEN_OUTREACH_STATES:
+    """Whether the task can be reopened now (`workflow_outreach.reopen_refusal`, which the task
+    page asks too), and has no open twin; else why not, in words."""
+    refused = workflow_outreach.reopen_refusal(task.state, task.closed_at, now)
+    if refused == Refusal.OPEN:
         raise ValidationError(_("This task is open; there is nothing to reopen."), code="open")
-    until = reopen_until(task)
-    if until is None:
+    if refused == Refusal.APPLIED:
         raise ValidationError(
             _("This task was closed by an application (%(state)s); it cannot be reopened.")
             % {"state": task.get_state_display()},
             code="applied",
         )
-    if now > until:
+    if refused == Refusal.EXPIRED:
         raise ValidationError(
             _(
                 "This task was closed on %(closed)s, more than %(days)s days ago: it can no "
@@ -568,7 +576,7 @@ def task_reopen(
     task = _locked_for_work(task, actor=actor, expected_version=expected_version)
     _check_reopen(task, timezone.now())
     change = audit.audited_change(actor=actor, obj=task)
-    task.state = _state_before_closing(task)
+    task.state = _state_reopened(task)
     if task.state == OutreachState.OPEN:
         task.contacted_at = None  # set by the refusal that is taken back
     task.closed_at = None

@@ -9,18 +9,20 @@ fixed number of queries, however many rows they have.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from linli.core.dates import is_overdue, overdue
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import events_for
 from linli.core.workdays import add_working_days
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
 
-from . import workflow
+from . import rules, workflow
 from .choices import ApplicationState, HandlingMode, RatingSource, StepState
 from .filters import ApplicationFilter
 from .models import (
@@ -32,21 +34,11 @@ from .models import (
     ServiceItem,
     Trip,
 )
-from .offices import StepDesk, step_desk
+from .offices import StepDesk, may_act_on_step, step_desk
 
 DUE_SOON_WORKING_DAYS = 2
 DUE_SCOPES = ("mine", "office", "area")
 DUE_WHICH = ("due_soon", "overdue")
-
-# What a page may offer on an application, and the workflow action each one performs.
-PAGE_ACTIONS = {
-    "submit": workflow.Action.SUBMIT,
-    "resubmit": workflow.Action.RESUBMIT,
-    "withdraw": workflow.Action.WITHDRAW,
-    "reject": workflow.Action.REJECT,
-    "complete": workflow.Action.COMPLETE,
-    "guidance": workflow.Action.COMPLETE,
-}
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -99,34 +91,27 @@ def may_take_action(user, application: Application, name: str) -> bool:
     raise ValueError(f"unknown page action {name!r}")
 
 
-def _fits_state(application: Application, name: str) -> bool:
-    state, mode = application.state, application.item_version.mode
-    if name in PAGE_ACTIONS:
-        allowed = PAGE_ACTIONS[name] in workflow.allowed_actions(state)
-        if name == "reject":
-            # A proxy application on its route is rejected by the office of its step.
-            return allowed and state == ApplicationState.SUBMITTED
-        if name == "complete":
-            return allowed and mode == HandlingMode.ON_THE_SPOT
-        if name == "guidance":
-            return allowed and mode == HandlingMode.GUIDED
-        return allowed
-    if name == "trip":
-        return state != ApplicationState.DRAFT
-    return state == ApplicationState.COMPLETED and not _has_rating(application)
-
-
-PAGE_ACTION_NAMES = (*PAGE_ACTIONS, "trip", "rate")
-
-
 def application_actions(*, user, application: Application) -> list[str]:
-    """The actions the page offers this user now: possible in the workflow for the state and
-    mode, and allowed by the user's permissions."""
+    """The operations the page offers this user now (`workflow.Operation`): possible in the
+    workflow for the state and mode (`workflow.possible`, whose rules the services enforce),
+    and allowed by the user's permissions."""
+    facts = {
+        "state": application.state,
+        "mode": application.item_version.mode,
+        "rated": _has_rating(application),
+    }
     return [
         name
-        for name in PAGE_ACTION_NAMES
-        if _fits_state(application, name) and may_take_action(user, application, name)
+        for name in workflow.OPERATIONS
+        if workflow.possible(name, **facts) and may_take_action(user, application, name)
     ]
+
+
+def step_may_finish(user, step: ApplicationStep) -> bool:
+    """Whether the pages and the API offer `user` the result of `step`: it waits for its
+    office's result (`workflow.step_awaits_result`, which `services.step_finish` enforces) and
+    it is at one of the user's offices."""
+    return workflow.step_awaits_result(step.state) and may_act_on_step(user, step)
 
 
 def _has_rating(application: Application) -> bool:
@@ -303,9 +288,7 @@ def application_timeline(*, application: Application, limit: int = 200) -> list:
 
 def offered_items(*, online_only: bool = False):
     """Items a new application may be made for, in catalogue order (category, then item)."""
-    qs = ServiceItem.objects.filter(active=True, current__isnull=False).select_related(
-        "category", "current"
-    )
+    qs = ServiceItem.objects.filter(rules.OFFERED).select_related("category", "current")
     if online_only:
         qs = qs.filter(current__online=True)
     return qs.order_by("category__sort_order", "category__name", "sort_order", "code")
@@ -442,11 +425,19 @@ class DueEntry:
     due_assumed: bool
 
 
-def _window(which: str, today: dt.date) -> dict:
+@dataclass(frozen=True)
+class _Window:
+    """The deadlines a due list shows: as a condition on a `due_on` column, and for one date."""
+
+    condition: Q
+    holds: Callable[[dt.date], bool]
+
+
+def _window(which: str, today: dt.date) -> _Window:
     if which == "overdue":
-        return {"due_on__lt": today}
+        return _Window(overdue("due_on", today), lambda day: is_overdue(day, today))
     last = add_working_days(today, DUE_SOON_WORKING_DAYS).date
-    return {"due_on__gte": today, "due_on__lte": last}
+    return _Window(Q(due_on__gte=today, due_on__lte=last), lambda day: today <= day <= last)
 
 
 def due_list(*, user, scope: str, which: str) -> list[DueEntry]:
@@ -466,14 +457,14 @@ def due_list(*, user, scope: str, which: str) -> list[DueEntry]:
     return sorted(entries, key=lambda e: (e.due_on, e.application.pk))
 
 
-def _application_entries(apps, window: dict) -> list[DueEntry]:
+def _application_entries(apps, window: _Window) -> list[DueEntry]:
     late_step = ApplicationStep.objects.filter(
-        application=OuterRef("pk"), state=StepState.ACTIVE, **window
+        window.condition, application=OuterRef("pk"), state=StepState.ACTIVE
     )
     rows = (
         _list_queryset(apps)
         .filter(state__in=workflow.RUNNING_STATES)
-        .filter(Q(**window) | Exists(late_step))
+        .filter(window.condition | Exists(late_step))
         .prefetch_related(_active_steps())
     )
     entries = []
@@ -482,29 +473,23 @@ def _application_entries(apps, window: dict) -> list[DueEntry]:
         candidates = [(app.due_on, app.due_assumed, None)]
         if step is not None and step.due_on is not None:
             candidates.append((step.due_on, step.due_assumed, step))
-        matching = [c for c in candidates if c[0] is not None and _in(c[0], window)]
+        matching = [c for c in candidates if c[0] is not None and window.holds(c[0])]
         due_on, assumed, _which = min(matching, key=lambda c: c[0])
         entries.append(DueEntry(app, step, due_on, assumed))
     return entries
 
 
-def _in(day: dt.date, window: dict) -> bool:
-    if "due_on__lt" in window:
-        return day < window["due_on__lt"]
-    return window["due_on__gte"] <= day <= window["due_on__lte"]
-
-
-def _office_entries(user, window: dict) -> list[DueEntry]:
+def _office_entries(user, window: _Window) -> list[DueEntry]:
     desk = step_desk(user)
     if not desk:
         return []
-    steps = _step_queryset().filter(desk.step_filter(), state=StepState.ACTIVE, **window)
+    steps = _step_queryset().filter(desk.step_filter(), window.condition, state=StepState.ACTIVE)
     entries = [DueEntry(s.application, s, s.due_on, s.due_assumed) for s in steps]
     # Items without a route are handled at the hall itself: its own deadline counts.
     at_hall = Q(hall_id__in=desk.organisation_ids) | Q(hall__area_id__in=desk.area_ids)
     stepless = (
         _list_queryset(Application.objects.filter(at_hall))
-        .filter(state__in=workflow.RUNNING_STATES, **window)
+        .filter(window.condition, state__in=workflow.RUNNING_STATES)
         .exclude(item_version__mode=HandlingMode.PROXY)
     )
     entries += [DueEntry(a, None, a.due_on, a.due_assumed) for a in stepless]
@@ -548,13 +533,11 @@ def workbench_tiles(*, user, area) -> list[dict]:
             }
         )
     if area is not None and user.has_permission("services.view"):
-        overdue = Application.objects.restrict(user, "view").filter(
-            starts_with("area__path", area.path),
-            state__in=workflow.RUNNING_STATES,
-            due_on__lt=timezone.localdate(),
+        late = Application.objects.restrict(user, "view").filter(
+            rules.overdue_applications(timezone.localdate()), starts_with("area__path", area.path)
         )
         url = reverse("services:due_list") + "?scope=area&which=overdue"
-        tiles.append({"label": _("Applications overdue"), "value": overdue.count(), "url": url})
+        tiles.append({"label": _("Applications overdue"), "value": late.count(), "url": url})
     if user.has_permission("outreach.work"):
         mine = OutreachTask.objects.restrict(user, "view").filter(
             assignee=user, state=OutreachState.OPEN

@@ -23,7 +23,7 @@ from linli.accounts.roles import Role
 from linli.registry import selectors as registry_selectors
 from linli.registry.choices import OrganisationKind
 
-from . import eligibility
+from . import eligibility, rules
 from .catalogue import MANAGE
 from .choices import HandlingMode
 from .models import RouteStep, ServiceCategory, ServiceItem, ServiceItemVersion
@@ -54,7 +54,7 @@ class CategoryGroup:
 
 
 def _offered() -> QuerySet:
-    return ServiceItem.objects.filter(active=True, current__isnull=False)
+    return ServiceItem.objects.filter(rules.OFFERED)
 
 
 def public_catalogue() -> list[CategoryGroup]:

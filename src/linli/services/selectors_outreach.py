@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from linli.core.lookups import starts_with
 from linli.core.models import Area
-from linli.core.scoping import OutOfScope, under_area
+from linli.core.scoping import OutOfScope, covers, under_area
 from linli.core.selectors import area_for_list
 from linli.core.timeline import events_for
 from linli.registry.models import Household, HouseholdTag, Resident, ResidentTag
 
-from . import eligibility
+from . import eligibility, workflow_outreach
 from .choices import OPEN_OUTREACH_STATES, OutreachState
 from .models import OutreachTask, ServiceItem
+from .workflow_outreach import Action
 
 WHO_MINE, WHO_UNASSIGNED, WHO_ALL = "mine", "unassigned", "all"
 STATE_TO_CONTACT, STATE_ANY = "open", "any"
@@ -97,6 +98,26 @@ def task_get(*, user, pk, action: str = "view") -> OutreachTask:
     if task is None:
         raise OutOfScope(OutreachTask, pk)
     return task
+
+
+def task_actions(*, user, task: OutreachTask, now: dt.datetime | None = None) -> list[str]:
+    """The actions the task page offers `user` now (`workflow_outreach.Action`): allowed by the
+    workflow for the task's state (reopening: within its days, `reopen_refusal`) — the checks
+    the services make — and by the user's permissions over the task's area (outreach.work;
+    taking the application, services.apply too)."""
+    if not covers(user, task.area, "outreach.work"):
+        return []
+    now = now or timezone.now()
+    actions = []
+    for action in workflow_outreach.allowed_actions(task.state):
+        if action == Action.REOPEN and workflow_outreach.reopen_refusal(
+            task.state, task.closed_at, now
+        ):
+            continue
+        if action == Action.APPLY and not covers(user, task.area, "services.apply"):
+            continue
+        actions.append(action)
+    return actions
 
 
 def task_timeline(*, task: OutreachTask, limit: int = 50):

@@ -30,13 +30,11 @@ from linli.core.scoping import OutOfScope, can, covers
 from linli.core.workdays import add_working_days, working_days_between
 from linli.registry.models import Resident
 
-from . import events
+from . import events, rules, workflow, workflow_outreach
 from .choices import (
-    OPEN_OUTREACH_STATES,
     ApplicationChannel,
     ApplicationState,
     HandlingMode,
-    OutreachState,
     RatingSource,
     StepState,
     TripReason,
@@ -54,14 +52,12 @@ from .models import (
 )
 from .offices import hall_for, may_act_on_step, office_for_step
 from .selectors import MissingMaterial, may, missing_materials, own_may, staff_may
-from .workflow import Action, next_state
+from .workflow import Action, Operation, Refusal, StepAction, next_state, next_step_state
 
 NUMBER_PREFIX = "BJ"
 NUMBER_DIGITS = 6
 NUMBER_ATTEMPTS = 5
-STEP_RESULTS = ("approve", "return", "reject")
 MATERIAL_SEPARATOR = "、"
-UNFINISHED_STEPS = (StepState.WAITING, StepState.ACTIVE, StepState.RETURNED)
 STALE_APPLICATION = gettext_lazy(
     "Someone else changed this application while you were looking at it. "
     "Reload the page to see what they did."
@@ -88,16 +84,55 @@ def _locked(application: Application) -> Application:
     )
 
 
-def _require(actor, application: Application, action: str) -> None:
+def _require_may(actor, application: Application, action: str) -> None:
+    """`services.<action>` on the application, as staff or as the applicant's household."""
     if not may(actor, application, action):
         raise PermissionDenied
 
 
-def _require_staff(actor, application: Application, action: str) -> None:
+def _require_staff_may(actor, application: Application, action: str) -> None:
+    """`services.<action>` on the application through a staff grant (None: a system job)."""
     if actor is not None and not staff_may(actor, application, action):
         raise PermissionDenied
 
 
+# What `workflow.refusal` refuses, in words (IN_ROUTE names the office: see `_refuse`). A second
+# rating is a conflict (409): the application is no longer as the person saw it.
+REFUSALS = {
+    Refusal.PROXY: (
+        gettext_lazy("A proxy application completes when its last step is approved."),
+        "wrong_mode",
+    ),
+    Refusal.GUIDED: (
+        gettext_lazy("A guided application completes when the guidance is recorded."),
+        "wrong_mode",
+    ),
+    Refusal.NOT_GUIDED: (gettext_lazy("Only a guided item records guidance."), "wrong_mode"),
+    Refusal.DRAFT: (gettext_lazy("A draft has no trips yet."), "draft"),
+    Refusal.NOT_DONE: (gettext_lazy("Only a completed application can be rated."), "not_done"),
+    Refusal.RATED: (gettext_lazy("This application has already been rated."), "rated"),
+}
+CONFLICTING_REFUSALS = frozenset({Refusal.RATED})
+
+
+def _refuse(application: Application, operation: str, *, rated: bool = False) -> None:
+    """Refuse `operation` in words when a rule of the hall beyond the workflow table does
+    (`workflow.refusal`, which the pages ask too); the table itself is asked by `next_state`."""
+    reason = workflow.refusal(
+        operation, state=application.state, mode=application.item_version.mode, rated=rated
+    )
+    if reason is None:
+        return
+    if reason == Refusal.IN_ROUTE:
+        raise ValidationError(
+            _("It is with %(office)s now: the office of its current step decides.")
+            % {"office": _current_office(application)},
+            code="in_route",
+        )
+    message, code = REFUSALS[reason]
+    if reason in CONFLICTING_REFUSALS:
+        raise Conflict(str(message), code=code)
+    raise ValidationError(str(message), code=code)
 def _required_text(value: str | None, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -136,7 +171,7 @@ def _deadline(days: int) -> tuple[dt.date, bool]:
 
 def _current_version(item: ServiceItem) -> ServiceItemVersion:
     item = ServiceItem.objects.select_related("current").get(pk=item.pk)
-    if not item.active or item.current is None:
+    if not rules.is_offered(item):
         raise ValidationError(
             {"item": _("%(item)s is not offered at present.") % {"item": item.name}}
         )
@@ -263,7 +298,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if actor is not None and not can(actor, task, "work"):
         raise PermissionDenied
-    if task.state not in OPEN_OUTREACH_STATES:
+    if workflow_outreach.Action.APPLY not in workflow_outreach.allowed_actions(task.state):
         raise ValidationError(
             {
                 "outreach": _("This outreach task is already closed (%(state)s).")
@@ -279,7 +314,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
 
 def _close_outreach(actor, task: OutreachTask, application: Application) -> None:
     change = audit.audited_change(actor=actor, obj=task)
-    task.state = OutreachState.APPLIED
+    task.state = workflow_outreach.next_state(task.state, workflow_outreach.Action.APPLY)
     task.application = application
     task.closed_at = timezone.now()
     # Taking the application is contact too: a task applied for straight away counts among
@@ -432,7 +467,7 @@ def _start_route(actor, application: Application) -> None:
 
 def _activate(actor, application: Application, step: ApplicationStep) -> None:
     change = audit.audited_change(actor=actor, obj=step)
-    step.state = StepState.ACTIVE
+    step.state = next_step_state(step.state, StepAction.RECEIVE)
     step.received_at = timezone.now()
     step.due_on, step.due_assumed = _deadline(step.time_limit_days)
     step.handler, step.finished_at, step.result_note = None, None, ""
@@ -473,9 +508,9 @@ def _complete(actor, application: Application, *, outcome: str) -> None:
 
 def _end_route(application: Application) -> None:
     """The steps not reached or not finished are no longer needed."""
-    ApplicationStep.objects.filter(application=application, state__in=UNFINISHED_STEPS).update(
-        state=StepState.SKIPPED
-    )
+    ApplicationStep.objects.filter(
+        application=application, state__in=workflow.UNFINISHED_STEP_STATES
+    ).update(state=StepState.SKIPPED)
     application.current_step = None
 
 
@@ -494,7 +529,7 @@ def _reject(actor, application: Application, reason: str) -> None:
 def application_submit(*, actor, application: Application) -> Application:
     """Submit a draft. Required material missing → returned at once with the list (补正)."""
     application = _locked(application)
-    _require(actor, application, "apply")
+    _require_may(actor, application, "apply")
     change = audit.audited_change(actor=actor, obj=application)
     _submit(actor, application)
     _save(application, change)
@@ -518,7 +553,7 @@ def application_resubmit(
     (from the second one on, with the reason for it); a relative or a worker bringing it is
     not."""
     application = _locked(application)
-    _require_staff(actor, application, "apply")
+    _require_staff_may(actor, application, "apply")
     check_version(application.version, expected_version, STALE_APPLICATION)
     state = next_state(application.state, Action.RESUBMIT)
     if not isinstance(came_in_person, bool):
@@ -766,7 +801,9 @@ def _resubmit_if_complete(actor, application: Application) -> None:
 
 
 def _check_step_open(step: ApplicationStep) -> None:
-    if step.state == StepState.ACTIVE:
+    """The step waits for its office's result (`workflow.step_awaits_result`, which the pages
+    ask too); else why not, in words."""
+    if workflow.step_awaits_result(step.state):
         return
     if step.state in (StepState.DONE, StepState.RETURNED, StepState.REJECTED):
         when = timezone.localtime(step.finished_at).strftime("%Y-%m-%d %H:%M")
@@ -819,7 +856,7 @@ def step_finish(
         raise OutOfScope(ApplicationStep, step.pk)
     _check_step_open(step)
     check_version(step.version, expected_version, STALE_APPLICATION)
-    if result not in STEP_RESULTS:
+    if result not in workflow.STEP_RESULTS:
         raise ValidationError({"result": _("Choose approve, return or reject.")})
     note = (note or "").strip()
     if result != "approve" and not note:
@@ -855,16 +892,9 @@ def step_finish(
     return step
 
 
-STEP_STATE_AFTER = {
-    "approve": StepState.DONE,
-    "return": StepState.RETURNED,
-    "reject": StepState.REJECTED,
-}
-
-
 def _close_step(actor, step: ApplicationStep, result: str, note: str) -> None:
     change = audit.audited_change(actor=actor, obj=step)
-    step.state = STEP_STATE_AFTER[result]
+    step.state = next_step_state(step.state, result)
     step.handler = _user(actor)
     step.finished_at = timezone.now()
     step.result_note = note[:500]
@@ -898,14 +928,9 @@ def application_reject(
     """The hall refuses a submitted application (a proxy one in progress is rejected by the
     office of its current step)."""
     application = _locked(application)
-    _require_staff(actor, application, "handle")
+    _require_staff_may(actor, application, "handle")
     check_version(application.version, expected_version, STALE_APPLICATION)
-    if application.state == ApplicationState.IN_PROGRESS:
-        raise ValidationError(
-            _("It is with %(office)s now: the office of its current step decides.")
-            % {"office": _current_office(application)},
-            code="in_route",
-        )
+    _refuse(application, Operation.REJECT)
     reason = _required_text(reason, "reason", _("Say why it is rejected: the resident is told."))
     change = audit.audited_change(actor=actor, obj=application)
     _reject(actor, application, reason)
@@ -926,7 +951,7 @@ def application_withdraw(
 ) -> Application:
     """撤回 — at the resident's wish, from any open state."""
     application = _locked(application)
-    _require(actor, application, "apply")
+    _require_may(actor, application, "apply")
     check_version(application.version, expected_version, STALE_APPLICATION)
     reason = _required_text(reason, "reason", _("Say why the application is withdrawn."))
     change = audit.audited_change(actor=actor, obj=application)
@@ -949,10 +974,9 @@ def application_record_guidance(
 ) -> Application:
     """指导办理 — record the guidance given and its outcome; that completes the application."""
     application = _locked(application)
-    _require_staff(actor, application, "handle")
+    _require_staff_may(actor, application, "handle")
     check_version(application.version, expected_version, STALE_APPLICATION)
-    if application.item_version.mode != HandlingMode.GUIDED:
-        raise ValidationError(_("Only a guided item records guidance."), code="wrong_mode")
+    _refuse(application, Operation.GUIDANCE)
     guidance = _required_text(guidance, "guidance", _("Write down the guidance given."))
     outcome = _required_text(outcome, "outcome", _("Write down what came of it."))
     change = audit.audited_change(actor=actor, obj=application)
@@ -973,17 +997,9 @@ def application_complete(
     """Complete an item done at the counter (即时办理). A proxy item completes with its last
     step; a guided one by recording the guidance."""
     application = _locked(application)
-    _require_staff(actor, application, "handle")
+    _require_staff_may(actor, application, "handle")
     check_version(application.version, expected_version, STALE_APPLICATION)
-    mode = application.item_version.mode
-    if mode == HandlingMode.PROXY:
-        raise ValidationError(
-            _("A proxy application completes when its last step is approved."), code="wrong_mode"
-        )
-    if mode == HandlingMode.GUIDED:
-        raise ValidationError(
-            _("A guided application completes when the guidance is recorded."), code="wrong_mode"
-        )
+    _refuse(application, Operation.COMPLETE)
     change = audit.audited_change(actor=actor, obj=application)
     _complete(actor, application, outcome=(outcome or "").strip())
     _save(application, change)
@@ -1024,9 +1040,8 @@ def trip_record(
     """跑腿 — the resident had to come in person once more. From the second trip on, the
     reason for the extra trip is required (the promise is at most one)."""
     application = _locked(application)
-    _require_staff(actor, application, "handle")
-    if application.state == ApplicationState.DRAFT:
-        raise ValidationError(_("A draft has no trips yet."), code="draft")
+    _require_staff_may(actor, application, "handle")
+    _refuse(application, Operation.TRIP)
     _check_trip(application, on, reason)
     extra_trip_reason = (extra_trip_reason or "").strip()
     _check_extra_trip(application, extra_trip_reason, keep_recorded=False)
@@ -1046,11 +1061,11 @@ def trip_record(
 def _check_extra_trip(
     application: Application, extra_trip_reason: str, *, keep_recorded: bool = True
 ) -> None:
-    """From the second trip on, say why the resident had to come again (the promise is at
-    most one). `keep_recorded`: a reason already on the application will do."""
+    """A trip beyond the promise (`rules.PROMISED_TRIPS`) needs the reason the resident had to
+    come again. `keep_recorded`: a reason already on the application will do."""
     count = application.trip_count + 1
     known = application.extra_trip_reason if keep_recorded else ""
-    if count > 1 and not (extra_trip_reason or known):
+    if rules.over_trip_promise(count) and not (extra_trip_reason or known):
         raise ValidationError(
             {
                 "extra_trip_reason": _(
@@ -1109,10 +1124,8 @@ def rating_give(
     by staff on a return call 回访."""
     application = _locked(application)
     _check_rater(actor, application, source)
-    if application.state != ApplicationState.COMPLETED:
-        raise ValidationError(_("Only a completed application can be rated."), code="not_done")
-    if Rating.objects.filter(application=application).exists():
-        raise Conflict(_("This application has already been rated."), code="rated")
+    rated = Rating.objects.filter(application=application).exists()
+    _refuse(application, Operation.RATE, rated=rated)
     value = _check_score(score)
     rating = Rating.objects.create(
         application=application,

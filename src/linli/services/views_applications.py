@@ -44,7 +44,7 @@ from .forms import (
     SubmitForm,
     TripForm,
 )
-from .offices import may_act_on_step, step_desk
+from .offices import step_desk
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
@@ -346,7 +346,7 @@ def _steps_for(user, application) -> list:
     steps = list(application.steps.all())
     for step in steps:
         step.running = step.state == StepState.ACTIVE
-        step.can_act = step.running and may_act_on_step(user, step)
+        step.can_act = selectors.step_may_finish(user, step)
         if step.can_act:
             step.form = StepFinishForm(step=step, auto_id=f"step{step.pk}_%s")
     return steps

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.roles import Role
+from linli.core.dates import age_on
 from linli.core.errors import error_status
 from linli.core.forms import add_service_errors
 from linli.core.masking import ID_NUMBER, MOBILE, mask
@@ -29,7 +30,7 @@ from linli.core.scoping import covers
 from linli.core.web import render_page, submit
 from linli.core.workspace import switchable_areas
 
-from . import eligibility, outreach
+from . import eligibility, outreach, workflow_outreach
 from . import selectors_outreach as selectors
 from .choices import OPEN_OUTREACH_STATES, OutreachState
 from .forms_outreach import (
@@ -43,6 +44,7 @@ from .forms_outreach import (
     rows_of,
 )
 from .models import ServiceItem
+from .workflow_outreach import Action, Refusal
 
 PAGE_SIZE = 50
 ROLE_LABELS = {role.value: role.label for role in Role}
@@ -143,25 +145,25 @@ def _present_members(household, *, show_sensitive: bool) -> list:
     for person in members:
         person.masked_id = mask(person.id_number, ID_NUMBER)
         person.masked_mobile = mask(person.mobile, MOBILE)
-        person.age = eligibility.age_on(person.birth_date, today)
+        person.age = age_on(person.birth_date, today)
         person.shown_tags = [
             link for link in person.tag_links.all() if show_sensitive or not link.tag.sensitive
         ]
     return members
 
 
-def _reopen_context(user, task, form: ReopenForm | None) -> dict:
+def _reopen_context(user, task, actions: list[str], form: ReopenForm | None) -> dict:
     """Whether the page offers to reopen the closed task, and until when."""
-    until = outreach.reopen_until(task)
-    may_work = covers(user, task.area, "outreach.work")
-    can_reopen = until is not None and may_work and timezone.now() <= until
+    now = timezone.now()
+    can_reopen = Action.REOPEN in actions
+    expired = workflow_outreach.reopen_refusal(task.state, task.closed_at, now) == Refusal.EXPIRED
     if can_reopen and form is None:
         form = ReopenForm(task=task)
     return {
-        "reopen_until": until,
+        "reopen_until": outreach.reopen_until(task),
         "reopen_days": outreach.REOPEN_DAYS,
         "can_reopen": can_reopen,
-        "reopen_expired": until is not None and may_work and not can_reopen,
+        "reopen_expired": expired and covers(user, task.area, "outreach.work"),
         "reopen_form": form if (can_reopen or form is not None) else None,
     }
 
@@ -171,7 +173,8 @@ def _task_context(
 ) -> dict:
     household = task.household
     show_sensitive = covers(user, household.area, "registry.reveal")
-    can_work = task.state in OPEN_OUTREACH_STATES and covers(user, task.area, "outreach.work")
+    actions = selectors.task_actions(user=user, task=task)
+    can_work = any(a in actions for a in workflow_outreach.OUTCOME_ACTIONS.values())
     if can_work and form is None:
         form = OutcomeForm(task=task)
     return {
@@ -188,13 +191,13 @@ def _task_context(
         else eligibility.describe(task.item_version.eligibility),
         "can_reveal": show_sensitive,
         "can_work": can_work,
-        "can_apply": can_work and covers(user, task.area, "services.apply"),
+        "can_apply": Action.APPLY in actions,
         "can_open_household": user.has_permission("registry.view")
         and covers(user, household.area, "registry.view"),
         "application_url": application_link(task),
         "form": form if can_work else None,
         "timeline": selectors.task_timeline(task=task),
-        **_reopen_context(user, task, reopen_form),
+        **_reopen_context(user, task, actions, reopen_form),
     }
 
 

@@ -63,6 +63,7 @@ from linli.registry.models import Household, HouseholdTag, Resident, Tag
 
 from .choices import LinkLevel, NeedStatus, PeriodKind
 from .models import ContactAssignment, CoverageSummary, Need, Visit
+from .policies import overdue_households
 
 SEGMENT = PATH_STEP + len(PATH_SEPARATOR)
 # Villages sit at depth 3 (district 0, street 1, community 2: core.choices.ALLOWED_PARENT_KINDS),
@@ -328,7 +329,7 @@ def _overdue_condition(end: dt.date, today: dt.date) -> Q:
     over it is worked out from the records: the last visit up to the period's end (or the day the
     household was registered, if none) against its policy's interval and the calendar."""
     if end >= today:
-        return Q(visit_state__due_on__lt=today)
+        return overdue_households(today)
     thresholds, fallback = _policy_thresholds(end)
     last_visit = (
         Visit.objects.filter(household=OuterRef("pk"), visited_on__lte=end)

@@ -59,6 +59,12 @@ def need_status_expression(prefix: str = "") -> Case:
     return Case(*whens, default=F(f"{prefix}status"), output_field=CharField())
 
 
+def handed_on(need) -> bool:
+    """Whether the need has been handed on to a follow-up record (its own status then stays
+    "being followed up", and nothing more is done to the need itself)."""
+    return any(getattr(need, f"{f.field}_id", None) is not None for f in FOLLOW_UPS)
+
+
 def effective_status(need) -> str:
     """The status shown for one need (its follow-up record's, once handed on). Select the
     follow-up records with the need to spare a query each."""

@@ -6,7 +6,7 @@ resident tags of the people registered in it (a 留守老人 makes the household
 none of those, the default policy; with no default either, a quarter (`DEFAULT_EVERY`). The next
 visit is due the interval after the last visit (never visited: after the day the household was
 registered), moved forward to the next working day of the working-day calendar. A household is
-overdue from the day after its due date.
+overdue from the day after its due date (`overdue_households`, the deadline rule of `core.dates`).
 
 `states_refresh` recomputes the states in bulk — one aggregate query for the last visits, one
 per tag kind for the policies, one for the calendar, and batched upserts — so that the whole
@@ -20,9 +20,10 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from linli.core.dates import overdue
 from linli.core.workdays import WorkCalendar
 from linli.registry.figures import (
     LEFT_BEHIND_ELDERLY_TAG,
@@ -44,7 +45,7 @@ __all__ = [
     "add_interval",
     "due_date",
     "interval_days",
-    "overdue_days",
+    "overdue_households",
     "policies_by_household",
     "states_refresh",
 ]
@@ -94,6 +95,12 @@ def _next_working_day(day: dt.date, calendar: WorkCalendar) -> dt.date:
     return day
 
 
+def overdue_households(today: dt.date) -> Q:
+    """Households (the rows of a Household queryset) whose next visit is overdue on `today`,
+    by their kept visit state."""
+    return overdue("visit_state__due_on", today)
+
+
 def due_date(
     *,
     last_visited_on: dt.date | None,
@@ -110,13 +117,6 @@ def due_date(
         # A run of rest days is never a month long: the month after covers the search.
         calendar = WorkCalendar.load(day, day + dt.timedelta(days=31))
     return _next_working_day(day, calendar)
-
-
-def overdue_days(due_on: dt.date | None, today: dt.date) -> int:
-    """Days overdue on `today` (0 on the due date itself and before)."""
-    if due_on is None:
-        return 0
-    return max(0, (today - due_on).days)
 
 
 # --- which policy each household follows ------------------------------------------------------

@@ -31,15 +31,16 @@ from django.utils import timezone
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
-from linli.core.scoping import OutOfScope, ScopeSpec, scope_filter, under_area
+from linli.core.scoping import OutOfScope, ScopeSpec, covers, scope_filter, under_area
 from linli.registry.choices import PostKind
 from linli.registry.filters import person_search
 from linli.registry.models import Household, Post, Resident, ResidentTag
 
+from . import workflow
 from .choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
-from .needs import need_status_expression
-from .policies import PARTY_MEMBER_TAG
+from .needs import handed_on, need_status_expression
+from .policies import PARTY_MEMBER_TAG, overdue_households
 
 # Households are registry records: their visits scope is the same area rule in this family
 # (and posts, whose area is where they serve, follow it too).
@@ -149,7 +150,7 @@ def _with_state(qs: QuerySet, today: dt.date) -> QuerySet:
         last_visited_on=F("visit_state__last_visited_on"),
         overdue_days=Case(
             When(
-                visit_state__due_on__lt=today,
+                overdue_households(today),
                 then=DaysBetween(Value(today), F("visit_state__due_on")),
             ),
             default=Value(0),
@@ -210,7 +211,7 @@ def overdue_list(*, user, filters: dict | None = None, today: dt.date | None = N
     user id: the households of their grids)."""
     today = today or timezone.localdate()
     qs = _scoped(Household.objects.all(), user, HOUSEHOLD_SCOPE, "view")
-    qs = qs.filter(visit_state__due_on__lt=today).select_related("area", "head")
+    qs = qs.filter(overdue_households(today)).select_related("area", "head")
     return _with_state(_filtered(qs, filters, _overdue_filters(today)), today)
 
 
@@ -220,7 +221,7 @@ def _count_households(qs: QuerySet, today: dt.date, group) -> list[dict]:
         .values("group")
         .annotate(
             households=Count("pk"),
-            overdue=Count("pk", filter=Q(visit_state__due_on__lt=today)),
+            overdue=Count("pk", filter=overdue_households(today)),
         )
         .order_by("group")
     )
@@ -402,6 +403,26 @@ def need_get(*, user, pk) -> Need:
     if need is None:
         raise OutOfScope(Need, pk)
     return need
+
+
+# The permissions over the need's household each action asks for.
+NEED_ACTION_PERMISSIONS = {
+    workflow.Action.HAND_ON: ("visits.record", "services.apply"),
+    workflow.Action.RESOLVE: ("visits.record",),
+    workflow.Action.CLOSE: ("visits.record",),
+}
+
+
+def need_actions(*, user, need: Need, area: Area) -> list[str]:
+    """The actions the visit page offers `user` on a need (`workflow.Action`): possible in the
+    need workflow — the check the services make — and allowed by the user's permissions over
+    `area`, the need's household's."""
+    return [
+        action
+        for action in workflow.ACTIONS
+        if workflow.possible(action, status=need.status, handed_on=handed_on(need))
+        and all(covers(user, area, perm) for perm in NEED_ACTION_PERMISSIONS[action])
+    ]
 
 
 # --- contact assignments ----------------------------------------------------------------------

@@ -34,9 +34,10 @@ from linli.registry.models import Household, HouseholdTag, Organisation, Post, R
 from linli.services import services as hall_services
 from linli.services.choices import ApplicationChannel
 
-from . import events, policies, tasks
-from .choices import IntervalUnit, LinkLevel, NeedCategory, NeedStatus, VisitChannel
+from . import events, policies, tasks, workflow
+from .choices import IntervalUnit, LinkLevel, NeedCategory, VisitChannel
 from .models import ContactAssignment, Need, Visit, VisitPolicy
+from .needs import handed_on
 
 RECORD, ASSIGN, VIEW, POLICY = "visits.record", "visits.assign", "visits.view", "visits.policy"
 BACKDATE_DAYS = 90  # a visit may be recorded up to this many days after it took place
@@ -284,12 +285,15 @@ def _locked_need(need: Need) -> Need:
     return locked
 
 
-def _check_open(need: Need) -> None:
-    if need.application_id is not None:
+def _check_open(need: Need, action: str) -> None:
+    """The need workflow allows `action` (`workflow.refusal`, which the visit page asks too);
+    else why not, in words."""
+    refused = workflow.refusal(action, status=need.status, handed_on=handed_on(need))
+    if refused == workflow.Refusal.HANDED_ON:
         raise ValidationError(
             _("This need is already handed on to the service hall."), code="handed_on"
         )
-    if need.status != NeedStatus.OPEN:
+    if refused == workflow.Refusal.CLOSED:
         raise ValidationError(
             _("This need is already closed (%(status)s).") % {"status": need.get_status_display()},
             code="closed",
@@ -349,7 +353,7 @@ def need_to_application(
     when not given). From then on the need's status follows the application."""
     need = _locked_need(need)
     _require_over(actor, need.household.area, RECORD, Need, need.pk)
-    _check_open(need)
+    _check_open(need, workflow.Action.HAND_ON)
     applicant = _applicant(need, resident)
     application = hall_services.application_create(
         actor=actor,
@@ -361,7 +365,7 @@ def need_to_application(
     )
     change = audit.audited_change(actor=actor, obj=need)
     need.application = application
-    need.status = NeedStatus.FOLLOWING
+    need.status = workflow.next_status(need.status, workflow.Action.HAND_ON)
     need.version += 1
     need.save(update_fields=["application", "status", "version"])
     change.record()
@@ -377,7 +381,8 @@ def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | N
     need = _locked_need(need)
     _require_over(actor, need.household.area, RECORD, Need, need.pk)
     check_version(need.version, version, STALE_RECORD)
-    _check_open(need)
+    action = workflow.Action.RESOLVE if resolved else workflow.Action.CLOSE
+    _check_open(need, action)
     note = _text(
         note,
         "note",
@@ -385,7 +390,7 @@ def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | N
         required=_("Say what was done, or why nothing will be."),
     )
     change = audit.audited_change(actor=actor, obj=need)
-    need.status = NeedStatus.RESOLVED if resolved else NeedStatus.CLOSED
+    need.status = workflow.next_status(need.status, action)
     need.closed_on = _today()
     need.closing_note = note
     need.version += 1

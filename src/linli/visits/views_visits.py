@@ -46,6 +46,7 @@ from .views_common import (
     require,
     visible_tags,
 )
+from .workflow import Action
 
 MY_PAGE_SIZE = 30  # a phone screen or two of big rows
 LAST_VISITS = 5
@@ -167,15 +168,13 @@ def _visit_message(visit) -> str:
 def _mark_needs(user, visit) -> list:
     """Each need with its effective status and what the user may do with it."""
     area = visit.household.area
-    may_record = covers(user, area, "visits.record")
-    may_apply = may_record and covers(user, area, "services.apply")
     rows = list(visit.needs.all())
     for need in rows:
         need.shown_status = need_rules.effective_status(need)
         need.shown_status_label = NeedStatus(need.shown_status).label
-        is_open = need.shown_status == NeedStatus.OPEN and need.application_id is None
-        need.can_apply = is_open and may_apply
-        need.can_close = is_open and may_record
+        actions = selectors.need_actions(user=user, need=need, area=area)
+        need.can_apply = Action.HAND_ON in actions
+        need.can_close = Action.RESOLVE in actions or Action.CLOSE in actions  # one page
     return rows
 
 

@@ -1,0 +1,78 @@
+"""The need workflow 需求处理: which status may follow which, and on what action.
+
+A pure table — no database, no Django models — in the manner of the service hall's
+`workflow.py`. A need found on a visit is open until it is handed on to another module's record
+(today an application 办件), resolved on the spot, or closed without action. Once handed on, the
+status people see follows that record (`needs.effective_status`), not this table: the need's own
+status stays "being followed up".
+
+The services (`need_to_application`, `need_close`) check `refusal` and move a need only through
+`next_status`; the visit page offers what `possible` says (`selectors.need_actions`), so the
+page and the services cannot disagree.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .choices import NeedStatus as S
+
+
+class Action:
+    HAND_ON = "hand_on"  # open → being followed up: 转为服务申请, an application made from it
+    RESOLVE = "resolve"  # open → resolved on the spot
+    CLOSE = "close"  # open → closed without action
+
+
+ACTION_LABELS = {
+    Action.HAND_ON: gettext_lazy("hand on to the service hall"),
+    Action.RESOLVE: gettext_lazy("resolve"),
+    Action.CLOSE: gettext_lazy("close without action"),
+}
+
+# (status, action) → new status. Everything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.OPEN, Action.HAND_ON): S.FOLLOWING,
+    (S.OPEN, Action.RESOLVE): S.RESOLVED,
+    (S.OPEN, Action.CLOSE): S.CLOSED,
+}
+ACTIONS = (Action.HAND_ON, Action.RESOLVE, Action.CLOSE)
+
+
+class Refusal:
+    """Why an action on a need is refused (the service says it in words)."""
+
+    HANDED_ON = "handed_on"  # it follows the record it was handed on to
+    CLOSED = "closed"  # it is resolved or closed already
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [action for (from_status, action) in TRANSITIONS if from_status == status]
+
+
+def refusal(action: str, *, status: str, handed_on: bool) -> str | None:
+    """Why `action` cannot be done on a need with its own `status` (`handed_on`: it has a
+    follow-up record) — a `Refusal` — or None when it can."""
+    if handed_on:
+        return Refusal.HANDED_ON
+    if (status, action) not in TRANSITIONS:
+        return Refusal.CLOSED
+    return None
+
+
+def possible(action: str, *, status: str, handed_on: bool) -> bool:
+    return refusal(action, status=status, handed_on=handed_on) is None
+
+
+def next_status(status: str, action: str) -> str:
+    """The status after `action`, or a ValidationError saying why it cannot be done."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        raise ValidationError(
+            _("“%(action)s” is not possible for a need that is “%(status)s”.")
+            % {"status": S(status).label, "action": ACTION_LABELS.get(action, action)},
+            code="illegal_transition",
+        ) from None
