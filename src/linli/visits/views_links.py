@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from linli.core.forms import add_service_errors
 from linli.core.lookups import starts_with
 from linli.core.models import Area
+from linli.core.pagination import page_of_all_ids
 from linli.core.scoping import covers
 from linli.registry import selectors as registry_selectors
 from linli.registry.choices import OrganisationKind, PostKind
@@ -37,6 +38,7 @@ from .choices import LinkLevel
 from .forms import AssignmentBulkForm, AssignmentEndForm, AssignmentForm, PolicyForm
 from .models import VisitPolicy
 from .views_common import (
+    PAGE_SIZE,
     area_options,
     clean_params,
     digits,
@@ -403,7 +405,8 @@ def gap_list(request):
         "levels": LinkLevel.choices,
     }
     if level is not None:
-        page = paginate(request, selectors.gap_list(user=user, level=level, area=area))
+        gaps = selectors.gap_list(user=user, level=level, area=area)
+        page = page_of_all_ids(gaps, PAGE_SIZE, request.GET.get("page"))
         rows = [{"record": r, "label": _gap_label(level, r)} for r in page.object_list]
         query = clean_params(request, ("level",))
         if area is not None:
