@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.core.models import Area, AuditRecord
 
 from .choices import ALLOWED_PARENT_KINDS
+from .lookups import starts_with
 from .scoping import OutOfScope, covers, refuse
 
 # Modules add their own tiles (callables taking user and area) from their AppConfig.ready, so
@@ -139,28 +139,36 @@ def area_nodes(*, user, parent: Area | None) -> list[Area]:
     return nodes
 
 
-def count_by_branch(qs, path_field: str, nodes: list[Area], parent: Area | None) -> dict:
-    """Rows of `qs` under each node, keyed by the node's path. Siblings share one path length,
-    so the first that many characters of a row's path name its branch: one GROUP BY."""
-    counts: dict[str, int] = {}
-    by_length: dict[int, list[str]] = {}
+def count_by_branch(qs, area_field: str, nodes: list[Area], parent: Area | None) -> dict:
+    """Rows of `qs` under each node, keyed by the node's path: counted area by area below the
+    level (each count one look into the index of `area_field`, never a pass over the whole
+    table), then added up by branch. Siblings share one path length, so the first that many
+    characters of an area's path name its branch. One query, however many rows."""
+    by_length: dict[int, set[str]] = {}
     for node in nodes:
-        by_length.setdefault(len(node.path), []).append(node.path)
-    for length, paths in by_length.items():
-        if parent is not None:
-            within = Q(**{f"{path_field}__startswith": parent.path})
-        else:
-            within = Q()
-            for path in paths:
-                within |= Q(**{f"{path_field}__startswith": path})
-        rows = (
-            qs.filter(within)
-            .annotate(branch=Substr(path_field, 1, length))
-            .values("branch")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        counts.update({row["branch"]: row["n"] for row in rows})
+        by_length.setdefault(len(node.path), set()).add(node.path)
+    if parent is not None:
+        areas = Area.objects.filter(starts_with("path", parent.path))
+    else:
+        within = Q()
+        for node in nodes:
+            within |= starts_with("path", node.path)
+        areas = Area.objects.filter(within)
+    per_area = (
+        qs.filter(**{area_field: OuterRef("pk")})
+        .order_by()
+        .values(area_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    counts: dict[str, int] = {}
+    for path, n in areas.annotate(n=Subquery(per_area)).order_by().values_list("path", "n"):
+        if not n:
+            continue
+        for length, paths in by_length.items():
+            branch = path[:length]
+            if branch in paths:
+                counts[branch] = counts.get(branch, 0) + n
     return counts
 
 

@@ -8,7 +8,17 @@ SESSION_KEY = "linli_area_id"
 SWITCHER_DEPTH = 2  # levels below each scope top offered in the switcher (street → village)
 
 
+_CURRENT = "_linli_current_area"  # looked up once a request: by the page and by its shell
+_SWITCHABLE = "_linli_switchable_areas"  # once for the user of a request, as their grants are
+
+
 def current_area(request) -> Area | None:
+    if _CURRENT not in request.__dict__:
+        request.__dict__[_CURRENT] = _current_area(request)
+    return request.__dict__[_CURRENT]
+
+
+def _current_area(request) -> Area | None:
     user = request.user
     tops = user.scope_areas()
     if not tops:
@@ -23,10 +33,18 @@ def current_area(request) -> Area | None:
 
 def set_current_area(request, area: Area) -> None:
     request.session[SESSION_KEY] = area.pk
+    request.__dict__.pop(_CURRENT, None)
 
 
 def switchable_areas(user) -> list[Area]:
-    """Scope tops and a couple of levels below them, indented, for the switcher."""
+    """Scope tops and a couple of levels below them, indented, for the switcher (the list
+    page's area filter offers the same)."""
+    if _SWITCHABLE not in user.__dict__:
+        user.__dict__[_SWITCHABLE] = _switchable_areas(user)
+    return list(user.__dict__[_SWITCHABLE])
+
+
+def _switchable_areas(user) -> list[Area]:
     areas: list[Area] = []
     for top in user.scope_areas():
         below = (

@@ -741,6 +741,8 @@ def build_demo(
         with transaction.atomic():
             refresh_visit_figures(today=planner.today)
         lap("visit states and coverage")
+        bulk.refresh_all_statistics()
+        lap("planner statistics")
     summary.today = planner.today
     summary.counts = demo_counts()
     summary.seconds = time.perf_counter() - started

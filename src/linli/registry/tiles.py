@@ -37,6 +37,6 @@ def household_counts(*, user, nodes: list[Area], parent: Area | None) -> None:
     counts = None
     if user.has_permission("registry.view"):
         households = Household.objects.restrict(user, "view")
-        counts = count_by_branch(households, "area__path", nodes, parent)
+        counts = count_by_branch(households, "area", nodes, parent)
     for node in nodes:
         node.household_count = None if counts is None else counts.get(node.path, 0)

@@ -247,6 +247,10 @@ class Application(models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # Lists show the newest first: read in this order, a page stops after its rows.
+            models.Index(fields=["created_at", "id"], name="application_created"),
+            # The dashboard's latest completed applications: read in this order, ten rows.
+            models.Index(fields=["state", "finished_at"], name="application_finished"),
             models.Index(fields=["state", "due_on"]),
             models.Index(fields=["item", "state"]),
             models.Index(fields=["household", "item"]),

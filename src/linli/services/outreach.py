@@ -459,6 +459,8 @@ def _check_outcome(task: OutreachTask, action: str) -> None:
             )
         }
     )
+
+
 @transaction.atomic
 def task_record_outcome(
     *,

@@ -133,6 +133,8 @@ def _refuse(application: Application, operation: str, *, rated: bool = False) ->
     if reason in CONFLICTING_REFUSALS:
         raise Conflict(str(message), code=code)
     raise ValidationError(str(message), code=code)
+
+
 def _required_text(value: str | None, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:

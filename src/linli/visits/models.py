@@ -148,6 +148,20 @@ class ContactAssignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["level", "ends_on"], name="assignment_level_end"),
+            # Whether a target has someone in force at a level is asked for every household
+            # or party member of the gap list: answered from the index alone.
+            models.Index(
+                fields=["household", "level", "starts_on", "ends_on"],
+                name="assignment_household_level",
+            ),
+            models.Index(
+                fields=["contact_household", "level", "starts_on", "ends_on"],
+                name="assignment_central_level",
+            ),
+            models.Index(
+                fields=["resident", "level", "starts_on", "ends_on"],
+                name="assignment_resident_level",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -321,7 +335,8 @@ class HouseholdVisitState(models.Model):
 
     class Meta:
         verbose_name = _("household visit state")
-        indexes = [models.Index(fields=["due_on"], name="visit_state_due")]
+        # The overdue households are read from this index alone: due date and household.
+        indexes = [models.Index(fields=["due_on", "household"], name="visit_state_due")]
 
     def __str__(self) -> str:
         return f"{self.household_id} due {self.due_on}"

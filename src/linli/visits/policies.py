@@ -45,6 +45,7 @@ __all__ = [
     "add_interval",
     "due_date",
     "interval_days",
+    "overdue_household_ids",
     "overdue_households",
     "policies_by_household",
     "states_refresh",
@@ -99,6 +100,13 @@ def overdue_households(today: dt.date) -> Q:
     """Households (the rows of a Household queryset) whose next visit is overdue on `today`,
     by their kept visit state."""
     return overdue("visit_state__due_on", today)
+
+
+def overdue_household_ids(today: dt.date):
+    """The same households as `overdue_households`, as a set of ids read from the visit states'
+    index of due dates: for filtering a list down to the overdue few (a filter through the
+    outer join of the annotations makes SQLite read every household)."""
+    return HouseholdVisitState.objects.filter(overdue("due_on", today)).values("household_id")
 
 
 def due_date(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.lookups import starts_with
 from linli.core.models import Area
+from linli.core.pagination import page_of_all_ids
 from linli.core.scoping import covers
 from linli.core.web import form_page, posted, render_page
 from linli.registry import selectors as registry_selectors
@@ -35,6 +36,7 @@ from .choices import LinkLevel
 from .forms import AssignmentBulkForm, AssignmentEndForm, AssignmentForm, PolicyForm
 from .models import VisitPolicy
 from .views_common import (
+    PAGE_SIZE,
     area_options,
     clean_params,
     digits,
@@ -385,7 +387,8 @@ def gap_list(request):
         "levels": LinkLevel.choices,
     }
     if level is not None:
-        page = paginate(request, selectors.gap_list(user=user, level=level, area=area))
+        gaps = selectors.gap_list(user=user, level=level, area=area)
+        page = page_of_all_ids(gaps, PAGE_SIZE, request.GET.get("page"))
         rows = [{"record": r, "label": _gap_label(level, r)} for r in page.object_list]
         query = clean_params(request, ("level",))
         if area is not None:
