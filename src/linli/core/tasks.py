@@ -36,7 +36,7 @@ def audit_checkpoint() -> int:
     return audit.checkpoint().checked
 
 
-@retried(attempts=1, backoff=0, stale_after=300)
+@retried(attempts=3, backoff=10, stale_after=300)
 @task()
 def audit_seal() -> int:
     """Chain the audit records written since the last seal (审计封存); returns how many.
