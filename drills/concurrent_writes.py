@@ -19,12 +19,13 @@ connection (at most 10 tries, with a growing pause). Then:
    duplicate-key errors PostgreSQL logged for the drill's database (from the server's log file,
    when the drill can read it: `--pg-log`).
 2. Paced: 30 writers (`--paced-writers`), each waiting a random think time between writes so
-   that together they offer `--load` (65 %) of the throughput the closed loop measured (or
+   that together they offer `--load` (65 %) of the best throughput measured above (or
    `--rate` writes per second, to compare two releases at the same load), for `--seconds`.
    The same figures; the target is p95 ≤ 300 ms.
-3. Afterwards: every acknowledged key gave exactly one application (its stored answer names the
-   same one), none is lost, no number twice; the audit records written meanwhile are all
-   chained within a few seconds, and `linli audit verify` says OK.
+3. Afterwards: every acknowledged key gave exactly one application or visit (its stored answer
+   names the same one), none is lost, no application number twice; the audit records written
+   meanwhile are all chained within a few seconds (in a release that chains them after the
+   write), and `linli audit verify` says OK.
 
 It exits 1 when a check fails: a write not acknowledged, an application lost or twice, a number
 twice, any 409 (a write refused for a clash: two clients never send the same key at once), a
