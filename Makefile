@@ -41,7 +41,8 @@ drills: $(STAMP)
 	$(BIN)/python drills/backup_restore.py --quick
 	@case "$$DATABASE_URL" in postgres*) \
 		$(BIN)/python drills/worker_survival.py --quick && \
-		$(BIN)/python drills/two_web_processes.py --quick;; \
+		$(BIN)/python drills/two_web_processes.py --quick && \
+		$(BIN)/python drills/concurrent_writes.py --quick;; \
 	esac
 
 bench: $(STAMP)

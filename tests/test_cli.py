@@ -44,10 +44,12 @@ def run(capsys, *args) -> tuple[int, str]:
 
 @pytest.fixture
 def chain(db):
-    """A few real audit records, written by ordinary services."""
+    """A few real audit records, written by ordinary services and chained, as the worker chains
+    them moments later."""
     district = f.area("试验区", "district")
     street = f.area("试验街道", "street", district)
     f.area("试验社区", "community", street)
+    audit.seal()
     return AuditRecord.objects.count()
 
 

@@ -166,6 +166,9 @@ LINLI_AUDIT_KEY_DIR = Path(os.environ.get("LINLI_AUDIT_KEY_DIR", DATA_DIR / "aud
 LINLI_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("LINLI_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.log")
 )
+# Audit records are chained 封存 by the job workers this many seconds at most after they are
+# written (core/audit.py); until then each is checked by its own signature.
+LINLI_AUDIT_SEAL_SECONDS = float(os.environ.get("LINLI_AUDIT_SEAL_SECONDS", "2"))
 # Where `linli backup` writes its archives unless told (core/backup.py). Better on another disk
 # or machine: backups in the data folder are lost with it.
 LINLI_BACKUP_DIR = Path(os.environ.get("LINLI_BACKUP_DIR", DATA_DIR / "backups"))

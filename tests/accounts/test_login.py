@@ -108,13 +108,13 @@ def test_a_successful_login_resets_the_failure_count(client, worker):
 
 
 def test_login_logout_and_failure_are_in_the_audit_trail(client, worker):
-    start = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    start = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     post_login(client, worker.username, "Wrong-pass-123")
     post_login(client, worker.username, PASSWORD)
     client.post(reverse("accounts:logout"), REMOTE_ADDR=ADDRESS)
 
-    new = list(AuditRecord.objects.filter(seq__gt=start).order_by("seq"))
+    new = list(AuditRecord.objects.filter(pk__gt=start).order_by("pk"))
     assert [(r.action, r.outcome) for r in new] == [
         ("login_failed", "failure"),
         ("login", "success"),

@@ -69,11 +69,11 @@ def field_errors(page: str, name: str) -> list[str]:
 
 
 def new_records(since: int):
-    return AuditRecord.objects.filter(seq__gt=since).order_by("seq")
+    return AuditRecord.objects.filter(pk__gt=since).order_by("pk")
 
 
-def last_seq() -> int:
-    return AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+def last_record_id() -> int:
+    return AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 @pytest.fixture
@@ -263,7 +263,7 @@ def test_bad_user_input_names_the_field_and_creates_nothing(world, changes, fiel
         "password": "Qiao-Lian-2026",
         "password_again": "Qiao-Lian-2026",
     } | changes
-    count, seq = User.objects.count(), last_seq()
+    count, seq = User.objects.count(), last_record_id()
 
     response = client.post(reverse("accounts:user_create"), form)
 
@@ -364,7 +364,7 @@ def test_auditor_for_a_community_worker_is_refused_on_the_role_field(world):
     worker = world.users["community_worker"]
     client = client_for(world.users[OFFICER])
     before = list(Grant.objects.filter(user=worker).values_list("role", "area_id", "ends_on"))
-    seq = last_seq()
+    seq = last_record_id()
 
     response = client.post(
         reverse("accounts:user_grants", args=[worker.pk]), grant_form(world.district, "auditor")
@@ -509,7 +509,7 @@ def test_officer_unlocks_an_account_locked_by_failed_logins(world):
     table = page[page.index('id="locked-list"') :]
     assert f'<td data-label="User name">{worker.username}</td>' in table
     assert "127.0.0.1" in table
-    seq = last_seq()
+    seq = last_record_id()
 
     response = client.post(reverse("accounts:account_unlock"), {"username": worker.username})
 
@@ -528,7 +528,7 @@ def test_officer_unlocks_an_account_locked_by_failed_logins(world):
 
 def test_unlocking_an_account_that_is_not_locked_changes_nothing(world):
     client = client_for(world.users[OFFICER])
-    seq = last_seq()
+    seq = last_record_id()
     response = client.post(reverse("accounts:account_unlock"), {"username": "nobody"})
     assert "nobody was not locked." in html(client.get(response["Location"]))
     assert not new_records(seq).exists()
@@ -558,7 +558,7 @@ def gateway(world):
 def test_a_token_key_is_shown_once_and_only_its_hash_is_stored(world, gateway):
     admin, worker = world.users[ADMIN], gateway
     client = client_for(admin)
-    seq = last_seq()
+    seq = last_record_id()
 
     response = client.post(
         reverse("accounts:api_token_issue", args=[worker.pk]), {"name": "城市大脑"}

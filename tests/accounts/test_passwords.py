@@ -151,7 +151,7 @@ def test_a_wrong_current_password_is_refused_and_recorded(newcomer):
     ]
     newcomer.refresh_from_db()
     assert newcomer.check_password(INITIAL) and newcomer.must_change_password
-    failure = AuditRecord.objects.order_by("-seq").first()
+    failure = AuditRecord.objects.order_by("-pk").first()
     assert AuditRecord.objects.count() == before + 1
     assert (failure.action, failure.outcome, failure.actor_id) == (
         "update",
@@ -190,7 +190,7 @@ def test_an_administrator_reset_forces_the_change_again(world, newcomer):
     assert newcomer.must_change_password and newcomer.check_password(INITIAL)
     assert client.get("/")["Location"].startswith(reverse("accounts:login"))  # session ended
     updates = AuditRecord.objects.filter(object_id=str(newcomer.pk), action="update")
-    record = updates.order_by("seq").last()
+    record = updates.order_by("pk").last()
     assert record.actor_id == admin.pk and record.changes["after"]["must_change_password"]
     again, landed = log_in("wang-fang", INITIAL)
     assert landed.request["PATH_INFO"] == CHANGE

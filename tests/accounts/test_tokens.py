@@ -165,7 +165,7 @@ def test_a_person_issues_and_revokes_their_own_token(world):
     assert token.revoked
     refused = api(key).get("/api/households")
     assert refused.status_code == 401 and refused.json()["detail"]
-    records = AuditRecord.objects.filter(object_type="accounts.apitoken").order_by("seq")
+    records = AuditRecord.objects.filter(object_type="accounts.apitoken").order_by("pk")
     assert [(r.action, r.actor_id) for r in records] == [("create", cadre.pk), ("update", cadre.pk)]
 
 

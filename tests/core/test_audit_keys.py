@@ -37,7 +37,8 @@ def key_folder(settings, tmp_path):
 
 
 def append(count: int, start: int = 1) -> list[AuditRecord]:
-    return [
+    """`count` records, written and then chained, as the worker chains them moments later."""
+    written = [
         audit.record(
             action="update",
             object_type="registry.household",
@@ -48,6 +49,8 @@ def append(count: int, start: int = 1) -> list[AuditRecord]:
         )
         for i in range(start, start + count)
     ]
+    audit.seal()
+    return list(AuditRecord.objects.filter(pk__in=[r.pk for r in written]).order_by("seq"))
 
 
 def raw(sql: str, *params) -> None:

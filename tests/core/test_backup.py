@@ -160,7 +160,7 @@ def test_a_restore_into_a_fresh_folder_and_database_holds_every_row_and_photo(
     # The trail: the backed-up records, then the restore's own, and it verifies.
     in_backup = manifest["counts"][AuditRecord._meta.db_table]
     assert AuditRecord.objects.count() == in_backup + 1
-    last = AuditRecord.objects.order_by("-seq").first()
+    last = AuditRecord.objects.order_by("-pk").first()
     assert last.action == AuditAction.RESTORE and last.object_id == restored.archive.name
     assert last.changes["counts_equal"] is True
     report = audit.verify()
@@ -190,10 +190,14 @@ def test_a_running_job_is_queued_again_and_a_sent_message_is_not_sent_again(rest
 
 def test_a_backup_is_recorded_in_the_audit_trail_after_its_snapshot(world, place):
     result = backup.make_backup()
-    entry = AuditRecord.objects.order_by("-seq").first()
+    entry = AuditRecord.objects.order_by("-pk").first()
     assert entry.action == AuditAction.BACKUP and entry.object_id == result.path.name
     assert entry.changes["size"] == result.size and entry.changes["audit_keys_included"] is True
-    # The record of the backup is not in the backup it describes.
+    # The record of the backup is not in the backup it describes; the trail it holds is chained
+    # to its end (the backup seals first).
+    assert entry.seq is None and not AuditRecord.objects.filter(seq__isnull=True, pk__lt=entry.pk)
+    audit.seal()
+    entry.refresh_from_db()
     assert result.manifest["audit"]["last_seq"] == entry.seq - 1
     assert oct(result.path.stat().st_mode & 0o777) == oct(0o600)
 

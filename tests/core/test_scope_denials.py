@@ -31,7 +31,7 @@ def denials(user):
 
 def assert_one_denial(user, before: int, object_type: str, object_id) -> None:
     """Exactly one new denial, naming the user, the kind of record and the id they asked for."""
-    new = list(denials(user).order_by("seq")[before:])
+    new = list(denials(user).order_by("pk")[before:])
     assert len(new) == 1, [(d.object_type, d.object_id) for d in new]
     [denial] = new
     assert (denial.actor_id, denial.actor_label, denial.outcome) == (

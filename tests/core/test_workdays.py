@@ -179,7 +179,7 @@ def test_publishing_needs_a_source_and_days_and_can_be_taken_back(admin):
     assert WorkCalendarYear.objects.get(year=2027).published is False
     with pytest.raises(ValidationError):
         workdays.calendar_year_withdraw(actor=admin, year=2027)
-    actions = AuditRecord.objects.filter(object_type="core.workcalendaryear").order_by("seq")
+    actions = AuditRecord.objects.filter(object_type="core.workcalendaryear").order_by("pk")
     assert [r.changes["after"]["published"] for r in actions] == [True, False]
 
 

@@ -30,7 +30,7 @@ def stored(entry: AuditRecord) -> str:
 
 
 def latest() -> AuditRecord:
-    return AuditRecord.objects.order_by("-seq").first()
+    return AuditRecord.objects.order_by("-pk").first()
 
 
 def test_a_changed_id_and_mobile_number_are_kept_masked_with_a_fingerprint(world):

@@ -175,7 +175,7 @@ def test_a_changed_row_updates_the_person_with_the_import_as_source(place, tmp_p
     wang = Resident.objects.get(id_number=WANG)
     assert wang.mobile == "13700002222" and wang.version == 2
     record = AuditRecord.objects.filter(object_type="registry.resident", object_id=str(wang.pk))
-    latest = record.latest("seq")
+    latest = record.latest("pk")
     assert latest.action == AuditAction.UPDATE
     assert f"#{changed.pk}" in latest.source and "changed.xlsx" in latest.source
     assert latest.changes["after"]["mobile"]["masked"] == "137****2222"  # never the number
@@ -213,7 +213,7 @@ def test_an_export_is_masked_for_a_user_who_may_not_reveal(place, tmp_path):
     assert "残疾：二级；党员" not in {row[11] for row in data} and "党员" in {
         row[11] for row in data
     }
-    record = AuditRecord.objects.filter(actor=leader).latest("seq")
+    record = AuditRecord.objects.filter(actor=leader).latest("pk")
     assert record.action == AuditAction.EXPORT and record.changes["masked"] is True
 
 
@@ -222,12 +222,12 @@ def test_an_unmasked_export_is_asked_for_and_logged_as_a_reveal(place, tmp_path)
     worker = f.user_with("community_worker", place.wenling)
     out = io.BytesIO()
     imports.registry_export(actor=worker, area=place.wenling, target=out)
-    record = AuditRecord.objects.filter(actor=worker).latest("seq")
+    record = AuditRecord.objects.filter(actor=worker).latest("pk")
     assert record.action == AuditAction.EXPORT and record.changes["masked"] is True
     imports.registry_export(
         actor=worker, area=place.wenling, target=out, reveal=True, reason="年度核查"
     )
-    record = AuditRecord.objects.filter(actor=worker).latest("seq")
+    record = AuditRecord.objects.filter(actor=worker).latest("pk")
     assert record.action == AuditAction.REVEAL and record.reason == "年度核查"
     assert record.changes["rows"] == 3 and record.changes["masked"] is False
 

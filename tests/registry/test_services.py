@@ -351,7 +351,7 @@ def test_tag_save_for_administrators_only(world):
     )
     actions = list(
         AuditRecord.objects.filter(object_type="registry.tag")
-        .order_by("seq")
+        .order_by("pk")
         .values_list("action", flat=True)
     )
     assert actions == [AuditAction.CREATE, AuditAction.UPDATE]

@@ -1,7 +1,7 @@
 """Two people acting at the same moment, in two threads with their own database connections:
 one handler wins a step, the other is told who finished it and nothing is lost; two counters
-taking applications at once get different numbers. Runs on SQLite (a file database shared by
-the threads) and on PostgreSQL (row locks)."""
+taking applications at once get different numbers, and none is refused for it. Runs on SQLite
+(a file database shared by the threads) and on PostgreSQL (row locks)."""
 
 from __future__ import annotations
 
@@ -80,3 +80,18 @@ def test_two_counters_at_once_get_different_numbers(hall):
     numbers = sorted(Application.objects.values_list("number", flat=True))
     assert len(set(numbers)) == 2
     assert int(numbers[1][10:]) == int(numbers[0][10:]) + 1
+
+
+def test_six_counters_at_once_all_get_a_number_and_none_is_refused(hall):
+    """Numbers come from the day's counter: before, each took the day's largest number plus
+    one, so counters at the same moment picked the same number, tried again, and after five
+    clashes the request failed."""
+    clerks = [hall.users["hall_worker"]] + [
+        f.user_with("community_worker", hall.world.communities[0]) for _ in range(5)
+    ]
+    outcomes = _at_once(
+        *(lambda clerk=clerk: h.take(hall, hall.items.residence, actor=clerk) for clerk in clerks)
+    )
+    assert all(isinstance(o, Application) for o in outcomes), outcomes
+    serials = sorted(int(o.number[10:]) for o in outcomes)
+    assert serials == list(range(serials[0], serials[0] + 6))

@@ -630,7 +630,7 @@ def test_end_an_assignment(visits_world, contacts):
         actor=leader, assignment=made, ends_on=dt.date(2026, 9, 30), version=made.version
     )
     assert (ended.ends_on, ended.version) == (dt.date(2026, 9, 30), made.version + 1)
-    record = AuditRecord.objects.filter(object_type="visits.contactassignment").latest("seq")
+    record = AuditRecord.objects.filter(object_type="visits.contactassignment").latest("pk")
     assert record.changes["after"]["ends_on"] == "2026-09-30"
 
 

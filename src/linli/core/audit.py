@@ -1,17 +1,34 @@
-"""The audit trail 审计日志: append, snapshot, verify and checkpoint.
+"""The audit trail 审计日志: append, seal, snapshot, verify and checkpoint.
 
-Every record holds the hash of the one before it, and that hash is a signature: an HMAC with an
-audit key kept outside the database (`core.audit_keys`). Editing, deleting or forging a record
-directly in the database breaks the chain at that point, and `verify()` (`linli audit verify`)
+Every record is signed when it is written, and chained soon after. Both are HMACs with an audit
+key kept outside the database (`core.audit_keys`):
+
+- Appending (`record`) happens inside the caller's transaction, and takes no lock that other
+  writers wait for: the record gets its content signed (its own signature 签名) and its order
+  from the database (its id), and nothing else. If the change rolls back, so does its record.
+- Sealing 封存 (`seal`) gives the records written since the last seal their place in the chain,
+  in id order: a sequence number and the hash of the record before, signed over both and the
+  content. One sealer at a time holds the chain head's row; writers never touch it. Every job
+  worker seals every few seconds (`LINLI_AUDIT_SEAL_SECONDS`), the periodic job
+  `core.audit_seal` every minute, and `verify` and the hourly checkpoint seal first. A record is
+  chained only when its own signature holds: one edited before it was chained stays out of the
+  chain, and `verify` names it.
+- A transaction may commit after a later one (its id is lower, yet it shows up later). Such a
+  record is not lost and does not wait: the next seal chains it after the ones already chained.
+  The chain's order is the order records became visible to the sealer — id order within each
+  seal. Ids left unused by rolled-back transactions are nothing to the chain, whose numbers come
+  from the sealer and have no gaps.
+
+Editing, deleting or forging a record directly in the database breaks the chain at that point
+(or, for a record not yet chained, its own signature), and `verify()` (`linli audit verify`)
 reports where. Deleting records from the end and rewriting the chain head to match leaves no
 trace inside the database; the checkpoints written outside it (`core.audit_checkpoints`) every
-hour and at every verify are what catch that.
+hour and at every verify are what catch that. A record deleted in the seconds before it was
+chained leaves no trace either: that window is the sealing interval.
 
 Personal numbers do not enter the trail in full: an ID or mobile number in a record's changes,
 reason or object name is stored as its masked value plus a keyed fingerprint 指纹, so the trail
 proves which number a change set without holding it.
-
-Appending happens inside the caller's transaction: if a change rolls back, so does its record.
 """
 
 from __future__ import annotations
@@ -26,7 +43,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +57,9 @@ from .models import AuditChainHead, AuditRecord
 logger = logging.getLogger("linli.audit")
 
 GENESIS = "0" * 64
+SEAL_BATCH = 1000  # records chained per transaction of the sealer
+# The advisory lock (PostgreSQL) that writers hold shared, and a key rotation alone: see _fence.
+ROTATION_FENCE = 0x6C696E6C69_01  # "linli" 1
 _HASHED_FIELDS = (
     "seq",
     "at",
@@ -128,9 +148,13 @@ def protect(value, key_id: int, kind: str | None = None):
 # --- hashing --------------------------------------------------------------------------------
 
 
-def _canonical(entry: AuditRecord) -> bytes:
+# A record's own signature covers its content, not yet its place in the chain.
+_SIGNED_FIELDS = tuple(name for name in _HASHED_FIELDS if name not in ("seq", "prev_hash"))
+
+
+def _canonical(entry: AuditRecord, fields: tuple[str, ...] = _HASHED_FIELDS) -> bytes:
     payload = {}
-    for name in _HASHED_FIELDS:
+    for name in fields:
         value = getattr(entry, name)
         if name == "at":
             value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -151,6 +175,12 @@ def record_hash(entry: AuditRecord) -> str:
     if entry.key_id == UNKEYED:
         return unkeyed_hash(entry)
     return audit_keys.sign(entry.key_id, audit_keys.CHAIN, _canonical(entry))
+
+
+def own_signature(entry: AuditRecord) -> str:
+    """The signature a record gets when it is written: its content (not its place in the chain,
+    which it has not yet) with its audit key. Raises AuditKeyMissing without the key."""
+    return audit_keys.sign(entry.key_id, audit_keys.RECORD, _canonical(entry, _SIGNED_FIELDS))
 
 
 # --- appending ------------------------------------------------------------------------------
@@ -190,7 +220,8 @@ def record(
     outcome: str = AuditOutcome.SUCCESS,
     actor_label: str = "",
 ) -> AuditRecord:
-    """Append one record to the chain (locks the chain head for the append)."""
+    """Append one record, signed, to be chained by the next seal. Takes no lock another writer
+    waits for."""
     if obj is not None:
         object_type = object_type or object_type_of(obj)
         object_id = object_id or str(obj.pk)
@@ -211,14 +242,14 @@ def record(
         changes=_jsonable(changes or {}),
         reason=reason,
     )
-    head = _locked_head()
-    return _append(head, head.key_id or audit_keys.newest_or_new(), entry)
+    _fence()
+    return _write(entry, key_in_force() or audit_keys.newest_or_new())
 
 
-def _append(head: AuditChainHead, key_id: int, entry: AuditRecord) -> AuditRecord:
-    """Number, protect, link and sign `entry`, store it and move the head past it."""
+def _write(entry: AuditRecord, key_id: int) -> AuditRecord:
+    """Protect and sign `entry` with `key_id` and store it, not yet chained."""
     where = context.current()
-    entry.seq = head.last_seq + 1
+    entry.seq, entry.prev_hash, entry.hash = None, "", ""
     entry.at = timezone.now()
     entry.key_id = key_id
     entry.changes = protect(entry.changes, key_id)
@@ -227,20 +258,32 @@ def _append(head: AuditChainHead, key_id: int, entry: AuditRecord) -> AuditRecor
     entry.address = where.address[:64]
     entry.channel = where.channel
     entry.source = where.source[:200]
-    entry.prev_hash = head.last_hash or GENESIS
-    entry.hash = record_hash(entry)
+    entry.signature = own_signature(entry)
     entry.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=head.pk).update(
-        last_seq=entry.seq, last_hash=entry.hash, key_id=key_id
-    )
     return entry
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+def _fence(*, rotation: bool = False) -> None:
+    """On PostgreSQL, writers hold an advisory lock shared until their transaction ends, and a key
+    rotation holds it alone: the rotation waits for the writers that may have read the old key
+    to commit (and chains their records before its own), and writers wait the moment it takes.
+    Shared holders never wait for each other. SQLite runs one write transaction at a time."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if rotation else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [ROTATION_FENCE])
+
+
+def _locked_head(*, skip_locked: bool = False) -> AuditChainHead | None:
+    """The chain head, locked for the rest of the transaction (made if missing). With
+    `skip_locked`, None when another sealer holds it."""
+    head = AuditChainHead.objects.select_for_update(skip_locked=skip_locked).filter(pk=1).first()
     if head is None:
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
+        head = (
+            AuditChainHead.objects.select_for_update(skip_locked=skip_locked).filter(pk=1).first()
+        )
     return head
 
 
@@ -324,22 +367,124 @@ def record_deleted(*, actor, obj, exclude: tuple[str, ...] = ()) -> None:
     record_change(actor=actor, obj=obj, before=snapshot(obj, exclude=exclude), after=None)
 
 
+# --- sealing --------------------------------------------------------------------------------
+
+
+_reported_unsealable: set[int] = set()  # ids this process has logged as unsealable
+
+
+def seal(*, wait: bool = True) -> int:
+    """封存 — chain every record written since the last seal whose own signature holds, in id
+    order; returns how many were chained. Safe to run anywhere at any time: one sealer works at a
+    time (without `wait`, a call that finds another one at work returns 0 at once). A record
+    whose signature does not hold is left out, logged, and reported by `verify`."""
+    sealed, after = 0, 0
+    # A look outside a transaction first: with nothing waiting, no lock at all (on SQLite a
+    # transaction would take the database's write lock).
+    while AuditRecord.objects.filter(seq__isnull=True, pk__gt=after).exists():
+        with transaction.atomic():
+            head = _locked_head(skip_locked=not wait)
+            if head is None:
+                return sealed
+            count, after = _seal_batch(head, after)
+        sealed += count
+        if after is None:
+            return sealed
+    return sealed
+
+
+def _seal_batch(
+    head: AuditChainHead, after: int, key_id: int | None = None
+) -> tuple[int, int | None]:
+    """Chain up to SEAL_BATCH records not yet chained, with ids above `after`, under the locked
+    `head`, with `key_id` (by default the key in force); (how many were chained, the last id
+    looked at, or None when there are no more)."""
+    pending = list(
+        AuditRecord.objects.filter(seq__isnull=True, pk__gt=after).order_by("pk")[:SEAL_BATCH]
+    )
+    if not pending:
+        return 0, None
+    key_id = key_id or head.key_id or audit_keys.newest_or_new()
+    seq, prev = head.last_seq, head.last_hash or GENESIS
+    chained = []
+    for entry in pending:
+        problem = _unchained_problem(entry, key_id)
+        if problem:
+            _report_unsealable(entry, problem)
+            continue
+        seq += 1
+        entry.seq, entry.prev_hash, entry.key_id = seq, prev, key_id
+        entry.hash = prev = record_hash(entry)
+        chained.append(entry)
+    if chained:
+        AuditRecord.objects.bulk_update(chained, ["seq", "prev_hash", "key_id", "hash"], 500)
+        AuditChainHead.objects.filter(pk=head.pk).update(
+            last_seq=seq, last_hash=prev, key_id=key_id
+        )
+        head.last_seq, head.last_hash, head.key_id = seq, prev, key_id
+    more = len(pending) == SEAL_BATCH
+    return len(chained), (pending[-1].pk if more else None)
+
+
+def _report_unsealable(entry: AuditRecord, problem: str) -> None:
+    if entry.pk not in _reported_unsealable:
+        _reported_unsealable.add(entry.pk)
+        logger.error("Audit trail: %s It stays out of the chain.", problem)
+
+
+def _unchained_problem(entry: AuditRecord, key_in_force: int) -> str:
+    """What is wrong with a record not yet chained, or "" when its own signature holds with the
+    key in force."""
+    values = {"id": entry.pk, "key": entry.key_id, "in_force": key_in_force}
+    if not entry.signature or entry.key_id == UNKEYED:
+        return _("record id %(id)d (not yet chained): it has no signature (forged).") % values
+    try:
+        expected = own_signature(entry)
+    except audit_keys.AuditKeyMissing:
+        return (
+            _(
+                "record id %(id)d (not yet chained): signed with audit key %(key)d, which is not "
+                "in the key folder; it cannot be checked."
+            )
+            % values
+        )
+    if not hmac.compare_digest(expected, entry.signature):
+        return (
+            _(
+                "record id %(id)d (not yet chained): its content does not match its signature "
+                "(edited, or written without the audit key)."
+            )
+            % values
+        )
+    if entry.key_id != key_in_force:
+        return (
+            _(
+                "record id %(id)d (not yet chained): signed with audit key %(key)d while key "
+                "%(in_force)d is in force."
+            )
+            % values
+        )
+    return ""
+
+
 # --- keys -----------------------------------------------------------------------------------
 
 
 def key_in_force() -> int:
     """The audit key that signs new records (0 while the trail holds only unsigned ones)."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    return head.key_id if head else UNKEYED
+    return AuditChainHead.objects.filter(pk=1).values_list("key_id", flat=True).first() or UNKEYED
 
 
 @transaction.atomic
 def rotate_key(*, actor=None) -> AuditRecord:
     """密钥轮换 — put a newer audit key in force: the newest key in the key folder if it is newer
     than the one in force (made beforehand with `audit_keys.create_key` and copied to every
-    machine), else a new one. The rotation is itself a record, signed with the new key and
-    linked to the last record of the old one; older keys stay in the folder for `verify`."""
+    machine), else a new one. Every record written until then is chained with the old key; the
+    rotation is itself a record, signed and chained with the new key at once, linked to the
+    last record of the old one; older keys stay in the folder for `verify`."""
+    _fence(rotation=True)
     head = _locked_head()
+    _seal_batches(head)  # with the key in force until now
     newest = audit_keys.keyring(reload=True).newest
     new = newest if newest > head.key_id else audit_keys.create_key()
     entry = AuditRecord(
@@ -350,7 +495,15 @@ def rotate_key(*, actor=None) -> AuditRecord:
         object_repr=_("Audit key %(key)d") % {"key": new},
         changes={"key": new, "previous_key": head.key_id},
     )
-    return _append(head, new, entry)
+    _write(entry, new)
+    _seal_batches(head, after=entry.pk - 1, key_id=new)
+    entry.refresh_from_db()
+    return entry
+
+
+def _seal_batches(head: AuditChainHead, after: int = 0, key_id: int | None = None) -> None:
+    while after is not None:
+        _count, after = _seal_batch(head, after, key_id)
 
 
 def _is_rotation_to(entry: AuditRecord) -> bool:
@@ -366,6 +519,7 @@ class VerifyReport:
     """What a walk of the chain found, in the language active when it ran."""
 
     checked: int = 0
+    unchained: int = 0  # of those, records not yet chained, checked by their own signature
     problems: list[str] = field(default_factory=list)
     checkpoints: int = 0  # checkpoint lines the chain was compared with
     latest_checkpoint: Checkpoint | None = None
@@ -457,26 +611,46 @@ def verify(
     *,
     checkpoint_files: list[Path] = (),
     write_checkpoint: bool = True,
+    seal_first: bool = True,
 ) -> VerifyReport:
-    """Walk the chain in order; report every record whose signature or link does not hold, and
-    every checkpoint (the configured file and `checkpoint_files`) the chain no longer matches.
-    An intact chain gets a new checkpoint."""
+    """Chain what is waiting (`seal_first`), then walk the chain in order; report every record
+    whose signature or link does not hold, every checkpoint (the configured file and
+    `checkpoint_files`) the chain no longer matches, and every record not yet chained whose own
+    signature does not hold. An intact trail gets a new checkpoint for the chain's end."""
+    if seal_first:
+        seal()
     report = VerifyReport()
     checkpoints = _read_checkpoints(report, [audit_checkpoints.default_file(), *checkpoint_files])
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
     walk = _Walk(report)
-    for entry in AuditRecord.objects.order_by("seq").iterator(chunk_size=batch_size):
+    chained = AuditRecord.objects.filter(seq__isnull=False).order_by("seq")
+    for entry in chained.iterator(chunk_size=batch_size):
         walk.check(entry)
         for checkpoint in by_seq.get(entry.seq, ()):
             if checkpoint.hash != entry.hash:
                 report.problems.append(_rewritten(entry.seq, checkpoint))
     _check_head(report, walk)
     _check_deleted_tail(report, walk, checkpoints)
+    _check_unchained(report, batch_size)
     if report.ok and write_checkpoint and walk.last is not None:
         _write_checkpoint(report, walk.last)
     return report
+
+
+def _check_unchained(report: VerifyReport, batch_size: int = 5000) -> None:
+    """The records not yet chained (written since the last seal, or left out of the chain for a
+    signature that does not hold), each by its own signature."""
+    waiting = AuditRecord.objects.filter(seq__isnull=True).order_by("pk")
+    if not waiting.exists():
+        return
+    in_force = key_in_force() or audit_keys.newest_or_new()
+    for entry in waiting.iterator(chunk_size=batch_size):
+        report.checked += 1
+        report.unchained += 1
+        if problem := _unchained_problem(entry, in_force):
+            report.problems.append(problem)
 
 
 def _read_checkpoints(report: VerifyReport, paths: list[Path]) -> list[Checkpoint]:
@@ -536,9 +710,11 @@ def _write_checkpoint(report: VerifyReport, last: AuditRecord) -> None:
 
 
 def checkpoint() -> VerifyReport:
-    """检查点 — check the records written since the last checkpoint, then write a new one for
-    the chain's end (the hourly job). A chain that no longer matches the last checkpoint, or a
-    new record that does not hold, is logged as an error and no checkpoint is written."""
+    """检查点 — chain what is waiting, check the records chained since the last checkpoint and
+    those not yet chained, then write a new checkpoint for the chain's end (the hourly job). A
+    chain that no longer matches the last checkpoint, or a record that does not hold, is logged
+    as an error and no checkpoint is written."""
+    seal()
     report = VerifyReport()
     reading = audit_checkpoints.read()
     for problem in reading.problems:
@@ -549,6 +725,7 @@ def checkpoint() -> VerifyReport:
         start = latest.seq if latest is not None else 0
         for entry in AuditRecord.objects.filter(seq__gt=start).order_by("seq").iterator():
             walk.check(entry)
+    _check_unchained(report)
     for problem in report.problems:
         logger.error("Audit trail: %s", problem)
     if report.ok and walk is not None and walk.last is not None:
@@ -562,7 +739,8 @@ def _walk_from(report: VerifyReport, latest: Checkpoint | None) -> _Walk | None:
         return _Walk(report)
     anchor = AuditRecord.objects.filter(seq=latest.seq).first()
     if anchor is None:
-        last = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        chained = AuditRecord.objects.filter(seq__isnull=False).order_by("-seq")
+        last = chained.values_list("seq", flat=True).first() or 0
         report.problems.append(
             _deleted_since(latest, last)
             if last < latest.seq

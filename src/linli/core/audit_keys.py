@@ -9,9 +9,10 @@ Keys are numbered from 1. The chain head names the key in force; older keys stay
 so that the records they signed can still be checked. Id 0 means "no key": the plain SHA-256
 records written before keys existed.
 
-From one key three keys are derived, one per use, so that no value made for one purpose can be
-passed off as another: the records' signatures, the personal-number fingerprints, and the
-checkpoint lines.
+From one key four keys are derived, one per use, so that no value made for one purpose can be
+passed off as another: the records' place in the chain, each record's own signature (made when
+it is written, before it is chained), the personal-number fingerprints, and the checkpoint
+lines.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FINGERPRINT_CHARS = 16  # 64 bits: no two of a city's numbers share one
 _KEY_FILE = re.compile(r"^([1-9]\d{0,5})\.key$")
 
 CHAIN = b"linli audit chain"
+RECORD = b"linli audit record"
 FINGERPRINT = b"linli audit fingerprint"
 CHECKPOINT = b"linli audit checkpoint"
 

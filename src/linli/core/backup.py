@@ -203,6 +203,7 @@ def make_backup(*, destination: Path | None = None, with_keys: bool = True) -> B
     destination.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = _archive_name(destination)
     partial = final.with_name(final.name + ".partial")
+    audit.seal()  # the archive's trail chained as far as it goes (later records: on restore)
     with tempfile.TemporaryDirectory(dir=destination, prefix=".linli-backup-") as work:
         work = Path(work)
         checkpoints = _copy_checkpoints(work)

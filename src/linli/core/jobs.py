@@ -15,7 +15,9 @@ code runs in both set-ups:
 
 Every long-running worker (the embedded thread and each `linli worker`) also looks at the
 periodic schedule (`core.periodic`) every `PERIODIC_TICK` seconds and queues the jobs whose
-slot has come; a slot is queued once however many workers look.
+slot has come; a slot is queued once however many workers look. Between jobs it chains the
+audit records written since the last look (`core.audit.seal`), every
+`LINLI_AUDIT_SEAL_SECONDS`; one worker at a time does, the others skip the turn.
 
 Retries and lost workers. A job declares how often it may be tried with `@retried(...)` above
 its `@task()`. When such a job raises, its row goes back to the queue to run again after a
@@ -405,6 +407,26 @@ def _worker_class() -> type:
                     raise
                 self._next_look = time.monotonic() + (self.interval or 0.1)
 
+        _next_seal = 0.0
+
+        def seal_audit(self) -> None:
+            """Chain the audit records written since the last seal, at most once every
+            LINLI_AUDIT_SEAL_SECONDS; a turn another worker is taking is skipped. A failure is
+            logged and the next turn comes a minute later: the records wait, signed."""
+            if not self.periodic or time.monotonic() < self._next_seal:
+                return
+            self._next_seal = time.monotonic() + settings.LINLI_AUDIT_SEAL_SECONDS
+            from . import audit
+
+            try:
+                audit.seal(wait=False)
+            except DATABASE_AWAY as e:
+                if not is_locked_database_exception(e):
+                    raise
+            except Exception:
+                logger.exception("Chaining the audit records failed; trying again in a minute.")
+                self._next_seal = time.monotonic() + 60
+
         def run(self) -> None:
             """Run jobs until stopped (or `max_tasks` ran), looking at the schedule between,
             and waiting out the database's outages."""
@@ -437,6 +459,7 @@ def _worker_class() -> type:
             none; True when the worker is done (`max_tasks` ran, or a batch found no job)."""
             close_old_connections()
             self.look_at_schedule()
+            self.seal_audit()
             job = self.claim_next()
             if job is not None:
                 self.run_task(job)

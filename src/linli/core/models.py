@@ -87,13 +87,14 @@ class Area(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The tip of the audit chain: the last record's sequence number and hash, and the audit
-    key in force (0 until the first signed record).
+    """The tip of the audit chain: the last chained record's sequence number and hash, and the
+    audit key in force (0 until the first signed record).
 
-    Appending locks this single row, which serialises appenders and lets `audit verify`
-    notice a deleted tail (the head would name a record that is gone). Someone who can write
-    the database can rewrite this row too: the checkpoints outside the database
-    (`core.audit_checkpoints`) are what such a rewrite cannot reach."""
+    Sealing (core/audit.py) locks this single row, so one sealer chains at a time; writers only
+    read it (for the key in force) and never wait for it. It lets `audit verify` notice a
+    deleted tail (the head would name a record that is gone). Someone who can write the database
+    can rewrite this row too: the checkpoints outside the database (`core.audit_checkpoints`)
+    are what such a rewrite cannot reach."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
@@ -108,9 +109,11 @@ class AuditChainHead(models.Model):
 
 class AuditRecord(models.Model):
     """审计日志 — one entry of the append-only, hash-chained audit trail, signed with an audit
-    key kept outside the database."""
+    key kept outside the database: its content when it is written (`signature`), then its place
+    in the chain when it is sealed 封存 moments later (`seq`, `prev_hash`, `hash`)."""
 
-    seq = models.BigIntegerField(unique=True, editable=False)
+    # The place in the chain, given by the sealer; empty until then (core/audit.py).
+    seq = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -139,22 +142,26 @@ class AuditRecord(models.Model):
         _("channel"), max_length=8, choices=Channel.choices, default=Channel.SYSTEM
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    # The audit key (core.audit_keys) that signs `hash`; 0 for the plain SHA-256 records
-    # written before the trail was signed.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The audit key (core.audit_keys) that signs `hash` once chained, `signature` until then; 0
+    # for the plain SHA-256 records written before the trail was signed.
     key_id = models.PositiveIntegerField(default=0, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The record's own signature, made when it is written: what shows an edit before it is
+    # chained. Empty on the records written before records were chained by a sealer.
+    signature = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
-        ordering = ["-seq"]
+        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
-        # Append-only: the application can add records (through core.audit) but never change one.
+        # Append-only: the application can add records (through core.audit) but never change one;
+        # the sealer fills in a new record's place in the chain, once, with an update of its own.
         if not self._state.adding:
             raise PermissionError("audit records cannot be changed")
         super().save(*args, **kwargs)
@@ -357,3 +364,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class Counter(models.Model):
+    """计数器 — a counter that hands out 1, 2, 3 … per name and key (the applications of one
+    day: name "services.application", key "BJ20260928"), never the same value twice, on SQLite
+    and PostgreSQL alike (core/counters.py). A value taken in a transaction that rolls back is
+    given out again."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(_("key"), max_length=100, blank=True, default="")
+    value = models.BigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "key"], name="counter_once_per_name_and_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key}: {self.value}"

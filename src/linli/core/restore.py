@@ -356,4 +356,6 @@ def _record(report: RestoreReport) -> None:
             "checkpoints_set_aside": str(report.checkpoints_set_aside or ""),
         },
     )
+    audit.seal()
+    entry.refresh_from_db(fields=["seq"])
     report.record_seq = entry.seq

@@ -194,7 +194,7 @@ def audit_list(*, user, filters: dict | None = None):
 
     if not user.has_permission("audit.view"):
         raise PermissionDenied
-    qs = AuditRecord.objects.order_by("-seq")
+    qs = AuditRecord.objects.order_by("-pk")
     if filters:
         form = AuditFilter(filters, queryset=qs)
         qs = form.qs if form.is_valid() else qs.none()

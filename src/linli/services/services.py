@@ -17,12 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from linli.core import audit, photos, timeline
+from linli.core import audit, counters, photos, timeline
 from linli.core.choices import AuditAction
 from linli.core.errors import Conflict, check_version
 from linli.core.notify import notify
@@ -56,7 +56,7 @@ from .workflow import Action, Operation, Refusal, StepAction, next_state, next_s
 
 NUMBER_PREFIX = "BJ"
 NUMBER_DIGITS = 6
-NUMBER_ATTEMPTS = 5
+
 MATERIAL_SEPARATOR = "、"
 STALE_APPLICATION = gettext_lazy(
     "Someone else changed this application while you were looking at it. "
@@ -226,33 +226,29 @@ def _material_names(version: ServiceItemVersion, names: Iterable[str]) -> set[st
     return given
 
 
-def _next_number(today: dt.date) -> str:
-    prefix = f"{NUMBER_PREFIX}{today:%Y%m%d}"
+NUMBER_COUNTER = "services.application"
+
+
+def _last_serial(prefix: str) -> int:
+    """The largest serial already given out under `prefix` (0 if none): where the day's counter
+    starts when it is first taken."""
     last = (
         Application.objects.filter(number__startswith=prefix)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    serial = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{serial:0{NUMBER_DIGITS}d}"
+    return int(last[len(prefix) :]) if last else 0
 
 
 def _insert_numbered(application: Application) -> None:
-    """Insert with the day's next number (BJ20260928000001). Two counters taking an
-    application at the same moment may pick the same one: the unique index refuses the
-    second, which takes the next number (a savepoint keeps the transaction usable)."""
-    for attempt in range(NUMBER_ATTEMPTS):
-        application.number = _next_number(_today())
-        try:
-            with transaction.atomic():
-                application.save(force_insert=True)
-            return
-        except IntegrityError:
-            application.pk = None
-            taken = Application.objects.filter(number=application.number).exists()
-            if not taken or attempt == NUMBER_ATTEMPTS - 1:
-                raise
+    """Insert with the day's next number (BJ20260928000001), from the day's counter: two
+    counters taking an application at the same moment get two numbers, one after the other,
+    and neither request fails for it (core/counters.py)."""
+    prefix = f"{NUMBER_PREFIX}{_today():%Y%m%d}"
+    serial = counters.take(NUMBER_COUNTER, prefix, start=lambda: _last_serial(prefix))
+    application.number = f"{prefix}{serial:0{NUMBER_DIGITS}d}"
+    application.save(force_insert=True)
 
 
 def _copy_materials(application: Application, version: ServiceItemVersion, received: set[str]):

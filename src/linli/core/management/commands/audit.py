@@ -1,8 +1,9 @@
 """`linli audit`: the audit trail 审计日志 from the command line.
 
-`linli audit verify` walks the signed hash chain and compares it with every checkpoint written
-outside the database; it reports any record edited, forged or deleted behind the application's
-back. Exit status 0 when intact, 1 when broken. `linli audit rotate-key` puts a new audit key in
+`linli audit verify` chains the records waiting to be chained, walks the signed hash chain,
+compares it with every checkpoint written outside the database and checks each record not yet
+chained by its own signature; it reports any record edited, forged or deleted behind the
+application's back. Exit status 0 when intact, 1 when broken. `linli audit rotate-key` puts a new audit key in
 force (`--prepare` only makes it, for copying to the other machines first).
 """
 
@@ -81,6 +82,17 @@ class Command(BaseCommand):
                 % {"count": report.checked}
             )
         )
+        if report.unchained:
+            self.stdout.write(
+                ngettext(
+                    "%(count)d of them not yet chained (written moments ago), checked by its own "
+                    "signature.",
+                    "%(count)d of them not yet chained (written moments ago), checked by their "
+                    "own signatures.",
+                    report.unchained,
+                )
+                % {"count": report.unchained}
+            )
         latest = report.latest_checkpoint
         if latest is None:
             self.stdout.write(_("No checkpoint to compare with yet."))
