@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import contextlib
-import copy
 import os
 import tempfile
 import uuid
@@ -9,14 +7,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import time_machine
-from django.db import transaction
-from django.test import override_settings
 
 from . import factories as f
+from . import sharing
 
 # The browser fixtures, registered here once for every browser test (see tests/browser.py).
 from .browser import browser, page_at, problems  # noqa: F401, E402
+
+# Test data built once for a module and copied for each of its tests (see tests/sharing.py).
+from .sharing import module_shared, shared  # noqa: F401, E402
 
 
 @pytest.fixture(scope="session")
@@ -33,55 +32,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("TEST", {})["NAME"] = str(name)
 
 
-ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", ARGON2]
-
-
 def _transactional(request) -> bool:
-    return _commits(request.node)
-
-
-def _commits(item) -> bool:
-    """A transactional test: its writes are committed (and the tables emptied after it)."""
-    marker = item.get_closest_marker("django_db")
+    marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         return True
-    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
-
-
-def _uses_database(item) -> bool:
-    return item.get_closest_marker("django_db") is not None or bool(
-        {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
-    )
-
-
-# The test modules whose tests share one `world` (see `module_world`).
-_SHARING_MODULES: set[str] = set()
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
 
 
 def pytest_collection_modifyitems(items):
-    _SHARING_MODULES.update(_modules_sharing_the_world(items))
+    sharing.modules_sharing(items)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         _longest_first(items)
-
-
-def _modules_sharing_the_world(items) -> set[str]:
-    """A module's tests share one world when every test of it that uses the database takes
-    `world` (so no test finds records it did not ask for) and none of them commits (a
-    transactional test cannot run inside the module's transaction). A module that builds its
-    world differently for some tests says so with `SHARE_WORLD = False`."""
-    modules: dict[object, list] = {}
-    for item in items:
-        if getattr(item, "module", None) is not None:
-            modules.setdefault(item.module, []).append(item)
-    return {
-        module.__name__
-        for module, tests in modules.items()
-        if getattr(module, "SHARE_WORLD", True)
-        and not any(_commits(t) for t in tests)
-        and all("world" in t.fixturenames for t in tests if _uses_database(t))
-        and any("world" in t.fixturenames for t in tests)
-    }
 
 
 def _longest_first(items) -> None:
@@ -149,7 +110,7 @@ def audit_checkpoint_file(settings, tmp_path_factory):
 def fast_password_hashing(settings):
     """argon2 is deliberately slow (~0.15 s a hash) and fixtures build many accounts; tests that
     are not about hashing use a fast one. tests/accounts/test_login.py checks the real setting."""
-    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.PASSWORD_HASHERS = list(sharing.FAST_HASHERS)
 
 
 @pytest.fixture(autouse=True)
@@ -162,51 +123,12 @@ def english_unless_asked(request, settings):
         settings.LANGUAGE_CODE = "en"
 
 
-@pytest.fixture(scope="module")
-def module_world(request, django_db_setup, django_db_blocker):
-    """`world`, built once for a test module inside a transaction that is rolled back after the
-    module's last test. Each test runs in a savepoint of its own (pytest-django's `db`) and gets
-    a copy of its own of the objects (`shared_copy`), so whatever one test writes or changes is
-    gone for the next, as if it had built the world itself.
-
-    Built as each test would build it: with the fast password hasher, in English, and at the
-    time the module's tests run at if it names one (`WORLD_CLOCK`, for a module whose `clock`
-    fixture stops the time before the world is built). The ID numbers it holds are kept from
-    the numbers the module's tests make. None where the module's tests cannot share
-    (`_modules_sharing_the_world`): there each test builds its own."""
-    if request.module.__name__ not in _SHARING_MODULES:
-        yield None
-        return
-    clock = getattr(request.module, "WORLD_CLOCK", None)
-    with django_db_blocker.unblock(), transaction.atomic():
-        with (
-            override_settings(PASSWORD_HASHERS=FAST_HASHERS, LANGUAGE_CODE="en"),
-            time_machine.travel(clock, tick=False) if clock else contextlib.nullcontext(),
-            f.serials_kept() as kept,
-        ):
-            built = build_world()
-        yield built
-        transaction.set_rollback(True)
-    f.serials_released(kept)
-
-
-def shared_copy(request, original):
-    """The test's own deep copy of something built once for its module. Copies made for one test
-    share one memo, so an object two of them hold (a user of `world` that a module's own
-    fixture keeps too) is one object in the test as well."""
-    copies = request.node.__dict__.setdefault("_shared_copies", {})
-    if not copies:
-        request.addfinalizer(lambda: request.node.__dict__.pop("_shared_copies", None))
-    return copy.deepcopy(original, copies)
-
-
 @pytest.fixture
-def world(request, db, module_world):
+def world(shared):  # noqa: F811
     """A small district: two streets, two communities each, villages with grids, a household
-    in each village, and one user per role (see `build_world`), built once per module."""
-    if module_world is None:
-        return build_world()
-    return shared_copy(request, module_world)
+    in each village, and one user per role (`build_world`), built once for a test module and
+    copied for each of its tests where they may share it (tests/sharing.py)."""
+    return shared("world")
 
 
 def build_world() -> SimpleNamespace:
@@ -259,3 +181,6 @@ def build_world() -> SimpleNamespace:
     person.save(update_fields=["account"])
     w.users["resident"] = resident_user
     return w
+
+
+sharing.COMMON["world"] = build_world

@@ -27,10 +27,13 @@ def clock():
         yield traveller
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(clock, world):
+def hall(clock, shared):
     # The clock is set first: grants start on the (travelled) day the world is built.
-    return h.build_hall(world)
+    return shared("hall")
 
 
 def _move_to(clock, day: dt.date) -> None:

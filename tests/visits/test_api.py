@@ -112,9 +112,12 @@ def clock():
         yield traveller
 
 
+SHARED = {"v": build}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def v(clock, world):
-    return build(world)
+def v(clock, shared):
+    return shared("v")
 
 
 @pytest.fixture
