@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-pg bench drills lint messages clean-demo install
+.PHONY: demo test test-fast test-pg bench drills lint messages clean-demo install
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -23,15 +23,22 @@ demo: $(STAMP)
 	$(BIN)/linli serve --host 127.0.0.1 --port 8000
 
 ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise), one process per core
-## (TEST_WORKERS=0 runs it in this process; each file's tests stay in one process)
+## (TEST_WORKERS=0 runs it in this process). Each file's tests stay in one process, which builds
+## the file's shared test data once; the files with slow tests go first (tests/conftest.py).
 TEST_WORKERS ?= auto
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+## The suite for daily work: all but the slow tests (the full district's build, `linli demo` end
+## to end, the fuzzers, the small demo district, a full backup) and the browser tests.
+## CI runs `make test`.
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow and not browser" $(PYTEST_ARGS)
 
 ## The whole suite against the local PostgreSQL server
 test-pg: $(STAMP)
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(BIN)/python -m pytest \
-		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_test $(PYTEST) $(PYTEST_ARGS)
 
 ## The quick drills (drills/README.md): a database outage under load, a backup under load and its
 ## restore; on SQLite, or on the PostgreSQL server DATABASE_URL names (in databases of their own),

@@ -9,9 +9,13 @@ from types import SimpleNamespace
 import pytest
 
 from . import factories as f
+from . import sharing
 
 # The browser fixtures, registered here once for every browser test (see tests/browser.py).
 from .browser import browser, page_at, problems  # noqa: F401, E402
+
+# Test data built once for a module and copied for each of its tests (see tests/sharing.py).
+from .sharing import module_shared, shared  # noqa: F401, E402
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +32,33 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("TEST", {})["NAME"] = str(name)
 
 
-ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
-
-
 def _transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         return True
     return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def pytest_collection_modifyitems(items):
+    sharing.modules_sharing(items)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _longest_first(items)
+
+
+def _longest_first(items) -> None:
+    """Files in the order the test processes should take them: those with a slow or a browser
+    test first, then the others by their number of tests, most first, so that neither process
+    is left with a long file after the other has run out of work (`make test` keeps this order:
+    --no-loadscope-reorder). Each file's tests stay together and in their order."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def weight(tests: list) -> tuple[bool, int]:
+        slow = any(t.get_closest_marker("slow") or t.get_closest_marker("browser") for t in tests)
+        return (not slow, -len(tests))
+
+    items[:] = [t for tests in sorted(files.values(), key=weight) for t in tests]
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +110,7 @@ def audit_checkpoint_file(settings, tmp_path_factory):
 def fast_password_hashing(settings):
     """argon2 is deliberately slow (~0.15 s a hash) and fixtures build many accounts; tests that
     are not about hashing use a fast one. tests/accounts/test_login.py checks the real setting."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", ARGON2]
+    settings.PASSWORD_HASHERS = list(sharing.FAST_HASHERS)
 
 
 @pytest.fixture(autouse=True)
@@ -101,9 +124,15 @@ def english_unless_asked(request, settings):
 
 
 @pytest.fixture
-def world(db):
+def world(shared):  # noqa: F811
     """A small district: two streets, two communities each, villages with grids, a household
-    in each village, and one user per role. Names follow the source where it names places."""
+    in each village, and one user per role (`build_world`), built once for a test module and
+    copied for each of its tests where they may share it (tests/sharing.py)."""
+    return shared("world")
+
+
+def build_world() -> SimpleNamespace:
+    """Names follow the source where it names places."""
     district = f.area("峡山区", "district", code="370772000000")
     streets, communities, villages, grids, households = [], [], [], [], []
     for s_name, c_names in (
@@ -152,3 +181,6 @@ def world(db):
     person.save(update_fields=["account"])
     w.users["resident"] = resident_user
     return w
+
+
+sharing.COMMON["world"] = build_world

@@ -29,6 +29,8 @@ LOCALE = PACKAGE / "locale"
 ZH_PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 EN_PO = LOCALE / "en" / "LC_MESSAGES" / "django.po"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Some tests build their world in Chinese (`chinese_default` comes first): each builds its own.
+SHARE_WORLD = False
 # The language switcher names each language in that language, on every page.
 AUTONYMS = {"简体中文", "English"}
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -4,6 +4,11 @@ Requests go through the real WSGI application, so every middleware runs. Each op
 schema-valid and schema-breaking examples, with generated ids and with ids of real records (so
 the writes reach the services, not only the 404). The examples are derandomised so that a run
 is reproducible; the count is modest to keep the suite fast.
+
+One pass covers every operation outside the visits API (those are fuzzed with real ids of their
+own in tests/visits/test_api.py), the service hall's catalogue, applications and steps included:
+the token is the community worker's, who works at the hall where the application was taken, so
+writes on the application and its active step reach the services.
 """
 
 import pytest
@@ -56,9 +61,13 @@ def _fuzz(operation, headers: dict, mode: GenerationMode, path_parameters=None) 
     return failures
 
 
+@pytest.mark.slow
 def test_no_server_errors(world, wsgi_app):
     hall = hall_helpers.build_hall(world)
     application = hall_helpers.take(hall, hall.items.illness)
+    # The hall's lists hold one application of each handling mode, not only the proxy one.
+    hall_helpers.take(hall, hall.items.guidance)
+    hall_helpers.take(hall, hall.items.residence)
     _, key = api_token_issue(actor=None, user=world.users["community_worker"], name="fuzz")
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)

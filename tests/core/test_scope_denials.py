@@ -42,9 +42,12 @@ def assert_one_denial(user, before: int, object_type: str, object_id) -> None:
     assert (denial.object_type, denial.object_id) == (object_type, str(object_id))
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 # --- ?area= of another area on the API lists: 422, and a denial -----------------------------

@@ -1,21 +1,20 @@
 """The demo catalogue 服务清单: 4 categories and 48 items written through the catalogue services,
 every proxy item with a route that fits its promise, the two items of the source's stories as
 they are told, eligibility rules the outreach scan can read, and the same catalogue from every
-build. Most tests build the catalogue alone on the district's departments; the last ones check
-it inside the small demo build, where 刘志辉's household is found by the 助学贷款补助 rule."""
+build. The tests build the catalogue alone on the district's departments; inside the small demo
+build (where 刘志辉's household is found by the 助学贷款补助 rule) it is checked in test_demo.py,
+which builds the demo district once for all its checks."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 from django.db import transaction
 
 from linli.accounts.roles import Role
 from linli.core.models import AuditRecord, TimelineEvent
-from linli.demo import builder, catalogue_data, data
+from linli.demo import catalogue_data, data
 from linli.demo.catalogue import MissingDepartments, build_catalogue, department_names
-from linli.registry.models import Household, Organisation, Resident, Tag
+from linli.registry.models import Organisation
 from linli.services import eligibility
 from linli.services.models import ServiceCategory, ServiceItem
 
@@ -215,41 +214,3 @@ def test_missing_departments_stop_the_build(db):
     with pytest.raises(MissingDepartments, match="峡山区教育局"):
         build_catalogue()
     assert not ServiceItem.objects.exists()
-
-
-# --- inside the small demo build --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield builder.build_demo(seed=data.DEFAULT_SEED, size="small")
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-def test_the_demo_build_writes_the_catalogue(demo, db):
-    assert "service catalogue" in demo.timings
-    assert ServiceCategory.objects.count() == 4 and ServiceItem.objects.count() == 48
-    # Its departments are the district's own.
-    illness = _by_name("大病救助")
-    district = Organisation.objects.get(name="峡山区民政局").area
-    assert all(
-        s.department.area_id == district.pk for s in illness.current.route.all() if s.department
-    )
-
-
-def test_liu_zhihuis_household_is_eligible_for_the_student_loan_subsidy(demo, db):
-    liu = Resident.objects.select_related("household").get(name=data.LIU_ZHIHUI.name)
-    rule = _by_name("助学贷款补助申请").current.eligibility
-    found = Household.objects.filter(eligibility.to_q(rule, dt.date.today()))
-    assert found.filter(pk=liu.household_id).exists()
-    # Not every household: only poor ones with a pupil or student.
-    poor = Tag.objects.get(name="困难户", target="household")
-    assert not found.exclude(tag_links__tag=poor).exists()
-    zhang = Resident.objects.get(name=data.ZHANG_BINGLI.name)
-    assert not found.filter(pk=zhang.household_id).exists()

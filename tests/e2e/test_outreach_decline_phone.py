@@ -11,10 +11,12 @@ from linli.services.choices import OutreachState
 from linli.services.models import OutreachTask
 
 from ..factories import PASSWORD
+from ..services.test_outreach import build_outreach
 from ..services.test_outreach import w as w  # noqa: F401 — the fixture, shared
 from .conftest import log_in, screenshot, wider_than_window
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SHARED = {"w": build_outreach}  # built for each test here: the browser's tests commit
 
 
 def test_decline_is_confirmed_then_reopened_on_a_phone(live_server, w, page_at, problems):  # noqa: F811

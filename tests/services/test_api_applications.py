@@ -20,16 +20,22 @@ from tests.api.conftest import ApiClient, error_fields
 from .. import factories as f
 from . import app_helpers as h
 
+# The module's tests run with the clock stopped here, and their world is built at that time.
+WORLD_CLOCK = h.BEFORE_NATIONAL_DAY
+
 
 @pytest.fixture
 def clock():
-    with time_machine.travel(h.BEFORE_NATIONAL_DAY, tick=False) as traveller:
+    with time_machine.travel(WORLD_CLOCK, tick=False) as traveller:
         yield traveller
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(clock, world):
-    return h.build_hall(world)
+def hall(clock, shared):
+    return shared("hall")
 
 
 @pytest.fixture

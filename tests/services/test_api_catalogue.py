@@ -14,10 +14,12 @@ from tests.api.conftest import ApiClient, error_fields
 
 from . import app_helpers as h
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
 
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 @pytest.fixture

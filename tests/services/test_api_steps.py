@@ -31,9 +31,12 @@ def clock():
         yield traveller
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(clock, world):
-    return h.build_hall(world)
+def hall(clock, shared):
+    return shared("hall")
 
 
 def _token(user) -> str:

@@ -22,9 +22,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from linli.services import eligibility
 
 from .. import factories as f
 
-pytestmark = pytest.mark.django_db
-
 # The scan date of these tests: today, as the scan's default (grants start today).
 TODAY = timezone.localdate()
 
@@ -128,9 +126,12 @@ def build_registry():
     )
 
 
+SHARED = {"reg": build_registry}  # built once for the module (tests/sharing.py)
+
+
 @pytest.fixture
-def reg():
-    return build_registry()
+def reg(shared):
+    return shared("reg")
 
 
 def found_by_sql(rule) -> set[str]:

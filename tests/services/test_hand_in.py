@@ -42,8 +42,9 @@ def photos_in_tmp(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
-@pytest.fixture
-def hall(world):
+def build_hand_in_hall(world):
+    """The hall (`app_helpers.build_hall`) with its address, an item whose form is filled in at
+    the hall, and a neighbour of the resident's with a login of their own."""
     built = h.build_hall(world)
     registry_services.organisation_update(actor=None, organisation=built.hall, address=HALL_ADDRESS)
     built.hall.refresh_from_db()
@@ -67,6 +68,16 @@ def hall(world):
     neighbour.head.save(update_fields=["account"])
     built.neighbour = neighbour
     return built
+
+
+SHARED = {
+    "hall": build_hand_in_hall
+}  # built once for the module on top of `world` (tests/sharing.py)
+
+
+@pytest.fixture
+def hall(shared):
+    return shared("hall")
 
 
 @pytest.fixture

@@ -41,8 +41,9 @@ def make_item(code, name, rule, *, role="community_worker", recent_days=365, act
     )
 
 
-@pytest.fixture
-def w():
+def build_outreach():
+    """The registry of test_eligibility.py with a user of each role that outreach concerns
+    and the 助学贷款补助 item, whose rule finds 刘志辉."""
     reg = build_registry()
     users = SimpleNamespace(
         cw=f.user_with("community_worker", reg.wenling),  # 刘志辉's community
@@ -56,6 +57,14 @@ def w():
     reg.users = users
     reg.loan = make_item("JY-01", "助学贷款补助申请", LIU_RULE)
     return reg
+
+
+SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)
+
+
+@pytest.fixture
+def w(shared):
+    return shared("w")
 
 
 def tasks_of(item):

@@ -19,11 +19,12 @@ from linli.services import selectors_outreach as selectors
 from linli.services.models import OutreachTask
 
 from .. import factories as f
-from .test_outreach import make_item
+from .test_outreach import build_outreach, make_item
 from .test_outreach import w as w  # noqa: F401 — the fixture, shared
 
 pytestmark = pytest.mark.django_db
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)
 
 
 @pytest.fixture

@@ -19,12 +19,15 @@ from linli.services.models import OutreachTask, ServiceItem
 
 from .. import factories as f
 from .test_eligibility import LIU_RULE
-from .test_outreach import make_item
+from .test_outreach import build_outreach, make_item
 from .test_outreach import w as w  # noqa: F401 — the fixture, shared
 
 pytestmark = pytest.mark.django_db
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 LIU_MOBILE = "13905368765"
+
+
+SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)
 
 
 @pytest.fixture(autouse=True)

@@ -21,11 +21,14 @@ from linli.services.choices import OutreachState
 from linli.services.models import OutreachTask
 
 from .. import factories as f
+from .test_outreach import build_outreach
 from .test_outreach import w as w  # noqa: F401 — the fixture, shared
 from .test_outreach_pages import client_for, detail_url, html
 from .test_outreach_pages import fast_password_hashing as fast_password_hashing  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)
 
 
 @pytest.fixture

@@ -18,9 +18,12 @@ from . import app_helpers as h
 RETURNED_TILE = "Returned: waiting for material"
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 def html(response) -> str:

@@ -21,9 +21,12 @@ from . import app_helpers as h
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 def _at_once(*calls):

@@ -14,10 +14,12 @@ from linli.services.models import Application, Trip
 
 from . import app_helpers as h
 
+SHARED = {"hall": h.build_hall}  # built once for the module on top of `world` (tests/sharing.py)
+
 
 @pytest.fixture
-def hall(world):
-    return h.build_hall(world)
+def hall(shared):
+    return shared("hall")
 
 
 def _record(hall, app, **kwargs):

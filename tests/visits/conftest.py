@@ -24,6 +24,7 @@ from linli.registry.models import Household, Post
 from linli.visits.models import VisitPolicy
 
 from .. import factories as f
+from .. import sharing
 
 REGISTERED = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -45,8 +46,7 @@ def _member(household, name: str, tag=None, relation: str = "parent"):
     )
 
 
-@pytest.fixture
-def visits_world(world) -> SimpleNamespace:
+def build_visits_world(world) -> SimpleNamespace:
     w = world
     grid = w.grids[0]
     tags = SimpleNamespace(
@@ -95,3 +95,12 @@ def visits_world(world) -> SimpleNamespace:
         far=w.households[4],  # 王家庄街道
         users=w.users,
     )
+
+
+@pytest.fixture
+def visits_world(shared):
+    """Built once for a test module on top of `world` where its tests may share it."""
+    return shared("visits_world")
+
+
+sharing.COMMON["visits_world"] = build_visits_world

@@ -102,15 +102,22 @@ def photos_in_tmp(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
+# The module's tests run with the clock stopped here, and their world is built at that time.
+WORLD_CLOCK = h.BEFORE_NATIONAL_DAY
+
+
 @pytest.fixture
 def clock():
-    with time_machine.travel(h.BEFORE_NATIONAL_DAY, tick=False) as traveller:
+    with time_machine.travel(WORLD_CLOCK, tick=False) as traveller:
         yield traveller
 
 
+SHARED = {"v": build}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def v(clock, world):
-    return build(world)
+def v(clock, shared):
+    return shared("v")
 
 
 @pytest.fixture
@@ -778,6 +785,7 @@ def _real_ids(v) -> dict[str, int]:
     return {"assignments": assignment.pk, "visits": v.first.pk, "needs": v.need.pk}
 
 
+@pytest.mark.slow
 def test_no_server_errors_in_the_visits_api(v, wsgi_app):  # noqa: F811
     real_ids = _real_ids(v)
     _, key = api_token_issue(actor=None, user=v.users["community_worker"], name="fuzz")

@@ -82,9 +82,12 @@ def photos_in_tmp(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
+SHARED = {"v": build}  # built once for the module on top of `world` (tests/sharing.py)
+
+
 @pytest.fixture
-def v(world):
-    return build(world)
+def v(shared):
+    return shared("v")
 
 
 @pytest.fixture

@@ -32,13 +32,21 @@ def photos_in_tmp(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
-@pytest.fixture
-def v(world):
+def build_coverage(world):
+    """The visits pages' district (`test_pages.build`) with two of its households 困难户."""
     v = build(world)
     poor = f.tag("困难户", "household", sensitive=True)
     v.long_ago.tag_links.create(tag=poor)
     v.never.tag_links.create(tag=poor)
     return v
+
+
+SHARED = {"v": build_coverage}  # built once for the module on top of `world` (tests/sharing.py)
+
+
+@pytest.fixture
+def v(shared):
+    return shared("v")
 
 
 @pytest.fixture

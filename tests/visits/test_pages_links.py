@@ -28,8 +28,9 @@ def _post(kind: str, area, name: str):
     )
 
 
-@pytest.fixture
-def links(world):
+def build_links(world):
+    """The visits pages' district (`test_pages.build`) with party members, posts of the
+    district leader, a first secretary and a village secretary, and the education bureau."""
     v = build(world)
     w = v.world
     party = f.tag("党员", "resident")
@@ -50,6 +51,14 @@ def links(world):
     v.far_post = _post("first_secretary", w.communities[2], "第一书记远")
     v.department = v.hall.departments["education"]
     return v
+
+
+SHARED = {"links": build_links}  # built once for the module on top of `world` (tests/sharing.py)
+
+
+@pytest.fixture
+def links(shared):
+    return shared("links")
 
 
 @pytest.fixture

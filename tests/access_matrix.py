@@ -1,10 +1,15 @@
 """The access matrix 访问矩阵: every page URL and every API operation, tried by every role on an
 object in its own area, in a sibling area and in the parent area.
 
+This module holds the matrix, its world and its checks; the cases are tried module by module in
+tests/<module>/test_access_matrix.py (core, accounts, registry, services, visits), so that the
+test processes share them. tests/core/test_access_matrix.py checks that every case is tried in
+exactly one of those files.
+
 The matrix (`PAGES`, `API`) is written by hand: for each URL name (read from the resolver) and
 each API operation (read from the OpenAPI document) it says the method, what kind of object the
 URL takes and where (path, query string, request body), the permission it needs, the body an
-allowed user would send, and what kind of records a list shows. The first test fails when the
+allowed user would send, and what kind of records a list shows. A test fails when the
 resolver or the API has a URL or operation the matrix does not list, or the matrix lists one that
 is gone.
 
@@ -65,8 +70,9 @@ outside the role's scope is a leak, application numbers included.
 
 Methods a page or an API path does not list are refused with 405.
 
-The world is built once per module inside a transaction that is rolled back at the end; each
-case runs in a savepoint of its own (pytest-django's `db`), so writes never leak into later cases.
+The world is built once per test module (each module's file imports `mx`) inside a transaction
+that is rolled back at the end; each case runs in a savepoint of its own (pytest-django's `db`),
+so writes never leak into later cases.
 """
 
 from __future__ import annotations
@@ -882,7 +888,7 @@ def _resident_form(w, person):
 
 
 _NEW_MEMBER = {"name": "新成员", "id_number": NEW_ID_NUMBER, "mobile": "", "relation": "child"}
-_REVEAL = {"field": "mobile", "reason": "核实身份"}
+REVEAL = {"field": "mobile", "reason": "核实身份"}
 
 
 def _tag_form(w, tag=None):
@@ -1541,7 +1547,7 @@ PAGES: dict[str, tuple[Op, ...]] = {
         Op("POST", "registry.change", obj="resident", ok=302, body=_resident_form, writes=True),
     ),
     "registry:resident_reveal": (
-        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: _REVEAL, writes=True),
+        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: REVEAL, writes=True),
     ),
     # The overview counts within the user's scope; `?area=` is looked up first (404 outside
     # what the role sees), and the drill-down links every child area the role may see.
@@ -2028,7 +2034,7 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
         ),
     ),
     ("POST", "/api/residents/{id}/reveal"): (
-        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: _REVEAL, writes=True),
+        Op("POST", "registry.reveal", obj="resident", body=lambda w, p: REVEAL, writes=True),
     ),
     # The catalogue is public: no token needed.
     ("GET", "/api/catalogue"): (Op("GET", PUBLIC, anon=200, lists="item", expect=_offered_items),),
@@ -2599,10 +2605,57 @@ def _path_kwargs(op: Op, target) -> dict:
     return {"pk": target.pk}
 
 
-# --- the tests --------------------------------------------------------------------------------
+# --- the matrix, module by module ---------------------------------------------------------------
+#
+# Each module's cases are tried in a file of its own, tests/<module>/test_access_matrix.py, so
+# that the test processes share the matrix between them: each file builds the world once (`mx`,
+# imported there) and runs the cases whose URL or API operation is the module's.
+# tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
+
+MODULES = ("core", "accounts", "registry", "services", "visits")
+_PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
+    "core": "core",
+    "api": "core",  # the API's own pages: its documentation and schema
+    "set_language": "core",
+    "accounts": "accounts",
+    "registry": "registry",
+    "services": "services",
+    "visits": "visits",
+}
+_API_MODULE = {  # an API operation's first path segment
+    "areas": "core",
+    "households": "registry",
+    "residents": "registry",
+    "catalogue": "services",
+    "applications": "services",
+    "steps": "services",
+    "visits": "visits",
+}
 
 
-def test_matrix_lists_every_url_and_operation():
+def module_of(key: str | tuple[str, str]) -> str:
+    """The module whose file tries a page (URL name) or an API operation (method, path)."""
+    if isinstance(key, tuple):
+        part, table = key[1].split("/")[2], _API_MODULE
+    else:
+        part, table = key.split(":")[0], _PAGE_MODULE
+    if part not in table:
+        raise KeyError(f"{key}: no module's access matrix tries it; add {part!r} to the table")
+    return table[part]
+
+
+def page_params(module: str) -> list:
+    return _params([c for c in PAGE_CASES if module_of(c.key) == module])
+
+
+def api_params(module: str) -> list:
+    return _params([c for c in API_CASES if module_of(c.key) == module])
+
+
+# --- the checks -----------------------------------------------------------------------------------
+
+
+def check_matrix_lists_every_url_and_operation() -> None:
     """A URL or API operation the matrix does not list fails here (and so does a stale entry)."""
     routes = resolver_routes()
     names = [name for name, _ in routes]
@@ -2657,8 +2710,9 @@ def _request_page(w, case: Case, target):
     return client.post(url, _body_for(w, op, target, case.role))
 
 
-@pytest.mark.parametrize("case", _params(PAGE_CASES))
-def test_page(mx, db, case_reads, case: Case):
+def check_page(mx, case: Case) -> None:
+    """One page case: the status, where a redirect leads, nothing out of scope in the answer,
+    a list complete, and an audit record for an allowed write only."""
     target = target_of(mx, case)
     writes_before = _audit_writes()
     response = _request_page(mx, case, target)
@@ -2715,8 +2769,10 @@ def _request_api(w, case: Case, target):
     return send(path, payload, content_type="application/json", headers=headers)
 
 
-@pytest.mark.parametrize("case", _params(API_CASES))
-def test_api(mx, db, case_reads, case: Case):
+def check_api(mx, case: Case) -> None:
+    """One API case: the status (422 naming the field out of scope), nothing out of scope in
+    the answer, a list exactly the records in scope, and an audit record for an allowed write
+    only."""
     target = target_of(mx, case)
     writes_before = _audit_writes()
     response = _request_api(mx, case, target)
@@ -2755,8 +2811,15 @@ UNLISTED_API = [
 ]
 
 
-@pytest.mark.parametrize(("name", "method"), UNLISTED, ids=lambda v: str(v))
-def test_page_refuses_unlisted_methods(mx, db, name, method):
+def unlisted_pages(module: str) -> list[tuple[str, str]]:
+    return [(name, method) for name, method in UNLISTED if module_of(name) == module]
+
+
+def unlisted_api(module: str) -> list[tuple[str, str]]:
+    return [(method, path) for method, path in UNLISTED_API if module_of((method, path)) == module]
+
+
+def check_page_refuses_unlisted_method(mx, name: str, method: str) -> None:
     client = Client()
     client.force_login(mx.users["administrator"])
     op = PAGES[name][0]
@@ -2769,8 +2832,7 @@ def test_page_refuses_unlisted_methods(mx, db, name, method):
     assert response.status_code == 405
 
 
-@pytest.mark.parametrize(("method", "path"), UNLISTED_API, ids=lambda v: str(v))
-def test_api_refuses_unlisted_methods(mx, db, method, path):
+def check_api_refuses_unlisted_method(mx, method: str, path: str) -> None:
     client = Client()
     url = path.replace("{id}", str(mx.households["HG1"].pk))
     headers = {"Authorization": f"Bearer {mx.tokens['district_leader']}"}
@@ -2778,162 +2840,23 @@ def test_api_refuses_unlisted_methods(mx, db, method, path):
     assert response.status_code == 405
 
 
-# --- a few expectations written out by hand, so the matrix cannot drift with the code ----------
+# --- for the expectations written out by hand in the module files -----------------------------
 
 
-def _page_client(mx, role: str) -> Client:
+def page_client(mx, role: str) -> Client:
     client = Client()
     client.force_login(mx.users[role])
     return client
 
 
-def _api_get(mx, role: str, path: str, **query):
+def api_get(mx, role: str, path: str, **query):
     return Client().get(path, query, headers={"Authorization": f"Bearer {mx.tokens[role]}"})
 
 
-def _api_post(mx, role: str, path: str, body: dict):
+def api_post(mx, role: str, path: str, body: dict):
     return Client().post(
         path,
         json.dumps(body),
         content_type="application/json",
         headers={"Authorization": f"Bearer {mx.tokens[role]}"},
     )
-
-
-def test_village_cadre_gets_404_for_another_villages_household(mx, db):
-    other = mx.households["HG3"]  # 乙村, the cadre works in 甲村
-    page = _page_client(mx, "village_cadre").get(f"/registry/households/{other.pk}/")
-    assert page.status_code == 404
-    assert "MX-05" not in page.content.decode()
-    assert _api_get(mx, "village_cadre", f"/api/households/{other.pk}").status_code == 404
-    own = mx.households["HG1"]  # a grid of 甲村
-    assert (
-        _page_client(mx, "village_cadre").get(f"/registry/households/{own.pk}/").status_code == 200
-    )
-
-
-def test_auditor_sees_no_household(mx, db):
-    answer = _api_get(mx, "auditor", "/api/households", limit=200).json()
-    assert answer == {"count": 0, "items": []}
-    assert _api_get(mx, "auditor", "/api/residents").json()["count"] == 0
-    assert _page_client(mx, "auditor").get("/registry/households/").status_code == 403
-
-
-def test_resident_sees_only_own_household_through_the_api(mx, db):
-    own = mx.households["HG1"]
-    answer = _api_get(mx, "resident", "/api/households", limit=200).json()
-    assert [h["id"] for h in answer["items"]] == [own.pk]
-    people = _api_get(mx, "resident", "/api/residents", limit=200).json()
-    assert sorted(p["name"] for p in people["items"]) == ["成员甲", "户主甲"]
-    neighbour = mx.households["HG1N"]  # same grid, next door
-    assert _api_get(mx, "resident", f"/api/households/{neighbour.pk}").status_code == 404
-    assert _api_get(mx, "resident", "/api/areas").json()["count"] == 0
-
-
-def test_administrator_cannot_reveal(mx, db):
-    person = mx.households["HG1"].head
-    before = AuditRecord.objects.filter(action=AuditAction.REVEAL).count()
-    api_answer = _api_post(mx, "administrator", f"/api/residents/{person.pk}/reveal", _REVEAL)
-    assert api_answer.status_code == 404
-    page = _page_client(mx, "administrator").post(
-        f"/registry/residents/{person.pk}/reveal/", _REVEAL
-    )
-    assert page.status_code == 404
-    assert "13912340001" not in page.content.decode()
-    assert AuditRecord.objects.filter(action=AuditAction.REVEAL).count() == before
-
-
-def test_grid_worker_reveals_in_own_grid_only(mx, db):
-    own = mx.households["HG1"].head
-    answer = _api_post(mx, "grid_worker", f"/api/residents/{own.pk}/reveal", _REVEAL)
-    assert answer.status_code == 200
-    assert answer.json() == {"field": "mobile", "value": "13912340001"}
-    sibling = mx.households["HG2"].head  # 西格, the next grid of the same village
-    answer = _api_post(mx, "grid_worker", f"/api/residents/{sibling.pk}/reveal", _REVEAL)
-    assert answer.status_code == 404
-    page = _page_client(mx, "grid_worker").post(
-        f"/registry/residents/{sibling.pk}/reveal/", _REVEAL
-    )
-    assert page.status_code == 404
-
-
-def test_street_cadre_reads_and_reveals_but_does_not_edit(mx, db):
-    household = mx.households["HG3"]  # in 金街道
-    answer = _api_get(mx, "street_cadre", f"/api/households/{household.pk}")
-    assert answer.status_code == 200
-    patch = Client().patch(
-        f"/api/households/{household.pk}",
-        json.dumps({"version": household.version, "address": "改"}),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {mx.tokens['street_cadre']}"},
-    )
-    assert patch.status_code == 403
-    reveal = _api_post(mx, "street_cadre", f"/api/residents/{household.head_id}/reveal", _REVEAL)
-    assert reveal.status_code == 200
-    other_street = mx.households["HG5"]
-    assert _api_get(mx, "street_cadre", f"/api/households/{other_street.pk}").status_code == 404
-
-
-def test_community_worker_list_shows_own_community_only(mx, db):
-    text = _page_client(mx, "community_worker").get("/registry/households/").content.decode()
-    for number in ("MX-01", "MX-02", "MX-03", "MX-04", "MX-05", "MX-06"):  # all in 春社区
-        assert number in text
-    for number in ("MX-07", "MX-08"):  # 夏社区 and 木街道
-        assert number not in text
-
-
-def test_anonymous_gets_nothing(mx, db):
-    assert Client().get("/api/households").status_code == 401
-    page = Client().get("/registry/households/")
-    assert page.status_code == 302
-    assert page["Location"].startswith("/accounts/login/")
-
-
-def test_department_sees_what_reached_it_and_no_more(mx, db):
-    reached = mx.applications["HG5", "proxy"]  # at 矩阵民政局's step now
-    page = _page_client(mx, "department_staff").get(f"/services/applications/{reached.pk}/")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert reached.number in text and "户主辛" in text
-    assert "13912340008" not in text  # the mobile number is not what a step needs
-    at_hall = mx.applications["HG1", "at_hall"]  # its department step has not come yet
-    assert _api_get(mx, "department_staff", f"/api/applications/{at_hall.pk}").status_code == 404
-    assert _api_get(mx, "department_staff", "/api/applications").json()["count"] == 0
-    queue = _api_get(mx, "department_staff", "/api/steps", limit=200).json()
-    proxies = {mx.applications[key, "proxy"].pk for key in mx.households}
-    assert {s["application"]["id"] for s in queue["items"]} == proxies
-    assert _page_client(mx, "department_staff").get("/services/applications/").status_code == 403
-
-
-def test_community_worker_acts_at_its_own_hall_only(mx, db):
-    client = _page_client(mx, "community_worker")  # 春社区
-    assert client.get(f"/services/steps/{mx.steps['hall@HG1'].pk}/").status_code == 200
-    assert client.get(f"/services/steps/{mx.steps['hall@HG4'].pk}/").status_code == 404  # 夏社区
-    assert client.get(f"/services/steps/{mx.steps['street@HG3'].pk}/").status_code == 404
-    street = _page_client(mx, "street_cadre")  # 金街道
-    assert street.get(f"/services/steps/{mx.steps['street@HG3'].pk}/").status_code == 200
-    assert street.get(f"/services/steps/{mx.steps['street@HG5'].pk}/").status_code == 404
-
-
-def test_resident_sees_own_applications_only(mx, db):
-    client = _page_client(mx, "resident")
-    text = client.get("/services/mine/").content.decode()
-    assert mx.applications["HG1", "proxy"].number in text
-    neighbour = mx.applications["HG1N", "proxy"]  # next door, same grid
-    assert neighbour.number not in text
-    assert client.get(f"/services/applications/{neighbour.pk}/").status_code == 404
-    assert client.get("/services/counter/").status_code == 403
-    answer = _api_get(mx, "resident", "/api/applications", limit=200).json()
-    assert {a["applicant"]["name"] for a in answer["items"]} == {"户主甲"}
-
-
-def test_anyone_reads_the_public_catalogue(mx, db):
-    page = Client().get("/services/catalogue/")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert "矩阵居住证明" in text and "矩阵民政局" in text
-    assert "矩阵停办事项" not in text  # withdrawn
-    withdrawn = mx.items["withdrawn"]
-    assert Client().get(f"/api/catalogue/{withdrawn.pk}").status_code == 404
-    assert Client().get("/services/manage/catalogue/").status_code == 302
-    assert _page_client(mx, "district_leader").get("/services/manage/catalogue/").status_code == 403

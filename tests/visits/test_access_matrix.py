@@ -1,0 +1,32 @@
+"""The access matrix (tests/access_matrix.py) for links and visits: contact assignments, visits,
+needs, visit policies, the overdue and gap lists, coverage and its exports, and the visits API,
+tried by every role on an object in its own area, in a sibling area and in the parent area."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import access_matrix as m
+from tests.access_matrix import case_reads, mx  # noqa: F401 — the fixtures, used by name
+
+MODULE = "visits"
+
+
+@pytest.mark.parametrize("case", m.page_params(MODULE))
+def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_page(mx, case)
+
+
+@pytest.mark.parametrize("case", m.api_params(MODULE))
+def test_api(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_api(mx, case)
+
+
+@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
+    m.check_page_refuses_unlisted_method(mx, name, method)
+
+
+@pytest.mark.parametrize(("method", "path"), m.unlisted_api(MODULE), ids=lambda v: str(v))
+def test_api_refuses_unlisted_methods(mx, db, method, path):  # noqa: F811
+    m.check_api_refuses_unlisted_method(mx, method, path)
