@@ -33,10 +33,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 def _transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+    return _transactional_item(request.node)
+
+
+def _transactional_item(item) -> bool:
+    marker = item.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_modifyitems(items):
@@ -70,6 +74,20 @@ def working_day_calendar(request, django_db_blocker):
         with django_db_blocker.unblock():
             _seed_calendar_as_the_migration_does()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has emptied every table (its last teardown step), put the
+    calendar back at once: the files run one after another in each test process, so the next
+    file's tests — inside their own transactions, where a seed would roll back — need it there."""
+    yield
+    # nextitem None: the last test, whose teardown has removed the test database itself.
+    if nextitem is not None and _transactional_item(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _seed_calendar_as_the_migration_does()
 
 
 def _seed_calendar_as_the_migration_does() -> None:

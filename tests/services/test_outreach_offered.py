@@ -16,12 +16,15 @@ from linli.services.choices import OutreachState
 from linli.services.models import OutreachTask
 from linli.services.workflow_outreach import OUTCOME_ACTIONS, REOPEN_DAYS, Action
 
+from .test_outreach import build_outreach
 from .test_outreach import w as w  # noqa: F401 — the fixture, shared
 from .test_outreach_pages import client_for
 from .test_outreach_pages import fast_password_hashing as fast_password_hashing  # noqa: F401
 from .test_workflow_offered import accepted
 
 pytestmark = pytest.mark.django_db
+
+SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)
 
 
 def _outcome(w, task, outcome: str):
