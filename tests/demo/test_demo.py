@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from stdnum.cn import ric
 
 from linli.accounts.models import Grant, User
@@ -89,7 +89,7 @@ def today(demo, db) -> dt.date:
 
 
 def _age(birth: dt.date) -> int:
-    return age_on(birth, dt.date.today())
+    return age_on(birth, timezone.localdate())
 
 
 def _tags(person_or_household) -> dict[str, str]:
@@ -766,7 +766,7 @@ def test_the_demo_build_writes_the_catalogue(demo, db):
 def test_liu_zhihuis_household_is_eligible_for_the_student_loan_subsidy(demo, db):
     liu = Resident.objects.select_related("household").get(name=data.LIU_ZHIHUI.name)
     rule = _by_name("助学贷款补助申请").current.eligibility
-    found = Household.objects.filter(eligibility.to_q(rule, dt.date.today()))
+    found = Household.objects.filter(eligibility.to_q(rule, timezone.localdate()))
     assert found.filter(pk=liu.household_id).exists()
     # Not every household: only poor ones with a pupil or student.
     poor = Tag.objects.get(name="困难户", target="household")

@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from python_calamine import CalamineWorkbook
 
 from linli.core.models import TimelineEvent
@@ -44,7 +44,7 @@ from .import_helpers import (
 
 TITLE = ["峡山区太保庄街道户籍登记表（2026年）"]
 FIRST_BAD_ROW = 6  # 1 title, 2 headers, 3–4 a good household, 5 blank, then the bad household
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def _one(person: dict | None = None, **cells) -> list:

@@ -211,7 +211,7 @@ def test_no_reopening_beside_a_newer_open_task(w, task):  # noqa: F811
     with pytest.raises(ValidationError) as e:
         outreach.task_reopen(actor=w.users.cw, task=task, reason="点错了")
     assert e.value.error_list[0].code == "duplicate"
-    assert newer.found_at.strftime("%Y-%m-%d") in e.value.messages[0]
+    assert timezone.localdate(newer.found_at).isoformat() in e.value.messages[0]
 
 
 def test_only_a_worker_of_the_area_reopens(w, task):  # noqa: F811

@@ -65,11 +65,13 @@ def test_online_application_first_trip_needs_no_reason(hall):
     [
         ({"reason": "coffee"}, "reason"),
         ({"on": "2026-01-01"}, "on"),
-        ({"on": timezone.localdate() + dt.timedelta(days=1)}, "on"),
+        ({"on": "tomorrow"}, "on"),
         ({"on": dt.date(2000, 1, 1)}, "on"),
     ],
 )
 def test_bad_trip_is_refused_and_changes_nothing(hall, changes, field):
+    if changes.get("on") == "tomorrow":  # worked out as the test runs, not as it is collected
+        changes = {"on": timezone.localdate() + dt.timedelta(days=1)}
     app = h.take(hall, hall.items.loan, actor=hall.users["resident"], channel="online")
     with pytest.raises(ValidationError) as e:
         _record(hall, app, **changes)

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from stdnum.cn import ric
@@ -132,7 +133,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> IdFacts:
         raise ValidationError(
             _("The birth date inside this ID number does not exist."), code="id_birth_date"
         ) from None
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1890:
         raise ValidationError(
             _("The birth date inside this ID number is not possible."), code="id_birth_date"

@@ -32,6 +32,7 @@ from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from linli.accounts import services as account_services
@@ -648,7 +649,7 @@ def plan_district(
     *, seed: int = data.DEFAULT_SEED, today: dt.date | None = None, size: str = "full"
 ):
     """Every village of the district with its households and people (no database access)."""
-    planner = Planner(seed, today or dt.date.today(), size)
+    planner = Planner(seed, today or timezone.localdate(), size)
     with bulk.collector_paused():
         return planner, planner.plan()
 

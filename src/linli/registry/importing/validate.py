@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from stdnum.cn import ric
 
@@ -593,4 +594,4 @@ def check_sheet(
     sheet: Sheet, *, user, today: dt.date | None = None, progress: Progress | None = None
 ) -> Checked:
     """Check every row of `sheet` for `user` (None = a trusted operator at the command line)."""
-    return _Checker(sheet, user=user, today=today or dt.date.today(), progress=progress).run()
+    return _Checker(sheet, user=user, today=today or timezone.localdate(), progress=progress).run()
