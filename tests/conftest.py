@@ -88,6 +88,25 @@ def pytest_runtest_teardown(item, nextitem):
 
         with item.config.stash[blocking_manager_key].unblock():
             _seed_calendar_as_the_migration_does()
+            _drop_counter_sequences()
+
+
+def _drop_counter_sequences() -> None:
+    """Emptying the tables leaves PostgreSQL's counter sequences (core/counters.py `draw`) where
+    they were: drop them, as the emptied counters start again from 1."""
+    from django.db import connection
+
+    from linli.core.counters import SEQUENCE_PREFIX
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE %s",
+            [SEQUENCE_PREFIX.replace("_", r"\_") + "%"],
+        )
+        for (sequence,) in cursor.fetchall():
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
 
 
 def _seed_calendar_as_the_migration_does() -> None:

@@ -68,3 +68,98 @@ def test_many_writers_at_once_get_different_values_and_no_error(existing):
     first = 2 if existing else 1
     assert sorted(values) == list(range(first, first + writers))
     assert Counter.objects.get(name="t", key="day").value == first + writers - 1
+
+
+# --- draws: no writer waits (PostgreSQL sequences; `take` on SQLite) --------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one write transaction at a time: a draw is a take there",
+)
+
+
+def test_draws_count_from_one_per_key_and_on_from_start(db):
+    assert [counters.draw("t", "a") for _ in range(3)] == [1, 2, 3]
+    assert counters.draw("t", "b", start=lambda: 41) == 42
+    assert counters.draw("t", "b", start=lambda: 1 / 0) == 43  # start asked once only
+    assert counters.last_drawn("t", "a") == 3
+    assert counters.last_drawn("t", "never") == 0
+
+
+def test_a_counter_name_and_key_too_long_for_a_sequence_is_refused():
+    with pytest.raises(ValueError, match="too long"):
+        counters.sequence_name("t" * 40, "k" * 40)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_draw_waits_for_no_transaction_still_open():
+    """One transaction draws and stays open; another draws under a lock timeout of one second:
+    it gets the next value at once instead of timing out."""
+    counters.draw("t", "day")  # the sequence exists (committed)
+    drawn, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                counters.draw("t", "day")
+                drawn.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert drawn.wait(timeout=30)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '1s'")
+            assert counters.draw("t", "day") == 3
+    finally:
+        release.set()
+        thread.join()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_many_first_draws_at_once_make_one_sequence_and_different_values():
+    writers = 8
+    barrier = threading.Barrier(writers)
+
+    def writer(_n):
+        try:
+            barrier.wait(timeout=30)
+            with transaction.atomic():
+                return counters.draw("t", "day", start=lambda: 100)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        values = list(pool.map(writer, range(writers)))
+    assert sorted(values) == list(range(101, 101 + writers))
+    assert counters.sequences("t") == [counters.sequence_name("t", "day")]
+
+
+@postgresql_only
+def test_a_rolled_back_draw_leaves_a_gap_and_a_rolled_back_first_draw_starts_again(db):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert counters.draw("t", "new") == 1
+        raise RuntimeError("the write failed")
+    assert counters.draw("t", "new") == 1  # the sequence went with the transaction
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert counters.draw("t", "new") == 2
+        raise RuntimeError("the write failed")
+    assert counters.draw("t", "new") == 3
+    assert counters.last_drawn("t", "new") == 3
+
+
+@postgresql_only
+def test_a_new_keys_sequence_retires_all_but_the_newest_others(db):
+    for day in ("d20261201", "d20261202", "d20261203"):
+        counters.draw("t", day)
+    counters.draw("u", "d20261201")  # another name's are not touched
+    counters.draw("t", "d20261204", keep=2)
+    assert counters.sequences("t") == [
+        counters.sequence_name("t", day) for day in ("d20261202", "d20261203", "d20261204")
+    ]
+    assert counters.sequences("u") == [counters.sequence_name("u", "d20261201")]

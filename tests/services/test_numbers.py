@@ -1,6 +1,8 @@
 """Application numbers 办件编号 (BJ20260928000001) come from a counter per day: one after the
 other, on from the numbers already given out before the counter existed (the demo's, a
-database from an older release), and seeded by the migration for the days around it."""
+database from an older release), and seeded by the migration for the days around it. On
+PostgreSQL the day's counter is a sequence no request waits for, so a failed request leaves a
+gap; on SQLite its number is given again."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
+from linli.core import counters
 from linli.core.models import Counter
 from linli.services import services
 from linli.services.models import Application
@@ -32,13 +36,17 @@ def _renumber(application: Application, serial: int) -> None:
     """Give an application a number as something other than the counter did (the demo)."""
     Application.objects.filter(pk=application.pk).update(number=f"{_prefix()}{serial:06d}")
     Counter.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            sequence = counters.sequence_name(services.NUMBER_COUNTER, _prefix())
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
 
 
 def test_a_days_applications_are_numbered_one_after_the_other(hall):
     numbers = [h.take(hall, hall.items.residence).number for _ in range(3)]
     prefix = _prefix()
     assert numbers == [f"{prefix}000001", f"{prefix}000002", f"{prefix}000003"]
-    assert Counter.objects.get(name=services.NUMBER_COUNTER, key=prefix).value == 3
+    assert counters.last_drawn(services.NUMBER_COUNTER, prefix) == 3
 
 
 def test_the_counter_goes_on_from_numbers_given_out_before_it(hall):
@@ -55,7 +63,7 @@ def test_the_migration_seeds_todays_counter_from_the_numbers_already_given_out(h
     assert h.take(hall, hall.items.residence).number == f"{_prefix()}000058"
 
 
-def test_a_rolled_back_application_gives_its_number_back(hall, monkeypatch):
+def test_a_rolled_back_application_leaves_a_gap_or_gives_its_number_back(hall, monkeypatch):
     first = h.take(hall, hall.items.residence)
 
     def fail(*args, **kwargs):
@@ -66,4 +74,5 @@ def test_a_rolled_back_application_gives_its_number_back(hall, monkeypatch):
         h.take(hall, hall.items.residence)
     monkeypatch.undo()
     after = h.take(hall, hall.items.residence)
-    assert int(after.number[10:]) == int(first.number[10:]) + 1  # no number skipped
+    skipped = 1 if connection.vendor == "postgresql" else 0  # the failed request's draw
+    assert int(after.number[10:]) == int(first.number[10:]) + 1 + skipped

@@ -242,11 +242,13 @@ def _last_serial(prefix: str) -> int:
 
 
 def _insert_numbered(application: Application) -> None:
-    """Insert with the day's next number (BJ20260928000001), from the day's counter: two
-    counters taking an application at the same moment get two numbers, one after the other,
-    and neither request fails for it (core/counters.py)."""
+    """Insert with the day's next number (BJ20260928000001), drawn from the day's counter: two
+    counters taking an application at the same moment get two numbers and neither waits for
+    the other or fails for it (core/counters.py). A number drawn by a request that then fails
+    is not given again: a gap, never a clash. The last two days' counters are kept, so a
+    request begun just before midnight still finds yesterday's."""
     prefix = f"{NUMBER_PREFIX}{_today():%Y%m%d}"
-    serial = counters.take(NUMBER_COUNTER, prefix, start=lambda: _last_serial(prefix))
+    serial = counters.draw(NUMBER_COUNTER, prefix, start=lambda: _last_serial(prefix), keep=2)
     application.number = f"{prefix}{serial:0{NUMBER_DIGITS}d}"
     application.save(force_insert=True)
 
