@@ -38,9 +38,9 @@ from linli.core.api import (
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.registry import selectors as registry_selectors
 
-from . import selectors, services
-from . import selectors_catalogue as catalogue_selectors
-from .choices import (
+from .. import selectors, services
+from .. import selectors_catalogue as catalogue_selectors
+from ..choices import (
     ApplicationChannel,
     ApplicationState,
     HandlingMode,
@@ -49,8 +49,8 @@ from .choices import (
     StepState,
     TripReason,
 )
-from .filters import ApplicationFilter
-from .models import Application, ApplicationStep, ServiceItem
+from ..filters import ApplicationFilter
+from ..models import Application, ApplicationStep, ServiceItem
 
 MAX_MATERIALS = 50
 NOTE_LENGTH = 500
