@@ -43,10 +43,10 @@ from linli.registry.models import Household
 from linli.services import selectors as hall_selectors
 from linli.services.choices import ApplicationState
 
-from . import coverage, needs, selectors, services
-from .choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
-from .models import ContactAssignment, Need, Visit
-from .services import (
+from .. import coverage, needs, selectors, services
+from ..choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel
+from ..models import ContactAssignment, Need, Visit
+from ..services import (
     ASSIGNMENT_NOTE_LENGTH,
     CLOSING_NOTE_LENGTH,
     MAX_NEEDS,
