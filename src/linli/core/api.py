@@ -7,14 +7,23 @@ pages accept, handed to the same selectors and services.
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.params import Path
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from ninja.schema import DjangoGetter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from . import idempotency, selectors
 from .choices import AreaKind
@@ -102,16 +111,54 @@ class PageQuery(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip")
 
 
-def page(queryset, params: PageQuery, build, *, ids_first: bool = False) -> dict:
-    """One page of `queryset`: the total and the rows of this page, each made by `build`.
-    `ids_first` sorts only the ids and then fetches the page's rows (long lists with many
-    joined columns, see core.pagination)."""
+def page(queryset, params: PageQuery, build=None, *, ids_first: bool = False) -> dict:
+    """One page of `queryset`: the total and the rows of this page, each made by `build` (the
+    rows themselves without it, for an `OutputSchema` to read). `ids_first` sorts only the ids
+    and then fetches the page's rows (long lists with many joined columns, see
+    core.pagination)."""
     if ids_first and not isinstance(queryset, list):
         rows = slice_by_ids(queryset, params.offset, params.limit)
     else:
         rows = queryset[params.offset : params.offset + params.limit]
     total = len(queryset) if isinstance(queryset, list) else queryset.count()
-    return {"count": total, "items": [build(row) for row in rows]}
+    return {"count": total, "items": [build(row) if build else row for row in rows]}
+
+
+# A choice's label in the caller's language (a lazy translation is made text).
+Label = Annotated[str, BeforeValidator(str)]
+
+
+class OutputSchema(Schema):
+    """Answers read from the objects the selectors return: each field by attribute, by
+    `Field(alias=...)` (a dotted path, or a method such as "get_state_display", which is
+    called) or by a `resolve_<field>` static method. A resolver whose answer depends on who
+    asks takes `context` and reads the caller with `caller(context)`.
+
+    A dict is an answer already shaped — a page's count and rows, or a write's answer as
+    stored for an idempotent retry, which ninja validates once more — and is read by field
+    name as it is."""
+
+    model_config = ConfigDict(validate_by_name=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo
+    ) -> Any:
+        if isinstance(values, dict):
+            return handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+def caller(context: dict):
+    """The user an answer is shaped for (ninja passes the request in a resolver's context)."""
+    return context["request"].auth
+
+
+def as_json(schema: type[Schema], obj, request) -> dict:
+    """`obj` answered as `schema`, in JSON values (dates as text), so that an idempotent retry
+    can replay it."""
+    return schema.model_validate(obj, context={"request": request}).model_dump(mode="json")
 
 
 class FieldError(Schema):
