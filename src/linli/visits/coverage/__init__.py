@@ -61,9 +61,9 @@ from linli.registry.choices import TagTarget
 from linli.registry.figures import PARTY_MEMBER_TAG, POOR_HOUSEHOLD_TAG
 from linli.registry.models import Household, HouseholdTag, Resident, Tag
 
-from .choices import LinkLevel, NeedStatus, PeriodKind
-from .models import ContactAssignment, CoverageSummary, Need, Visit
-from .policies import overdue_households
+from ..choices import LinkLevel, NeedStatus, PeriodKind
+from ..models import ContactAssignment, CoverageSummary, Need, Visit
+from ..policies import overdue_households
 
 SEGMENT = PATH_STEP + len(PATH_SEPARATOR)
 # Villages sit at depth 3 (district 0, street 1, community 2: core.choices.ALLOWED_PARENT_KINDS),
@@ -299,7 +299,7 @@ def latest_base_overdue(every: int, unit: str, on: dt.date) -> dt.date:
     (policies.due_date); it lies before `on` exactly when the interval added reaches no further
     than the last working day before `on`. Adding an interval never goes backwards, so the
     days that qualify end at one day: found here by stepping back from that working day."""
-    from .policies import add_interval
+    from ..policies import add_interval
 
     last_working = _last_working_day_before(on)
     base = last_working
@@ -311,8 +311,8 @@ def latest_base_overdue(every: int, unit: str, on: dt.date) -> dt.date:
 def _policy_thresholds(on: dt.date) -> tuple[dict[int, dt.date], dt.date]:
     """For each visit policy, the latest base day overdue on `on`; and the one for households
     without a policy (the default policy, else a quarter)."""
-    from .models import VisitPolicy
-    from .policies import DEFAULT_EVERY
+    from ..models import VisitPolicy
+    from ..policies import DEFAULT_EVERY
 
     thresholds, fallback = {}, latest_base_overdue(*DEFAULT_EVERY, on)
     for policy in VisitPolicy.objects.filter(active=True):
@@ -438,7 +438,7 @@ def _visit_counts(prefix, length, start, end) -> QuerySet:
 
 
 def _need_counts(prefix, length, start, end) -> QuerySet:
-    from .needs import need_status_expression
+    from ..needs import need_status_expression
 
     needs = Need.objects.filter(
         _in_period(start, end, "found_on"), _under("visit__area__path", prefix)

@@ -50,10 +50,10 @@ from linli.registry.models import Household, Organisation, Post, Resident, Tag
 from linli.services.models import Application, OutreachTask, ServiceItem
 from linli.visits.models import ContactAssignment, Need, Visit
 
-from . import data
-from .catalogue import build_catalogue
-from .hall import build_hall_history, seed_outreach
-from .visits import build_links_and_visits, refresh_visit_figures
+from .. import data
+from ..catalogue import build_catalogue
+from ..hall import build_hall_history, seed_outreach
+from ..visits import build_links_and_visits, refresh_visit_figures
 
 Tags = tuple[tuple[str, str], ...]
 # Posts whose holders get a login of their own, and the role it has (see `staff_accounts`).
