@@ -26,7 +26,7 @@ from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit
 from linli.core.choices import AreaKind
-from linli.core.dates import age_on
+from linli.core.dates import age_on, years_before
 from linli.core.models import Area, AuditRecord, TimelineEvent
 from linli.core.validators import parse_id_number
 from linli.core.workdays import WorkCalendar
@@ -495,7 +495,7 @@ def _poor_households():
 
 def test_the_source_claim_holds_for_the_past_twelve_months(today):
     start, end = _window(today)
-    assert start == builder.years_before(today, 1) + dt.timedelta(days=1)
+    assert start == years_before(today, 1) + dt.timedelta(days=1)
     visited = _visited(start, end)
     households = Household.objects.all()
     assert households.exclude(pk__in=visited.values("household_id")).count() == 0

@@ -2,7 +2,7 @@
 organisations, name lists and logins.
 
 Everything that varies (people, households, ages, tags, who holds which post) is drawn by
-`builder.py` from a seeded random generator; everything here is the same in every build. The
+`builder/` from a seeded random generator; everything here is the same in every build. The
 district, the street 太保庄街道, the communities 文岭社区 and 营辉社区 and the villages 王家庄村
 and 营辉村 are named in the source, and 峡山区 has the four streets below; the other communities
 and villages are plausible local names made up for the demo. Division codes are illustrative

@@ -846,7 +846,8 @@ def refresh_visit_figures(*, today: dt.date) -> dict[str, int]:
     months of the overdue trend and the quarter and year running today (what the leader's page
     reads first; other periods are counted live), by the module's own refresh functions — the
     ones the jobs run."""
-    from linli.visits.coverage import month_starts, summaries_refresh
+    from linli.visits.coverage.periods import month_starts
+    from linli.visits.coverage.writing import summaries_refresh
     from linli.visits.policies import states_refresh
 
     states = states_refresh(today=today)

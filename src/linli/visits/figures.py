@@ -10,7 +10,7 @@ from django.utils.translation import pgettext
 
 from linli.core.models import Area
 
-from .coverage import coverage_live
+from .coverage.totals import coverage_live
 
 
 def past_twelve_months(today: dt.date) -> tuple[dt.date, dt.date]:
