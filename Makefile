@@ -61,6 +61,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	PYTHONPATH=src $(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/mypy
 
 ## Regenerate the translation catalogues after changing user-facing strings (needs GNU gettext
 ## for the extraction), compile them to .mo and list the Chinese entries still to translate

@@ -99,6 +99,11 @@ class Grant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Marked on the grants of a user's page (`selectors.grant_list`).
+    ended: bool
+    in_force: bool
+    can_end: bool
+
     class Meta:
         verbose_name = _("grant")
         verbose_name_plural = _("grants")

@@ -29,7 +29,7 @@ _GRANTABLE_ORGANISATIONS = ScopeSpec(family="grants", area_path="area__path")
 USER_READERS = ("accounts.manage", "grants.manage")
 
 
-def _require_any(user, perms) -> None:
+def _require_any(user: User, perms) -> None:
     if not any(user.has_permission(p) for p in perms):
         raise PermissionDenied
 
@@ -45,7 +45,7 @@ def current_grants_q(prefix: str = "") -> Q:
 # --- users ----------------------------------------------------------------------------------
 
 
-def user_list(*, user, filters) -> QuerySet[User]:
+def user_list(*, user: User, filters) -> QuerySet[User]:
     """Every account, searched by user name or display name (`q`) and filtered by a role held
     today (`role`); each carries `current_grants` (with their areas) in a fixed number of
     queries however many users the page shows."""
@@ -63,7 +63,7 @@ def user_list(*, user, filters) -> QuerySet[User]:
     return users.prefetch_related(Prefetch("grants", queryset=in_force, to_attr="current_grants"))
 
 
-def user_get(*, user, pk, perms=USER_READERS) -> User:
+def user_get(*, user: User, pk, perms=USER_READERS) -> User:
     _require_any(user, perms)
     found = User.objects.filter(pk=pk).first()
     if found is None:
@@ -74,7 +74,7 @@ def user_get(*, user, pk, perms=USER_READERS) -> User:
 # --- grants ---------------------------------------------------------------------------------
 
 
-def grant_list(*, user, target: User) -> list[Grant]:
+def grant_list(*, user: User, target: User) -> list[Grant]:
     """All of `target`'s grants, newest first, each marked `in_force` / `ended` and
     `can_end` (still running, and inside the reader's own grant area)."""
     _require_any(user, ("grants.manage",))
@@ -94,7 +94,7 @@ def grant_list(*, user, target: User) -> list[Grant]:
     return grants
 
 
-def grant_get(*, user, pk) -> Grant:
+def grant_get(*, user: User, pk) -> Grant:
     _require_any(user, ("grants.manage",))
     grant = Grant.objects.select_related("user", "area").filter(pk=pk).first()
     if grant is None:
@@ -102,7 +102,7 @@ def grant_get(*, user, pk) -> Grant:
     return grant
 
 
-def grantable_areas(*, user) -> QuerySet[Area]:
+def grantable_areas(*, user: User) -> QuerySet[Area]:
     """The areas `user` may grant roles over: inside their own grants.manage grants."""
     condition = scope_filter(user, _GRANTABLE_AREAS, "manage")
     if condition is None:
@@ -110,7 +110,7 @@ def grantable_areas(*, user) -> QuerySet[Area]:
     return Area.objects.filter(condition).order_by("path")
 
 
-def grantable_organisations(*, user):
+def grantable_organisations(*, user: User):
     from linli.registry.models import Organisation
 
     condition = scope_filter(user, _GRANTABLE_ORGANISATIONS, "manage")
@@ -143,14 +143,14 @@ def _tokens_of(target: User):
     )
 
 
-def api_token_list(*, user, target: User) -> list[ApiToken]:
+def api_token_list(*, user: User, target: User) -> list[ApiToken]:
     """`target`'s API tokens, newest first, each with its `status` (active/expired/revoked),
     for the administrator (who may revoke any of them)."""
     _require_any(user, ("accounts.manage",))
     return _with_status(_tokens_of(target))
 
 
-def api_token_get(*, user, pk) -> ApiToken:
+def api_token_get(*, user: User, pk) -> ApiToken:
     _require_any(user, ("accounts.manage",))
     token = ApiToken.objects.select_related("user").filter(pk=pk).first()
     if token is None:
@@ -158,12 +158,12 @@ def api_token_get(*, user, pk) -> ApiToken:
     return token
 
 
-def own_api_token_list(*, user) -> list[ApiToken]:
+def own_api_token_list(*, user: User) -> list[ApiToken]:
     """我的接口令牌 — the reader's own tokens, newest first, each with its `status`."""
     return _with_status(_tokens_of(user))
 
 
-def own_api_token_get(*, user, pk) -> ApiToken:
+def own_api_token_get(*, user: User, pk) -> ApiToken:
     """One of the reader's own tokens; anyone else's is not found (404), not refused."""
     token = ApiToken.objects.select_related("user").filter(pk=pk, user=user).first()
     if token is None:
@@ -186,7 +186,7 @@ class LockedAccount:
     unlocks_at: object = None
 
 
-def locked_out_list(*, user) -> list[LockedAccount]:
+def locked_out_list(*, user: User) -> list[LockedAccount]:
     """User names (and their addresses) that reached the failure limit within the cool-off.
 
     A lock is per user name *and* address (settings.AXES_LOCKOUT_PARAMETERS); this groups the

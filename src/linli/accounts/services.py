@@ -31,7 +31,7 @@ from .roles import PERSONAL_ROLES, SEPARATED_ROLES, Role
 SECRETS = ("password", "key_hash")  # hashes the audit trail never holds
 
 
-def _require(actor, perm: str) -> None:
+def _require(actor: User | None, perm: str) -> None:
     if actor is not None and not actor.has_permission(perm):
         raise PermissionDenied
 
@@ -63,7 +63,7 @@ def _check_password(password: str, user: User, field: str = "password") -> None:
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User | None,
     username: str,
     password: str,
     display_name: str = "",
@@ -92,7 +92,7 @@ def user_create(
 
 
 @transaction.atomic
-def system_account_create(*, actor, username: str, display_name: str = "") -> User:
+def system_account_create(*, actor: User | None, username: str, display_name: str = "") -> User:
     """系统账号 — an account for another system (a 12345 gateway, an Open311 client). It has no
     password, so nobody logs in with it; it works only through the API tokens the administrator
     issues for it, and it holds no personal role."""
@@ -106,7 +106,7 @@ def system_account_create(*, actor, username: str, display_name: str = "") -> Us
 
 
 @transaction.atomic
-def user_set_active(*, actor, user: User, active: bool) -> User:
+def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     """Deactivate 停用 or reactivate an account. A deactivated person cannot log in, their
     open sessions stop working at the next request, and their API tokens are refused."""
     _require(actor, "accounts.manage")
@@ -154,7 +154,7 @@ def password_change(*, actor: User, current_password: str, new_password: str) ->
     return _set_password(actor=actor, user=actor, password=new_password, must_change=False)
 
 
-def _check_password_reset(actor, user: User) -> None:
+def _check_password_reset(actor: User | None, user: User) -> None:
     _require(actor, "accounts.manage")
     if actor is not None and actor.pk == user.pk:
         raise PermissionDenied(_("Change your own password on the password page."))
@@ -167,7 +167,7 @@ def _check_password_reset(actor, user: User) -> None:
         )
 
 
-def password_reset_allowed(*, actor, user: User) -> bool:
+def password_reset_allowed(*, actor: User | None, user: User) -> bool:
     """Whether `actor` may reset `user`'s password (for showing the form)."""
     try:
         _check_password_reset(actor, user)
@@ -176,7 +176,7 @@ def password_reset_allowed(*, actor, user: User) -> bool:
     return True
 
 
-def user_password_reset(*, actor, user: User, password: str) -> User:
+def user_password_reset(*, actor: User | None, user: User, password: str) -> User:
     """重置密码 — the administrator gives a person a new initial password, which the person must
     change at their next login. Their open sessions end with the old password."""
     _check_password_reset(actor, user)
@@ -184,7 +184,7 @@ def user_password_reset(*, actor, user: User, password: str) -> User:
 
 
 @transaction.atomic
-def _set_password(*, actor, user: User, password: str, must_change: bool) -> User:
+def _set_password(*, actor: User | None, user: User, password: str, must_change: bool) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     field = "password" if must_change else "new_password"
     _check_password(password, user, field)
@@ -219,7 +219,7 @@ def _check_separation(user: User, role: str) -> None:
         )
 
 
-def _check_granter(actor, user: User, area) -> None:
+def _check_granter(actor: User | None, user: User, area) -> None:
     """A security officer grants only inside their own grant area, and never to themself."""
     if actor is None:
         return
@@ -244,7 +244,14 @@ def when_granted(listener):
 
 @transaction.atomic
 def grant_create(
-    *, actor, user: User, role: str, area, organisation=None, starts_on=None, ends_on=None
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    area,
+    organisation=None,
+    starts_on=None,
+    ends_on=None,
 ) -> Grant:
     """Give `user` a role over `area`. The security officer grants roles (三权分立), except when
     the deployment is being set up from the command line (actor None)."""
@@ -283,7 +290,7 @@ def grant_create(
 
 
 @transaction.atomic
-def grant_end(*, actor, grant: Grant) -> Grant:
+def grant_end(*, actor: User | None, grant: Grant) -> Grant:
     """End a grant now. The end date is inclusive, so it becomes yesterday: ending today would
     leave the role working until midnight."""
     grant = Grant.objects.select_for_update().select_related("user", "area").get(pk=grant.pk)
@@ -303,7 +310,7 @@ def grant_end(*, actor, grant: Grant) -> Grant:
 
 
 @transaction.atomic
-def account_unlock(*, actor, username: str, addresses: list[str] | None = None) -> int:
+def account_unlock(*, actor: User | None, username: str, addresses: list[str] | None = None) -> int:
     """解锁 — clear django-axes' failed attempts for `username` at every address, so the person
     can log in again before the cool-off ends. Returns how many attempt records were cleared."""
     _require(actor, "accounts.unlock")
@@ -331,7 +338,7 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _check_token_issuer(actor, user: User) -> None:
+def _check_token_issuer(actor: User | None, user: User) -> None:
     """A person issues tokens for themselves; the administrator only for system accounts, which
     act for a system and never as a person (三权分立: nobody holds another's credentials)."""
     if actor is None:
@@ -348,7 +355,9 @@ def _check_token_issuer(actor, user: User) -> None:
 
 
 @transaction.atomic
-def api_token_issue(*, actor, user: User, name: str, expires_at=None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, actor: User | None, user: User, name: str, expires_at=None
+) -> tuple[ApiToken, str]:
     """Returns the token record and the key, which is shown once and never stored."""
     _check_token_issuer(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -371,7 +380,7 @@ def api_token_issue(*, actor, user: User, name: str, expires_at=None) -> tuple[A
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     """Revoke 吊销 a token: from the next request on, the API answers it with 401. Its owner
     may revoke it, and so may the administrator, whoever's it is."""
     if actor is not None and actor.pk != token.user_id:

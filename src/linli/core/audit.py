@@ -40,6 +40,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit_checkpoints, audit_keys, context
+from .actors import Actor
 from .audit_checkpoints import Checkpoint
 from .audit_keys import UNKEYED
 from .choices import AuditAction, AuditOutcome
@@ -122,10 +124,17 @@ def protected_number(value: str, kind: str, key_id: int) -> dict:
 def protect_text(text: str, key_id: int) -> str:
     """Free text with every ID and mobile number in it masked and followed by `#fingerprint`."""
     for kind, pattern in _NUMBERS_IN_TEXT:
-        text = pattern.sub(
-            lambda m, kind=kind: f"{mask(m[0], kind)}#{fingerprint(m[0], kind, key_id)}", text
-        )
+        text = pattern.sub(_protector(kind, key_id), text)
     return text
+
+
+def _protector(kind: str, key_id: int) -> Callable[[re.Match[str]], str]:
+    """What a number of `kind` found in free text is replaced with (see `protect_text`)."""
+
+    def protected(match: re.Match[str]) -> str:
+        return f"{mask(match[0], kind)}#{fingerprint(match[0], kind, key_id)}"
+
+    return protected
 
 
 def protect(value, key_id: int, kind: str | None = None):
@@ -210,7 +219,7 @@ def object_type_of(obj_or_model) -> str:
 def record(
     *,
     action: str,
-    actor=None,
+    actor: Actor | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -288,7 +297,13 @@ def _locked_head(*, skip_locked: bool = False) -> AuditChainHead | None:
 
 
 def record_change(
-    *, actor, obj, before: dict | None, after: dict | None, action: str = "", reason: str = ""
+    *,
+    actor: Actor | None,
+    obj,
+    before: dict | None,
+    after: dict | None,
+    action: str = "",
+    reason: str = "",
 ) -> None:
     """A create (before None), delete (after None) or update (only changed fields kept)."""
     if before is None:
@@ -307,7 +322,9 @@ def record_change(
     record(action=action, actor=actor, obj=obj, changes=changes, reason=reason)
 
 
-def record_created(*, actor, obj, exclude: tuple[str, ...] = (), alongside=None) -> None:
+def record_created(
+    *, actor: Actor | None, obj, exclude: tuple[str, ...] = (), alongside=None
+) -> None:
     """A new record, with every field it was made with (and what `alongside(obj)` returns: what
     belongs to it but is stored elsewhere, such as its tags)."""
     after = snapshot(obj, exclude=exclude) | (alongside(obj) if alongside else {})
@@ -328,7 +345,9 @@ class AuditedChange:
     at both ends; `exclude` leaves fields out (a password hash). A change whose only differences
     are in `ignore` (the version counter, the time of the last save) is not recorded at all."""
 
-    def __init__(self, *, actor, obj, action: str = "", exclude=(), alongside=None, ignore=()):
+    def __init__(
+        self, *, actor: Actor | None, obj, action: str = "", exclude=(), alongside=None, ignore=()
+    ):
         self.actor, self.obj, self.action = actor, obj, action
         self.exclude, self.alongside, self.ignore = tuple(exclude), alongside, tuple(ignore)
         self.before = self.state() if obj.pk is not None else None  # None: a new record
@@ -357,12 +376,12 @@ class AuditedChange:
         return changed
 
 
-def audited_change(*, actor, obj, **options) -> AuditedChange:
+def audited_change(*, actor: Actor | None, obj, **options) -> AuditedChange:
     """Begin an audited change to `obj` (see `AuditedChange`); call `record()` once it is made."""
     return AuditedChange(actor=actor, obj=obj, **options)
 
 
-def record_deleted(*, actor, obj, exclude: tuple[str, ...] = ()) -> None:
+def record_deleted(*, actor: Actor | None, obj, exclude: tuple[str, ...] = ()) -> None:
     """A record about to be deleted, with every field it had."""
     record_change(actor=actor, obj=obj, before=snapshot(obj, exclude=exclude), after=None)
 
@@ -386,10 +405,11 @@ def seal(*, wait: bool = True) -> int:
             head = _locked_head(skip_locked=not wait)
             if head is None:
                 return sealed
-            count, after = _seal_batch(head, after)
+            count, last = _seal_batch(head, after)
         sealed += count
-        if after is None:
+        if last is None:
             return sealed
+        after = last
     return sealed
 
 
@@ -476,7 +496,7 @@ def key_in_force() -> int:
 
 
 @transaction.atomic
-def rotate_key(*, actor=None) -> AuditRecord:
+def rotate_key(*, actor: Actor | None = None) -> AuditRecord:
     """密钥轮换 — put a newer audit key in force: the newest key in the key folder if it is newer
     than the one in force (made beforehand with `audit_keys.create_key` and copied to every
     machine), else a new one. Every record written until then is chained with the old key; the
@@ -484,6 +504,7 @@ def rotate_key(*, actor=None) -> AuditRecord:
     last record of the old one; older keys stay in the folder for `verify`."""
     _fence(rotation=True)
     head = _locked_head()
+    assert head is not None  # made if missing; only `skip_locked` gives up on it
     _seal_batches(head)  # with the key in force until now
     newest = audit_keys.keyring(reload=True).newest
     new = newest if newest > head.key_id else audit_keys.create_key()
@@ -502,8 +523,9 @@ def rotate_key(*, actor=None) -> AuditRecord:
 
 
 def _seal_batches(head: AuditChainHead, after: int = 0, key_id: int | None = None) -> None:
-    while after is not None:
-        _count, after = _seal_batch(head, after, key_id)
+    next_after: int | None = after
+    while next_after is not None:
+        _count, next_after = _seal_batch(head, next_after, key_id)
 
 
 def _is_rotation_to(entry: AuditRecord) -> bool:
@@ -531,6 +553,13 @@ class VerifyReport:
         return not self.problems
 
 
+def _chained_seq(entry: AuditRecord) -> int:
+    """The place in the chain of a record that has one (`seq` is empty until it is sealed)."""
+    if entry.seq is None:
+        raise ValueError(f"audit record {entry.pk} is not chained yet")
+    return entry.seq
+
+
 class _Walk:
     """The chain walked in order, from GENESIS or from a checkpoint's record."""
 
@@ -542,21 +571,22 @@ class _Walk:
         self.signed_seen = key_id != UNKEYED
 
     def check(self, entry: AuditRecord) -> None:
-        report, values = self.report, {"seq": entry.seq}
+        seq = _chained_seq(entry)
+        report, values = self.report, {"seq": seq}
         report.checked += 1
-        if entry.seq > self.seq:
+        if seq > self.seq:
             report.problems.append(
                 _("records %(first)d–%(last)d are missing (deleted).")
-                % {"first": self.seq, "last": entry.seq - 1}
+                % {"first": self.seq, "last": seq - 1}
             )
-        elif entry.seq < self.seq:
+        elif seq < self.seq:
             report.problems.append(_("record %(seq)d is out of order.") % values)
         if entry.prev_hash != self.prev:
             report.problems.append(
                 _("record %(seq)d: the link to the record before it is broken.") % values
             )
         self._check_signature(entry)
-        self.prev, self.seq, self.last = entry.hash, entry.seq + 1, entry
+        self.prev, self.seq, self.last = entry.hash, seq + 1, entry
 
     def _check_signature(self, entry: AuditRecord) -> None:
         report, values = self.report, {"seq": entry.seq, "key": entry.key_id}
@@ -609,7 +639,7 @@ class _Walk:
 def verify(
     batch_size: int = 5000,
     *,
-    checkpoint_files: list[Path] = (),
+    checkpoint_files: Sequence[Path] = (),
     write_checkpoint: bool = True,
     seal_first: bool = True,
 ) -> VerifyReport:
@@ -628,9 +658,9 @@ def verify(
     chained = AuditRecord.objects.filter(seq__isnull=False).order_by("seq")
     for entry in chained.iterator(chunk_size=batch_size):
         walk.check(entry)
-        for checkpoint in by_seq.get(entry.seq, ()):
+        for checkpoint in by_seq.get(_chained_seq(entry), ()):
             if checkpoint.hash != entry.hash:
-                report.problems.append(_rewritten(entry.seq, checkpoint))
+                report.problems.append(_rewritten(_chained_seq(entry), checkpoint))
     _check_head(report, walk)
     _check_deleted_tail(report, walk, checkpoints)
     _check_unchained(report, batch_size)
@@ -704,7 +734,9 @@ def _check_deleted_tail(report: VerifyReport, walk: _Walk, checkpoints) -> None:
 def _write_checkpoint(report: VerifyReport, last: AuditRecord) -> None:
     try:
         key_id = key_in_force() or audit_keys.newest_or_new()
-        report.written = audit_checkpoints.append(seq=last.seq, hash=last.hash, key_id=key_id)
+        report.written = audit_checkpoints.append(
+            seq=_chained_seq(last), hash=last.hash, key_id=key_id
+        )
     except OSError as e:  # a read-only data folder must not hide the verdict
         report.not_written = str(e)
 
@@ -749,6 +781,6 @@ def _walk_from(report: VerifyReport, latest: Checkpoint | None) -> _Walk | None:
         )
         return None
     if anchor.hash != latest.hash:
-        report.problems.append(_rewritten(anchor.seq, latest))
+        report.problems.append(_rewritten(latest.seq, latest))
         return None
-    return _Walk(report, prev=anchor.hash, seq=anchor.seq + 1, key_id=anchor.key_id, last=anchor)
+    return _Walk(report, prev=anchor.hash, seq=latest.seq + 1, key_id=anchor.key_id, last=anchor)

@@ -204,8 +204,8 @@ def make_backup(*, destination: Path | None = None, with_keys: bool = True) -> B
     final = _archive_name(destination)
     partial = final.with_name(final.name + ".partial")
     audit.seal()  # the archive's trail chained as far as it goes (later records: on restore)
-    with tempfile.TemporaryDirectory(dir=destination, prefix=".linli-backup-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(dir=destination, prefix=".linli-backup-") as folder:
+        work = Path(folder)
         checkpoints = _copy_checkpoints(work)
         copy = work / "database"
         facts = database.snapshot(copy)
@@ -339,6 +339,7 @@ def unpack(archive: Path, into: Path) -> dict:
                 if name in found or (name == MANIFEST and content is not None):
                     raise _damaged(archive, _("%(name)s twice") % {"name": name})
                 source = tar.extractfile(member)
+                assert source is not None  # a regular file (`_member_name`)
                 if name == MANIFEST:
                     content = source.read()
                 else:

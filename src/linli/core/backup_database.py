@@ -23,12 +23,16 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
 from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
+
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.base import DatabaseWrapper as PostgresConnection
 
 
 class BackupError(Exception):
@@ -236,6 +240,11 @@ class PostgresDatabase(Database):
     vendor = "postgresql"
     member = "database/linli.pgdump"
 
+    @property
+    def driver(self) -> Any:
+        """The connection's DB-API module (psycopg), for a connection of our own and its errors."""
+        return self.connection.Database  # type: ignore[attr-defined]  # Django's; not in the stubs
+
     def describe(self) -> str:
         s = self.settings
         return _("PostgreSQL database %(name)s on %(host)s:%(port)s") % {
@@ -275,7 +284,7 @@ class PostgresDatabase(Database):
 
     def server_major(self) -> int:
         self.connection.ensure_connection()
-        return self.connection.pg_version // 10000
+        return cast("PostgresConnection", self.connection).pg_version // 10000
 
     def tools(self) -> str:
         server = self.server_major()
@@ -329,11 +338,11 @@ class PostgresDatabase(Database):
         pg_dump, _major = self.program_major("pg_dump")
         try:
             return self._snapshot(pg_dump, into)
-        except self.connection.Database.Error as e:
+        except self.driver.Error as e:
             raise BackupError(str(e).strip()) from e
 
     def _snapshot(self, pg_dump: str, into: Path) -> Facts:
-        raw = self.connection.Database.connect(**self.connection.get_connection_params())
+        raw = self.driver.connect(**self.connection.get_connection_params())
         try:
             raw.autocommit = True
             with raw.cursor() as cursor:

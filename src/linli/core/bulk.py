@@ -112,11 +112,19 @@ def db_value(value):
     return value
 
 
+def column_of(model: type[models.Model], name: str) -> str:
+    """The table column of `model`'s field `name`."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model._meta.label}.{name} is not a column")
+    return field.column
+
+
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert `rows` (tuples in the order of `columns`, which are field names) into `model`'s
     table. The rows hold what the driver takes: text, numbers, None, and `db_value()` for
     timestamps, dates and JSON. Returns the number of rows written."""
-    db_columns = [model._meta.get_field(name).column for name in columns]
+    db_columns = [column_of(model, name) for name in columns]
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in db_columns)
     if connection.vendor == "postgresql":

@@ -40,4 +40,6 @@ def is_overdue(due_on: dt.date | None, today: dt.date) -> bool:
 
 def days_overdue(due_on: dt.date | None, today: dt.date) -> int:
     """Days overdue on `today` (0 on the due date itself and before, and with no deadline)."""
-    return (today - due_on).days if is_overdue(due_on, today) else 0
+    if due_on is None or not is_overdue(due_on, today):
+        return 0
+    return (today - due_on).days

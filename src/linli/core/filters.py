@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from .actors import Actor
 from .choices import AuditAction, AuditOutcome
 from .forms import BootstrapFormMixin
 from .models import AuditRecord
@@ -35,7 +36,7 @@ class ScopedFilterSet(django_filters.FilterSet):
     """A filter set over one user's list: its filters may check the ids they are given
     against that user's scope (`AreaFilter`)."""
 
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user: Actor, **kwargs):
         self.user = user
         super().__init__(data, queryset, **kwargs)
 
@@ -46,6 +47,7 @@ class AreaFilter(django_filters.Filter):
     the list is a page or the API. `area_path` leads from a row to its area's path."""
 
     field_class = forms.IntegerField
+    parent: ScopedFilterSet  # the filter set holding the filter (django-filter's; not in the stubs)
 
     def __init__(self, *, area_path: str, **kwargs):
         kwargs.setdefault("label", _("Area"))
@@ -72,7 +74,8 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
     widget_size = "sm"
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", _("The end date must not be before the start date."))

@@ -7,17 +7,24 @@ area_move`, whose own checks (kind of parent, scope, not under itself) stay auth
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ALLOWED_PARENT_KINDS, AreaKind
 from .models import Area
 from .validators import validate_division_code
 
+if TYPE_CHECKING:
+    _Form = forms.BaseForm  # what the mixin is mixed into
+else:
+    _Form = object
 
-class BootstrapFormMixin:
+
+class BootstrapFormMixin(_Form):
     """Bootstrap's classes on every widget of the form, so templates render fields plainly:
     checkboxes and radio buttons `form-check-input`, selects `form-select`, the rest
     `form-control`, each with `is-invalid` once its field has an error. Styled as the field is
@@ -25,11 +32,12 @@ class BootstrapFormMixin:
     is kept. `widget_size = "sm"` gives the small variants (filter bars)."""
 
     widget_size = ""
+    _errors: ErrorDict | None  # BaseForm's, None until the form is validated; not in the stubs
 
     def __getitem__(self, name):
         bound = super().__getitem__(name)
-        checked = self._errors is not None  # rendering alone does not validate the form
-        invalid = checked and name in self._errors
+        # Rendering alone does not validate the form: before it is validated, no field is invalid.
+        invalid = self._errors is not None and name in self._errors
         style_widget(bound.field.widget, size=self.widget_size, invalid=invalid)
         return bound
 
@@ -114,7 +122,7 @@ class AreaCreateForm(_AreaFieldsForm):
     def __init__(self, *args, parent: Area, **kwargs):
         super().__init__(*args, **kwargs)
         self.parent = parent
-        self.fields["kind"].choices = [
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
             (value, label)
             for value, label in AreaKind.choices
             if parent.kind in ALLOWED_PARENT_KINDS[value]
@@ -124,7 +132,7 @@ class AreaCreateForm(_AreaFieldsForm):
 
 class _ParentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Area) -> str:
-        above = f" · {obj.parent.name}" if obj.parent_id else ""
+        above = f" · {obj.parent.name}" if obj.parent is not None else ""
         return f"{obj.name}（{obj.get_kind_display()}）{above}"
 
 
@@ -148,7 +156,7 @@ class AreaMoveForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = targets
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = targets
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .actors import Actor
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -42,9 +43,9 @@ def _key_error(message: str) -> ValidationError:
     return ValidationError({HEADER: message})
 
 
-def _stored(user, key: str) -> IdempotencyKey | None:
+def _stored(user: Actor, key: str) -> IdempotencyKey | None:
     """The live stored response for this user and key; an expired one is dropped."""
-    entry = IdempotencyKey.objects.filter(user=user, key=key).first()
+    entry = IdempotencyKey.objects.filter(user_id=user.pk, key=key).first()
     if entry is not None and entry.created_at < timezone.now() - KEEP_FOR:
         entry.delete()
         return None
@@ -58,7 +59,13 @@ def _replay(entry: IdempotencyKey, fingerprint: str) -> Outcome:
 
 
 def run(
-    *, user, key: str | None, method: str, path: str, body: bytes, write: Callable[[], Outcome]
+    *,
+    user: Actor,
+    key: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    write: Callable[[], Outcome],
 ) -> tuple[int, dict, bool]:
     """Run `write` once per (user, key). Returns (status, body, replayed)."""
     if not key:
@@ -76,7 +83,7 @@ def run(
             status, payload = write()
             if 200 <= status < 300:
                 IdempotencyKey.objects.create(
-                    user=user,
+                    user_id=user.pk,
                     key=key,
                     method=method[:8],
                     path=path[:255],

@@ -211,7 +211,7 @@ def recover_lost_jobs(now: dt.datetime | None = None, *, judge_heartbeats: bool 
             why = "its worker stopped beating"
         elif worker in beating:
             continue
-        elif started_at < now - dt.timedelta(seconds=policy.stale_after):
+        elif started_at is not None and started_at < now - dt.timedelta(seconds=policy.stale_after):
             why = "it ran longer than its time limit"
         else:
             continue
@@ -421,7 +421,7 @@ def _worker_class() -> type:
             try:
                 audit.seal(wait=False)
             except DATABASE_AWAY as e:
-                if not is_locked_database_exception(e):
+                if not (isinstance(e, OperationalError) and is_locked_database_exception(e)):
                     raise
             except Exception:
                 logger.exception("Chaining the audit records failed; trying again in a minute.")

@@ -2,6 +2,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.deprecation import MiddlewareMixin
 
 from . import audit, context, outage, scoping, views_errors, views_health
+from .actors import Actor
 from .choices import AuditAction, AuditOutcome
 
 # No cache anywhere may keep the answer; `private` for old proxies that ignore no-store.
@@ -117,15 +118,19 @@ def _refused_miss(status: int, misses: list):
     return refused[-1] if refused else None
 
 
-def _acting_user(request):
+def _acting_user(request) -> Actor | None:
     """The logged-in user: the session's, or the one an API token authenticated."""
     for candidate in (getattr(request, "user", None), getattr(request, "auth", None)):
-        if getattr(candidate, "is_authenticated", False) is True and candidate.pk is not None:
+        if (
+            candidate is not None
+            and getattr(candidate, "is_authenticated", False) is True
+            and candidate.pk is not None
+        ):
             return candidate
     return None
 
 
-def _record_denial(request, user, status: int, miss) -> None:
+def _record_denial(request, user: Actor, status: int, miss) -> None:
     audit.record(
         action=AuditAction.DENIED,
         outcome=AuditOutcome.FAILURE,

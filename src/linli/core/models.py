@@ -61,6 +61,8 @@ class Area(models.Model):
     objects = AreaQuerySet.as_manager()
     scope = ScopeSpec(family="area", area_path="path")
 
+    child_count: int  # on the nodes of the area tree page (`selectors.area_nodes`)
+
     class Meta:
         verbose_name = _("area")
         verbose_name_plural = _("areas")

@@ -12,14 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .actors import Actor
 
 STAFF, RESIDENT, ANYONE = "staff", "resident", "anyone"
 
 
 @dataclass(frozen=True)
 class NavEntry:
-    label: str
+    label: str | Promise
     url_name: str
     permission: str | tuple[str, ...] | None  # any one of them
     group: str = ""
@@ -66,10 +69,12 @@ register(
 )
 
 
-def _shown(entry: NavEntry, user) -> bool:
+def _shown(entry: NavEntry, user: Actor) -> bool:
     if entry.audience == STAFF and not user.is_staff_member:
         return False
-    if entry.audience == RESIDENT and user.own_household_id(entry.permission) is None:
+    if entry.audience == RESIDENT and (
+        not isinstance(entry.permission, str) or user.own_household_id(entry.permission) is None
+    ):
         return False
     if entry.permission is None:
         return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TypeGuard
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
@@ -29,7 +30,9 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
 
-def is_database_error(error: BaseException | None) -> bool:
+def is_database_error(
+    error: BaseException | None,
+) -> TypeGuard[OperationalError | InterfaceError]:
     return isinstance(error, DATABASE_ERRORS)
 
 

@@ -22,7 +22,8 @@ def _by_ids(queryset: QuerySet, ids: list) -> QuerySet:
     fresh = queryset.model._default_manager.filter(pk__in=ids)
     fresh.query.select_related = queryset.query.select_related
     fresh.query.deferred_loading = queryset.query.deferred_loading
-    fresh._prefetch_related_lookups = queryset._prefetch_related_lookups
+    # Django's own record of the prefetches, which django-stubs do not declare.
+    fresh._prefetch_related_lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
     return fresh
 
 

@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,6 +39,9 @@ from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 
 from .models import PeriodicRun
+
+if TYPE_CHECKING:
+    from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +163,7 @@ class JobState:
     (`due` when the current slot is not queued yet: a worker's next look queues it)."""
 
     job: PeriodicJob
-    last: object | None  # the latest DBTaskResult row of the job's task
+    last: DBTaskResult | None  # the latest row of the job's task
     next_at: dt.datetime
     due: bool
 

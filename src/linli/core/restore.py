@@ -73,7 +73,7 @@ class RestoreReport:
     files_restored: int = 0
     keys_added: list[int] = field(default_factory=list)
     checkpoints_set_aside: Path | None = None
-    record_seq: int = 0
+    record_seq: int | None = 0  # the restore's own audit record's place in the chain
     verify: audit.VerifyReport | None = None
 
     @property

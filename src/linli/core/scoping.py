@@ -18,6 +18,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404
 
+from .actors import Actor
 from .lookups import starts_with
 
 
@@ -156,7 +157,7 @@ def under_area(queryset, area_path: str, area):
     return queryset.filter(under_paths(area_path, [area.path]))
 
 
-def scope_filter(user, spec: ScopeSpec, action: str, model=None) -> Q | None:
+def scope_filter(user: Actor | None, spec: ScopeSpec, action: str, model=None) -> Q | None:
     """The Q that limits `spec`'s model to what `user` may `action`; None means nothing.
 
     Given the `model`, a user whose grants cover every tree of areas (a district leader of the
@@ -184,7 +185,7 @@ def scope_filter(user, spec: ScopeSpec, action: str, model=None) -> Q | None:
 
 
 class RestrictedQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
+    def restrict(self, user: Actor, action: str = "view"):
         spec: ScopeSpec = self.model.scope
         condition = scope_filter(user, spec, action, model=self.model)
         if condition is None:
@@ -192,12 +193,12 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-def can(user, obj, action: str) -> bool:
+def can(user: Actor, obj, action: str) -> bool:
     """Whether `user` may `action` this one object (the same rule as the querysets)."""
     model = type(obj)
     return model._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
 
 
-def covers(user, area, perm: str) -> bool:
+def covers(user: Actor, area, perm: str) -> bool:
     """Whether one of `user`'s grants gives `perm` over `area` (for creating things there)."""
     return any(area.path.startswith(p) for p in user.scope_paths(perm))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -9,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from linli.core.models import Area, AuditRecord
 
+from .actors import Actor
 from .choices import ALLOWED_PARENT_KINDS
 from .lookups import starts_with
 from .scoping import OutOfScope, covers, refuse
 
 # Modules add their own tiles (callables taking user and area) from their AppConfig.ready, so
 # the workbench knows no module. `place` orders the providers (stable within one place).
-TILE_PROVIDERS: list[tuple[int, object]] = []
+TILE_PROVIDERS: list[tuple[int, Callable[..., list[dict]]]] = []
 
 
 def register_tiles(provider, *, place: int = 50) -> None:
@@ -24,7 +27,7 @@ def register_tiles(provider, *, place: int = 50) -> None:
         TILE_PROVIDERS.sort(key=lambda entry: entry[0])
 
 
-def workbench_tiles(*, user, area: Area | None) -> list[dict]:
+def workbench_tiles(*, user: Actor, area: Area | None) -> list[dict]:
     """The workbench's tiles: counts within the current area, each linking to its list, from
     every module that registered tiles."""
     tiles: list[dict] = []
@@ -33,7 +36,7 @@ def workbench_tiles(*, user, area: Area | None) -> list[dict]:
     return tiles
 
 
-def area_tiles(*, user, area: Area | None) -> list[dict]:
+def area_tiles(*, user: Actor, area: Area | None) -> list[dict]:
     """The core's own tile: the villages and compounds below the current area."""
     if area is None or not user.has_permission("area.view"):
         return []
@@ -60,7 +63,7 @@ def register_area_node_annotator(annotator) -> None:
 # --- the area tree page ---------------------------------------------------------------------
 
 
-def area_get(*, user, pk, action: str = "view") -> Area:
+def area_get(*, user: Actor, pk, action: str = "view") -> Area:
     """One area the user may `action`, or 404 (`OutOfScope`) — also when it exists elsewhere."""
     area = Area.objects.restrict(user, action).select_related("parent").filter(pk=pk).first()
     if area is None:
@@ -68,19 +71,19 @@ def area_get(*, user, pk, action: str = "view") -> Area:
     return area
 
 
-def area_list(*, user, action: str = "view"):
+def area_list(*, user: Actor, action: str = "view"):
     """The areas the user may `action`."""
     return Area.objects.restrict(user, action)
 
 
-def area_children(*, user, area: Area | None) -> list[Area]:
+def area_children(*, user: Actor, area: Area | None) -> list[Area]:
     """The areas directly below `area` that the user may see; the tops of their scope if None."""
     if area is None:
         return sorted(user.scope_areas(), key=lambda a: a.path)
     return list(Area.objects.restrict(user, "view").filter(parent=area).order_by("name"))
 
 
-def area_for_list(*, user, pk) -> Area | None:
+def area_for_list(*, user: Actor, pk) -> Area | None:
     """The area a list is narrowed to (`?area=`): one in `user`'s scope, or one above it (the
     list then shows what the user sees under it). Any other id — an area elsewhere, or none at
     all — gets None: the list shows nothing, as for an empty area, and the attempt is noted as
@@ -93,7 +96,7 @@ def area_for_list(*, user, pk) -> Area | None:
     return None
 
 
-def _meets_scope(user, area: Area) -> bool:
+def _meets_scope(user: Actor, area: Area) -> bool:
     """Whether `area` lies in or above one of the areas `user` sees (area.view)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
@@ -103,7 +106,7 @@ def _meets_scope(user, area: Area) -> bool:
     )
 
 
-def area_breadcrumb(*, user, area: Area) -> list[Area]:
+def area_breadcrumb(*, user: Actor, area: Area) -> list[Area]:
     """The ancestors of `area` the user may see, top first (nothing above their scope)."""
     return list(
         Area.objects.restrict(user, "view")
@@ -113,7 +116,7 @@ def area_breadcrumb(*, user, area: Area) -> list[Area]:
     )
 
 
-def area_nodes(*, user, parent: Area | None) -> list[Area]:
+def area_nodes(*, user: Actor, parent: Area | None) -> list[Area]:
     """One level of the tree as the user sees it: the areas directly below `parent` (the tops
     of the user's scope when None), each with `child_count` and what the modules add (the
     registry: `household_count` for roles that see it). The counts cost one GROUP BY query each
@@ -172,7 +175,7 @@ def count_by_branch(qs, area_field: str, nodes: list[Area], parent: Area | None)
     return counts
 
 
-def area_move_targets(*, user, area: Area):
+def area_move_targets(*, user: Actor, area: Area):
     """Where `area` may be moved: areas of an allowed parent kind that the user may change,
     not below `area` itself and not its present parent."""
     return (
@@ -188,7 +191,7 @@ def area_move_targets(*, user, area: Area):
 # --- the audit trail page -------------------------------------------------------------------
 
 
-def audit_list(*, user, filters: dict | None = None):
+def audit_list(*, user: Actor, filters: dict | None = None):
     """The audit trail, newest first, for auditors only (审计员); anyone else is refused."""
     from .filters import AuditFilter
 

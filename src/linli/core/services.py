@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
 from . import audit, events
+from .actors import Actor
 from .choices import ALLOWED_PARENT_KINDS, AreaKind
 from .models import Area, path_segment
 from .scoping import can
@@ -28,7 +29,9 @@ def _check_parent(kind: str, parent: Area | None) -> None:
 
 
 @transaction.atomic
-def area_create(*, actor, name: str, kind: str, parent: Area | None, code: str = "") -> Area:
+def area_create(
+    *, actor: Actor | None, name: str, kind: str, parent: Area | None, code: str = ""
+) -> Area:
     if parent is not None and actor is not None and not can(actor, parent, "change"):
         raise PermissionDenied
     _check_parent(kind, parent)
@@ -43,7 +46,7 @@ def area_create(*, actor, name: str, kind: str, parent: Area | None, code: str =
 
 
 @transaction.atomic
-def area_update(*, actor, area: Area, name: str, code: str) -> Area:
+def area_update(*, actor: Actor | None, area: Area, name: str, code: str) -> Area:
     area = Area.objects.select_for_update().get(pk=area.pk)
     if actor is not None and not can(actor, area, "change"):
         raise PermissionDenied
@@ -58,7 +61,7 @@ def area_update(*, actor, area: Area, name: str, code: str) -> Area:
 
 
 @transaction.atomic
-def area_move(*, actor, area: Area, new_parent: Area, reason: str = "") -> Area:
+def area_move(*, actor: Actor | None, area: Area, new_parent: Area, reason: str = "") -> Area:
     """Re-parent `area` (e.g. a village into another community). Everything below it — grids,
     households, residents, their history — follows, because they hang off the area, and only the
     subtree's path prefix changes."""

@@ -18,7 +18,7 @@ Use `Workbook(target, big=…)` where `xlsxwriter.Workbook` would be used; its s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -38,10 +38,11 @@ class TextSheet(Worksheet):
     numbers and None as an empty cell; strings are never formulas or links."""
 
     # Set by `Workbook.add_worksheet`: the cell format with the quote prefix added.
-    quoted = None
+    quoted: Callable[[Format | None], Format] | None = None
 
     def write_string(self, row, col, string, cell_format=None):
         if reads_as_formula(string):
+            assert self.quoted is not None, "a TextSheet comes from linli's Workbook"
             cell_format = self.quoted(cell_format)
         return super().write_string(row, col, string, cell_format)
 

@@ -32,6 +32,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .actors import Actor, account_id
 from .models import TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def add_event(
     verb: str,
     message: str,
     params: dict | None = None,
-    actor=None,
+    actor: Actor | None = None,
     data: dict | None = None,
 ) -> TimelineEvent:
     """Add a line to `subject`'s timeline. `message` is an English msgid, not yet translated;
@@ -60,13 +61,18 @@ def add_event(
         verb=verb,
         summary=message,
         params=params or {},
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=account_id(actor),
         data=data or {},
     )
 
 
 def add_events(
-    *, subjects: Iterable, verb: str, message: str, params: dict | None = None, actor=None
+    *,
+    subjects: Iterable,
+    verb: str,
+    message: str,
+    params: dict | None = None,
+    actor: Actor | None = None,
 ) -> int:
     """The same line on many records' timelines (of one model), in a few statements: for jobs
     that change thousands of records at once. Returns how many lines were added."""
@@ -76,7 +82,7 @@ def add_events(
     if not subjects:
         return 0
     content_type = ContentType.objects.get_for_model(subjects[0], for_concrete_model=True)
-    author = actor if getattr(actor, "is_authenticated", False) else None
+    author = account_id(actor)
     rows = [
         TimelineEvent(
             content_type=content_type,
@@ -84,7 +90,7 @@ def add_events(
             verb=verb,
             summary=message,
             params=params or {},
-            actor=author,
+            actor_id=author,
             data={},
         )
         for subject in subjects
@@ -104,7 +110,14 @@ class Event:
     def __post_init__(self):
         object.__setattr__(self, "verb", str(self.verb))  # a plain string to store, not an enum
 
-    def add(self, *, subject, params: dict | None = None, actor=None, data: dict | None = None):
+    def add(
+        self,
+        *,
+        subject,
+        params: dict | None = None,
+        actor: Actor | None = None,
+        data: dict | None = None,
+    ):
         """This line on `subject`'s timeline (see `add_event`)."""
         return add_event(
             subject=subject,
@@ -115,7 +128,9 @@ class Event:
             data=data,
         )
 
-    def add_to_each(self, *, subjects: Iterable, params: dict | None = None, actor=None) -> int:
+    def add_to_each(
+        self, *, subjects: Iterable, params: dict | None = None, actor: Actor | None = None
+    ) -> int:
         """This line on each of many records' timelines (see `add_events`)."""
         return add_events(
             subjects=subjects, verb=self.verb, message=self.message, params=params, actor=actor

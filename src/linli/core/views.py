@@ -7,6 +7,9 @@ by `core.middleware.DenialAuditMiddleware`.
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.core.models import Area
 
 from . import audit, selectors, services
+from .actors import Actor
 from .filters import AuditFilter
 from .forms import AreaCreateForm, AreaEditForm, AreaMoveForm
 from .masking import ID_NUMBER, MOBILE, mask, mask_text
@@ -33,7 +37,7 @@ from .workspace import current_area, set_current_area
 AUDIT_PAGE_SIZE = 50
 
 
-def _require(user, perm: str) -> None:
+def _require(user: Actor, perm: str) -> None:
     if not user.has_permission(perm):
         raise PermissionDenied
 
@@ -163,7 +167,7 @@ def area_add(request, pk: int):
     """Create an area directly below this one (administrators)."""
     parent = _area_for(request, pk, "add")
     form = AreaCreateForm(posted(request), parent=parent)
-    if not form.fields["kind"].choices:
+    if not cast(forms.ChoiceField, form.fields["kind"]).choices:
         messages.info(request, _("No kind of area can be placed under this one."))
         return redirect(_tree_url(parent))
     title = _("New area under %(name)s") % {"name": parent.name}

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import workdays
+from .actors import Actor
 from .forms_calendar import CalendarDayForm, CalendarPublishForm
 from .models import WorkCalendarDay
 from .web import form_page, posted, submit
 
 
-def _require_manager(user) -> None:
+def _require_manager(user: Actor) -> None:
     if not user.has_permission(workdays.CALENDAR_MANAGE):
         raise PermissionDenied
 

@@ -47,6 +47,7 @@ def database_unavailable(request, error: BaseException) -> HttpResponse:
     """503 with Retry-After for a request the database could not serve: the Chinese page for
     people, the API's error shape for the API. The outage is logged once, when it begins."""
     outage.state.refused(error)
+    response: HttpResponse
     if _is_api(request):
         response = _api_error(
             503, _("The database cannot be reached at the moment; try again in a minute.")
@@ -57,8 +58,14 @@ def database_unavailable(request, error: BaseException) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     # Django logs every answer of 500 or more as an error, one line per request; this one is
     # already in the log as part of its outage.
-    response._has_been_logged = True
+    mark_logged(response)
     return response
+
+
+def mark_logged(response: HttpResponse) -> None:
+    """Keep Django from logging this answer as an error (its own flag, which django-stubs do
+    not declare)."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
 
 
 def server_error(request):

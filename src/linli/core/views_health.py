@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
 from . import health
+from .views_errors import mark_logged
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -34,5 +35,5 @@ def readiness(request):
     response = JsonResponse(body, status=200 if ready else 503, headers=NO_STORE)
     # Not one error line per probe in the log: the body is the report, and a database that
     # does not answer is logged once per outage (core.outage).
-    response._has_been_logged = True
+    mark_logged(response)
     return response

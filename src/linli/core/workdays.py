@@ -19,6 +19,7 @@ not counted; the limit ends at the close of the n-th working day after it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import audit
+from .actors import Actor, account_id
 from .choices import AuditAction
 from .models import WorkCalendarDay, WorkCalendarYear
 
@@ -259,16 +261,16 @@ def check_year(year: int) -> None:
         )
 
 
-def _require_manager(actor) -> None:
+def _require_manager(actor: Actor | None) -> None:
     if actor is not None and not actor.has_permission(CALENDAR_MANAGE):
         raise PermissionDenied
 
 
-def _locked_year(year: int, actor) -> WorkCalendarYear:
+def _locked_year(year: int, actor: Actor | None) -> WorkCalendarYear:
     """The year's row, created if need be, locked: edits of one year happen one at a time."""
     WorkCalendarYear.objects.get_or_create(year=year)
     row = WorkCalendarYear.objects.select_for_update().get(year=year)
-    row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    row.updated_by_id = account_id(actor)
     return row
 
 
@@ -320,7 +322,7 @@ def _check_day(*, date: dt.date, working: bool, name: str, year: int, exclude_pk
 
 @transaction.atomic
 def calendar_day_create(
-    *, actor, year: int, date: dt.date, working: bool, name: str
+    *, actor: Actor | None, year: int, date: dt.date, working: bool, name: str
 ) -> WorkCalendarDay:
     """Enter one holiday (on a weekday) or make-up working day (on a weekend) of `year`."""
     _require_manager(actor)
@@ -337,14 +339,15 @@ def calendar_day_create(
 
 @transaction.atomic
 def calendar_day_update(
-    *, actor, day: WorkCalendarDay, date: dt.date, working: bool, name: str
+    *, actor: Actor, day: WorkCalendarDay, date: dt.date, working: bool, name: str
 ) -> WorkCalendarDay:
     """Change one entry (its date stays in the same year)."""
     _require_manager(actor)
     row = _locked_year(day.date.year, actor)
-    day = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
-    if day is None:
+    locked = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if locked is None:
         raise ValidationError(_("This day was removed from the calendar meanwhile."))
+    day = locked
     name = name.strip()
     _check_day(date=date, working=working, name=name, year=row.year, exclude_pk=day.pk)
     change = audit.audited_change(actor=actor, obj=day)
@@ -358,13 +361,14 @@ def calendar_day_update(
 
 
 @transaction.atomic
-def calendar_day_delete(*, actor, day: WorkCalendarDay) -> None:
+def calendar_day_delete(*, actor: Actor, day: WorkCalendarDay) -> None:
     """Remove one entry: the day follows the Monday-to-Friday rule again."""
     _require_manager(actor)
     row = _locked_year(day.date.year, actor)
-    day = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
-    if day is None:  # removed meanwhile: nothing left to do
+    locked = WorkCalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if locked is None:  # removed meanwhile: nothing left to do
         return
+    day = locked
     changed = {day.date: day.working}
     audit.record_deleted(actor=actor, obj=day)
     day.delete()
@@ -373,7 +377,7 @@ def calendar_day_delete(*, actor, day: WorkCalendarDay) -> None:
 
 
 @transaction.atomic
-def calendar_year_publish(*, actor, year: int, source: str) -> WorkCalendarYear:
+def calendar_year_publish(*, actor: Actor | None, year: int, source: str) -> WorkCalendarYear:
     """Mark a year's official arrangement as entered: deadlines through it stop warning."""
     _require_manager(actor)
     check_year(year)
@@ -397,7 +401,7 @@ def calendar_year_publish(*, actor, year: int, source: str) -> WorkCalendarYear:
 
 
 @transaction.atomic
-def calendar_year_withdraw(*, actor, year: int) -> WorkCalendarYear:
+def calendar_year_withdraw(*, actor: Actor, year: int) -> WorkCalendarYear:
     """Take back "entered" (a mistake, or an arrangement changed): the year is provisional again."""
     _require_manager(actor)
     check_year(year)
@@ -440,7 +444,7 @@ def _describe(day: dt.date, working: bool, name: str) -> str:
     return f"{day.isoformat()} {'班' if working else '休'} {name}".strip()
 
 
-def calendar_seed(*, actor=None, overwrite: bool = False, years=None) -> SeedReport:
+def calendar_seed(*, actor: Actor | None = None, overwrite: bool = False, years=None) -> SeedReport:
     """Enter the arrangements chinese-calendar knows. Idempotent: a year already entered as
     the package has it is left as it is. A year whose arrangement is not entered yet is
     filled from the package; a year entered otherwise (by an administrator) is kept and its
@@ -460,7 +464,9 @@ def calendar_seed(*, actor=None, overwrite: bool = False, years=None) -> SeedRep
 
 
 @transaction.atomic
-def _seed_year(year: int, wanted: dict, *, actor, overwrite: bool, report: SeedReport) -> None:
+def _seed_year(
+    year: int, wanted: dict, *, actor: Actor | None, overwrite: bool, report: SeedReport
+) -> None:
     row = _locked_year(year, actor)
     have = {d.date: d for d in WorkCalendarDay.objects.select_for_update().filter(date__year=year)}
     differences = sorted(
@@ -521,7 +527,7 @@ def when_calendar_changes(job):
     return job
 
 
-def _announce(changed: dict[dt.date, bool | None], years: set[int]) -> None:
+def _announce(changed: Mapping[dt.date, bool | None], years: set[int]) -> None:
     from . import periodic
     from .jobs import enqueue_on_commit
 

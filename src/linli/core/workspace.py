@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from linli.core.models import Area
 
+from .actors import Actor
+
 SESSION_KEY = "linli_area_id"
 SWITCHER_DEPTH = 2  # levels below each scope top offered in the switcher (street → village)
 
@@ -36,7 +38,7 @@ def set_current_area(request, area: Area) -> None:
     request.__dict__.pop(_CURRENT, None)
 
 
-def switchable_areas(user) -> list[Area]:
+def switchable_areas(user: Actor) -> list[Area]:
     """Scope tops and a couple of levels below them, indented, for the switcher (the list
     page's area filter offers the same)."""
     if _SWITCHABLE not in user.__dict__:
@@ -44,7 +46,7 @@ def switchable_areas(user) -> list[Area]:
     return list(user.__dict__[_SWITCHABLE])
 
 
-def _switchable_areas(user) -> list[Area]:
+def _switchable_areas(user: Actor) -> list[Area]:
     areas: list[Area] = []
     for top in user.scope_areas():
         below = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from linli.core.actors import Actor
 from linli.core.scoping import OutOfScope
 from linli.core.timeline import events_for
 
@@ -11,7 +12,7 @@ from .filters import HouseholdFilter, ResidentFilter
 from .models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag, Tag
 
 
-def resident_list(*, user, filters: dict | None = None, action: str = "view"):
+def resident_list(*, user: Actor, filters: dict | None = None, action: str = "view"):
     qs = (
         Resident.objects.restrict(user, action)
         .select_related("household", "household__area")
@@ -24,7 +25,7 @@ def resident_list(*, user, filters: dict | None = None, action: str = "view"):
     return qs
 
 
-def household_list(*, user, filters: dict | None = None, action: str = "view"):
+def household_list(*, user: Actor, filters: dict | None = None, action: str = "view"):
     qs = (
         Household.objects.restrict(user, action)
         .select_related("area", "area__parent", "head")
@@ -47,7 +48,7 @@ def list_action(filters) -> str:
     return "reveal" if sensitive else "view"
 
 
-def household_get(*, user, pk, action: str = "view") -> Household:
+def household_get(*, user: Actor, pk, action: str = "view") -> Household:
     """One household with members and tags, or 404 — also when it exists outside the scope."""
     household = (
         Household.objects.restrict(user, action)
@@ -69,7 +70,7 @@ def household_get(*, user, pk, action: str = "view") -> Household:
     return household
 
 
-def resident_get(*, user, pk, action: str = "view") -> Resident:
+def resident_get(*, user: Actor, pk, action: str = "view") -> Resident:
     person = (
         Resident.objects.restrict(user, action)
         .select_related("household", "household__area")
@@ -96,15 +97,15 @@ def tag_vocabulary(*, target: str | None = None, active_only: bool = True):
     return qs
 
 
-def organisation_list(*, user):
+def organisation_list(*, user: Actor):
     return Organisation.objects.restrict(user, "view").select_related("area", "parent")
 
 
-def post_list(*, user):
+def post_list(*, user: Actor):
     return Post.objects.restrict(user, "view").select_related("area", "organisation")
 
 
-def organisation_get(*, user, pk, action: str = "view") -> Organisation:
+def organisation_get(*, user: Actor, pk, action: str = "view") -> Organisation:
     """One organisation, or 404 — also when it exists outside the user's scope."""
     org = (
         Organisation.objects.restrict(user, action)
@@ -130,7 +131,7 @@ def organisation_subtree_ids(organisation: Organisation) -> set[int]:
     return found
 
 
-def post_get(*, user, pk, action: str = "view") -> Post:
+def post_get(*, user: Actor, pk, action: str = "view") -> Post:
     """One post, or 404 — also when it exists outside the user's scope."""
     post = (
         Post.objects.restrict(user, action)

@@ -18,6 +18,7 @@ from pypinyin import lazy_pinyin
 from pypinyin.constants import PINYIN_DICT
 
 from linli.core import audit, timeline
+from linli.core.actors import Actor
 from linli.core.choices import AuditAction
 from linli.core.errors import check_version
 from linli.core.models import Area
@@ -50,15 +51,19 @@ def name_pinyin(name: str) -> tuple[str, str]:
     """Full pinyin and initials for search: 刘志辉 → ("liuzhihui", "lzh")."""
     # Most names are made of characters with one reading, cached once each; a name with a
     # polyphone (单, 曾, 解 …) or anything else goes to pypinyin whole, which reads the context.
-    syllables = [_single_reading(c) for c in name]
-    if None in syllables:
-        syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s]
+    syllables: list[str] = []
+    for character in name:
+        reading = _single_reading(character)
+        if reading is None:
+            syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s]
+            break
+        syllables.append(reading)
     # Each initial is its syllable's first letter (zh → z), as pypinyin's FIRST_LETTER style
     # gives it; one conversion instead of two halves the cost of an import's new names.
     return "".join(syllables), "".join(s[0] for s in syllables)
 
 
-def _require(actor, obj, action: str) -> None:
+def _require(actor: Actor | None, obj, action: str) -> None:
     if actor is not None and not can(actor, obj, action):
         raise PermissionDenied
 
@@ -132,7 +137,12 @@ def _tags_of(record: Household | Resident) -> dict:
 
 @transaction.atomic
 def household_create(
-    *, actor, area: Area, number: str, address: str, tags: Iterable[tuple[Tag, str]] = ()
+    *,
+    actor: Actor | None,
+    area: Area,
+    number: str,
+    address: str,
+    tags: Iterable[tuple[Tag, str]] = (),
 ) -> Household:
     if actor is not None and not covers(actor, area, "registry.add"):
         raise PermissionDenied
@@ -149,7 +159,7 @@ def household_create(
 @transaction.atomic
 def household_update(
     *,
-    actor,
+    actor: Actor | None,
     household: Household,
     expected_version: int | None = None,
     address: str | None = None,
@@ -192,7 +202,9 @@ def _replace_household_tags(household: Household, links: list[tuple[Tag, str]]) 
 
 
 @transaction.atomic
-def household_set_head(*, actor, household: Household, resident: Resident) -> Household:
+def household_set_head(
+    *, actor: Actor | None, household: Household, resident: Resident
+) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
     _require(actor, household, "change")
     if resident.household_id != household.pk:
@@ -219,7 +231,7 @@ def household_set_head(*, actor, household: Household, resident: Resident) -> Ho
 @transaction.atomic
 def resident_create(
     *,
-    actor,
+    actor: Actor | None,
     household: Household,
     name: str,
     id_number: str,
@@ -252,7 +264,7 @@ def resident_create(
 @transaction.atomic
 def resident_update(
     *,
-    actor,
+    actor: Actor | None,
     resident: Resident,
     expected_version: int | None = None,
     name: str | None = None,
@@ -301,7 +313,7 @@ def resident_update(
 
 
 @transaction.atomic
-def resident_move(*, actor, resident: Resident, household: Household) -> Resident:
+def resident_move(*, actor: Actor | None, resident: Resident, household: Household) -> Resident:
     """迁户 — a person leaves their household for another. If they headed the old household,
     it is left without a head until one is named."""
     person = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
@@ -326,7 +338,7 @@ def resident_move(*, actor, resident: Resident, household: Household) -> Residen
 
 
 @transaction.atomic
-def resident_reveal(*, actor, resident: Resident, field: str, reason: str) -> str:
+def resident_reveal(*, actor: Actor | None, resident: Resident, field: str, reason: str) -> str:
     """查看明文 — show one masked value in full. Needs the reveal permission over the resident's
     area and a stated reason. Each reveal is in the audit trail; a refused one is recorded as a
     denial by the middleware that sees the 403/404."""
@@ -351,13 +363,13 @@ def resident_reveal(*, actor, resident: Resident, field: str, reason: str) -> st
 # --- tags, organisations, posts -----------------------------------------------------------
 
 
-def _require_permission(actor, perm: str) -> None:
+def _require_permission(actor: Actor | None, perm: str) -> None:
     if actor is not None and not actor.has_permission(perm):
         raise PermissionDenied
 
 
 @transaction.atomic
-def tag_save(*, actor, tag: Tag | None = None, **fields) -> Tag:
+def tag_save(*, actor: Actor | None, tag: Tag | None = None, **fields) -> Tag:
     """Create or edit one entry of a tag vocabulary (administrators only)."""
     _require_permission(actor, "tags.manage")
     tag = tag or Tag()
@@ -373,7 +385,7 @@ def tag_save(*, actor, tag: Tag | None = None, **fields) -> Tag:
 @transaction.atomic
 def organisation_create(
     *,
-    actor,
+    actor: Actor | None,
     name: str,
     kind: str,
     area: Area,
@@ -397,7 +409,7 @@ def organisation_create(
 @transaction.atomic
 def post_create(
     *,
-    actor,
+    actor: Actor | None,
     holder_name: str,
     kind: str,
     area: Area,
@@ -433,7 +445,7 @@ def post_create(
 
 
 @transaction.atomic
-def resident_link_account(*, actor, resident: Resident, account) -> Resident:
+def resident_link_account(*, actor: Actor | None, resident: Resident, account) -> Resident:
     """Let a resident log in: link their registry record to a login account (None unlinks)."""
     _require_permission(actor, "accounts.manage")
     person = Resident.objects.select_for_update().get(pk=resident.pk)
@@ -465,7 +477,7 @@ class _Unchanged:
 UNCHANGED = _Unchanged()
 
 
-def _require_organisation_scope(actor, area: Area) -> None:
+def _require_organisation_scope(actor: Actor | None, area: Area) -> None:
     if actor is not None and not covers(actor, area, "organisation.change"):
         raise PermissionDenied
 
@@ -483,7 +495,7 @@ def _is_within(organisation_pk: int, candidate: Organisation) -> bool:
     return False
 
 
-def _check_organisation_parent(actor, org: Organisation) -> None:
+def _check_organisation_parent(actor: Actor | None, org: Organisation) -> None:
     """The parent must be visible to the actor, not the organisation or one below it, and in
     the same area or an area above (a 村党支部 sits under its community's 党总支)."""
     parent = org.parent
@@ -526,7 +538,7 @@ def _check_organisation_children(org: Organisation) -> None:
 @transaction.atomic
 def organisation_update(
     *,
-    actor,
+    actor: Actor | None,
     organisation: Organisation,
     name: str | None = None,
     kind: str | None = None,
@@ -563,7 +575,7 @@ def organisation_update(
     return org
 
 
-def _check_post_links(actor, post: Post) -> None:
+def _check_post_links(actor: Actor | None, post: Post) -> None:
     """The organisation and the registry record must be ones the actor can see; the login
     account must be one that can log in."""
     errors = {}
@@ -580,7 +592,7 @@ def _check_post_links(actor, post: Post) -> None:
 
 
 @transaction.atomic
-def post_end(*, actor, post: Post, ends_on) -> Post:
+def post_end(*, actor: Actor | None, post: Post, ends_on) -> Post:
     """卸任 — record the last day of a post (or correct it). Refuses a day before the post
     began. Audited with before and after."""
     post = Post.objects.select_for_update().select_related("area").get(pk=post.pk)

@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.core import audit
+from linli.core.actors import Actor
 from linli.core.choices import AuditAction
 from linli.core.errors import check_version
 from linli.registry.choices import OrganisationKind
@@ -64,7 +66,7 @@ class StepSpec:
     department: Organisation | None = None
 
 
-def _require_manager(actor) -> None:
+def _require_manager(actor: Actor | None) -> None:
     if actor is not None and not actor.has_permission(MANAGE):
         raise PermissionDenied
 
@@ -189,13 +191,13 @@ def _write_version(
     fields: dict,
     materials: Sequence[MaterialSpec],
     route: Sequence[StepSpec],
-    actor,
+    actor: Actor | None,
     note: str,
 ) -> ServiceItemVersion:
     _check_materials(materials)
     _check_route(fields["mode"], fields["time_limit_days"], route)
     version = ServiceItemVersion(item=item, number=number, note=note.strip(), **fields)
-    version.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    version.created_by = actor if isinstance(actor, User) else None
     version.full_clean(exclude=["item", "created_by"])
     version.save()
     ItemMaterial.objects.bulk_create(
@@ -225,7 +227,7 @@ def _write_version(
 
 @transaction.atomic
 def category_create(
-    *, actor, name: str, description: str = "", sort_order: int = 100
+    *, actor: Actor | None, name: str, description: str = "", sort_order: int = 100
 ) -> ServiceCategory:
     _require_manager(actor)
     category = ServiceCategory(
@@ -239,7 +241,12 @@ def category_create(
 
 @transaction.atomic
 def category_update(
-    *, actor, category: ServiceCategory, name: str, description: str = "", sort_order: int = 100
+    *,
+    actor: Actor | None,
+    category: ServiceCategory,
+    name: str,
+    description: str = "",
+    sort_order: int = 100,
 ) -> ServiceCategory:
     """Rename or reorder a category. Items keep pointing at it; past versions name it too, so
     a rename shows in their history under the new name."""
@@ -260,7 +267,7 @@ def category_update(
 @transaction.atomic
 def item_create(
     *,
-    actor,
+    actor: Actor | None,
     code: str,
     materials: Sequence[MaterialSpec] = (),
     route: Sequence[StepSpec] = (),
@@ -295,7 +302,7 @@ def item_create(
 @transaction.atomic
 def item_revise(
     *,
-    actor,
+    actor: Actor | None,
     item: ServiceItem,
     note: str = "",
     materials: Sequence[MaterialSpec] | None = None,
@@ -314,7 +321,7 @@ def item_revise(
     if unknown:
         raise TypeError(f"unknown item fields: {sorted(unknown)}")
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
-    current = item.current
+    current = item.current_version
     check_version(current.number, expected_version)
     fields = {name: getattr(current, name) for name in VERSION_FIELDS}
     fields.update(changes)
@@ -354,7 +361,7 @@ def item_revise(
 
 
 @transaction.atomic
-def item_set_offered(*, actor, item: ServiceItem, offered: bool) -> ServiceItem:
+def item_set_offered(*, actor: Actor | None, item: ServiceItem, offered: bool) -> ServiceItem:
     """Withdraw an item from the catalogue (or offer it again); its history stays. Applications
     already made go on; a withdrawn item takes no new ones."""
     _require_manager(actor)

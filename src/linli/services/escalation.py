@@ -118,7 +118,7 @@ class Tiers:
 
     def above(self, area: Area) -> dict[str, int | None]:
         if area.pk not in self._above:
-            found = {"street": None, "district": None}
+            found: dict[str, int | None] = {"street": None, "district": None}
             for kind, pk in area.ancestors().values_list("kind", "pk"):
                 if kind in STREET_KINDS:
                     found["street"] = pk

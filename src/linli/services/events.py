@@ -43,7 +43,7 @@ class Verb(StrEnum):
 
 # --- an application -------------------------------------------------------------------------
 
-TAKEN = {
+TAKEN: dict[str, Event] = {
     ApplicationChannel.COUNTER: Event(Verb.CREATED, gettext_noop("Taken at the counter: %(item)s")),
     ApplicationChannel.VISIT: Event(Verb.CREATED, gettext_noop("Taken on a visit: %(item)s")),
     ApplicationChannel.ONLINE: Event(Verb.CREATED, gettext_noop("Applied for online: %(item)s")),
@@ -85,7 +85,7 @@ GUIDED = Event(Verb.GUIDED, gettext_noop("Guidance given: %(guidance)s — outco
 REJECTED = Event(Verb.REJECTED, gettext_noop("Rejected: %(reason)s"))
 WITHDRAWN = Event(Verb.WITHDRAWN, gettext_noop("Withdrawn: %(reason)s"))
 TRIP = Event(Verb.TRIP, gettext_noop("Trip %(count)s recorded (%(date)s)"))
-RATED = {
+RATED: dict[str, Event] = {
     RatingSource.RESIDENT: Event(Verb.RATED, gettext_noop("Rated %(score)s of 5 by the resident")),
     RatingSource.RETURN_CALL: Event(
         Verb.RATED, gettext_noop("Rated %(score)s of 5 on a return call")
@@ -118,7 +118,7 @@ DEADLINE_CONFIRMED = Event(
 
 TASK_APPLIED = Event(Verb.APPLIED, gettext_noop("Applied: application %(number)s"))
 # Each outcome without a note, and with one.
-OUTCOMES = {
+OUTCOMES: dict[str, tuple[Event, Event]] = {
     OutreachState.CONTACTED: (
         Event(Verb.CONTACTED, gettext_noop("Household contacted")),
         Event(Verb.CONTACTED, gettext_noop("Household contacted: %(note)s")),

@@ -72,6 +72,14 @@ class ServiceItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def current_version(self) -> ServiceItemVersion:
+        """`current`, where the item must have one: an item has a version from the moment
+        `catalogue.item_create` makes it (only an offered one takes applications)."""
+        if self.current is None:
+            raise ServiceItemVersion.DoesNotExist(f"service item {self.pk} has no version")
+        return self.current
+
 
 class ServiceItemVersion(models.Model):
     """服务事项版本 — an item as it stood from one edit to the next. Versions are never

@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import ROLE_PERMISSIONS
+from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.models import Area
 from linli.registry.choices import OrganisationKind
@@ -56,6 +58,7 @@ def office_for_step(route_step: RouteStep, household: Household) -> Organisation
     """The organisation that handles `route_step` for this household, or a ValidationError
     saying which office is missing from the registry."""
     if route_step.office_kind == OfficeKind.DEPARTMENT:
+        assert route_step.department is not None  # the route step's check constraint
         return route_step.department
     if route_step.office_kind == OfficeKind.HALL:
         office = hall_for(household)
@@ -100,8 +103,8 @@ class StepDesk:
         return by_org | by_area
 
 
-def step_desk(user) -> StepDesk:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+def step_desk(user: Actor | None) -> StepDesk:
+    if not isinstance(user, User) or not user.is_active:  # nobody, or a visitor not signed in
         return StepDesk(frozenset(), frozenset())
     grants = [g for g in user.active_grants if STEP_PERMISSION in ROLE_PERMISSIONS[g.role]]
     return StepDesk(
@@ -110,6 +113,6 @@ def step_desk(user) -> StepDesk:
     )
 
 
-def may_act_on_step(user, step: ApplicationStep) -> bool:
+def may_act_on_step(user: Actor, step: ApplicationStep) -> bool:
     """Whether `user` handles this step's office (see the module docstring)."""
     return step_desk(user).covers(step.organisation)

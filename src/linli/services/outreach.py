@@ -40,6 +40,8 @@ from django.utils.translation import gettext_lazy
 from linli.accounts.models import Grant, User
 from linli.accounts.roles import Role
 from linli.core import audit
+from linli.core.actors import Actor
+from linli.core.bulk import column_of
 from linli.core.choices import AuditAction
 from linli.core.errors import check_version
 from linli.core.lookups import starts_with
@@ -261,12 +263,12 @@ def scanned_items(items: Iterable | None = None) -> list[ServiceItem]:
     )
     if items is not None:
         qs = qs.filter(pk__in=[getattr(i, "pk", i) for i in items])
-    return [item for item in qs if item.current.eligibility]
+    return [item for item in qs if item.current_version.eligibility]
 
 
 def _new_households(item: ServiceItem, rule_q: Q, now: dt.datetime) -> tuple[int, list[int]]:
     """How many households the rule finds, and those of them not already being served."""
-    version = item.current
+    version = item.current_version
     since = now - dt.timedelta(days=version.outreach_recent_days)
     eligible = Household.objects.filter(rule_q).order_by()
     served_by_task = OutreachTask.objects.filter(item=item).filter(
@@ -323,7 +325,7 @@ def _insert_tasks(rows: list[tuple], found_at: dt.datetime) -> None:
         "outcome_note": "",
         "version": 1,
     }
-    columns = [meta.get_field(name).column for name in (*_INSERTED, *fixed)]
+    columns = [column_of(OutreachTask, name) for name in (*_INSERTED, *fixed)]
     # Only the model's own table and column names go into the statement; values are parameters.
     table = connection.ops.quote_name(meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -366,7 +368,7 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
 
     wanted: dict[int, list[ServiceItem]] = {}  # household → items it gets a task for
     for item in scanned_items(items):
-        rule = item.current.eligibility
+        rule = item.current_version.eligibility
         problems = eligibility.validate(rule, vocabulary=vocabulary)
         if problems:
             result.skipped[item.code] = problems
@@ -389,8 +391,9 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
             if household is None:
                 continue  # removed from the register since the query found it
             area_id = household.area_id
+            assert area_id is not None  # read from the register with the household (`facts_of`)
             for item in wanted[pk]:
-                version = item.current
+                version = item.current_version
                 path = paths.get(area_id) or _path_of(area_id)
                 rows.append(
                     (
@@ -426,7 +429,7 @@ def scan(*, today: dt.date | None = None, items: Iterable | None = None) -> Scan
 # --- the worker's outcome ---------------------------------------------------------------------
 
 
-def _locked_for_work(task: OutreachTask, *, actor, expected_version) -> OutreachTask:
+def _locked_for_work(task: OutreachTask, *, actor: Actor | None, expected_version) -> OutreachTask:
     """The task again, row-locked, once the actor may work on it (another area's task is
     out of scope, a viewer's attempt is refused) and nobody changed it since the page was read."""
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
@@ -464,7 +467,7 @@ def _check_outcome(task: OutreachTask, action: str) -> None:
 @transaction.atomic
 def task_record_outcome(
     *,
-    actor,
+    actor: Actor | None,
     task: OutreachTask,
     outcome: str,
     note: str = "",
@@ -563,7 +566,7 @@ def _check_reopen(task: OutreachTask, now: dt.datetime) -> None:
 
 @transaction.atomic
 def task_reopen(
-    *, actor, task: OutreachTask, reason: str, expected_version: int | None = None
+    *, actor: Actor | None, task: OutreachTask, reason: str, expected_version: int | None = None
 ) -> OutreachTask:
     """重新打开 — reopen a task closed as declined or not eligible, within `REOPEN_DAYS` days
     of its closing, with the reason: it goes back to where it stood before it was closed
@@ -595,7 +598,7 @@ def task_reopen(
 @transaction.atomic
 def item_outreach_update(
     *,
-    actor,
+    actor: Actor | None,
     item: ServiceItem,
     eligibility_rule: dict,
     outreach_role: str,
@@ -616,7 +619,8 @@ def item_outreach_update(
         "Someone else changed this item while you were editing it (it is now version "
         "%(number)s). Reload the page to see their change, then edit again."
     )
-    check_version(item.current.number, expected_version, stale % {"number": item.current.number})
+    current = item.current_version
+    check_version(current.number, expected_version, stale % {"number": current.number})
     errors: dict[str, list[str]] = {}
     problems = eligibility.validate(eligibility_rule)
     if problems:
@@ -631,7 +635,6 @@ def item_outreach_update(
         ]
     if errors:
         raise ValidationError(errors)
-    current = item.current
     if (
         current.eligibility == eligibility_rule
         and current.outreach_role == outreach_role

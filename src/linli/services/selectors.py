@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from linli.core.actors import Actor
 from linli.core.dates import is_overdue, overdue
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import events_for
@@ -44,32 +45,32 @@ DUE_WHICH = ("due_soon", "overdue")
 # --- who may do what ----------------------------------------------------------------------
 
 
-def _signed_in(user) -> bool:
+def _signed_in(user: Actor | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def staff_may(user, application: Application, action: str) -> bool:
+def staff_may(user: Actor, application: Application, action: str) -> bool:
     """`services.<action>` over the application's area, through a staff grant."""
     return _signed_in(user) and covers(user, application.area, f"services.{action}")
 
 
-def own_may(user, application: Application, action: str) -> bool:
+def own_may(user: Actor, application: Application, action: str) -> bool:
     """`services.<action>` as the applicant's household (a resident's own grant)."""
     if not _signed_in(user):
         return False
     return user.own_household_id(f"services.{action}") == application.household_id
 
 
-def may(user, application: Application, action: str) -> bool:
+def may(user: Actor | None, application: Application, action: str) -> bool:
     """Whether `user` holds `services.<action>` on this application (None: a system job)."""
     if user is None:
         return True
     return staff_may(user, application, action) or own_may(user, application, action)
 
 
-def rating_sources(user, application: Application) -> list[str]:
+def rating_sources(user: Actor, application: Application) -> list[str]:
     """How `user` may rate it: the applicant's household for itself, staff on a return call."""
-    sources = []
+    sources: list[str] = []
     if own_may(user, application, "rate"):
         sources.append(RatingSource.RESIDENT)
     if user.is_staff_member and staff_may(user, application, "rate"):
@@ -77,7 +78,7 @@ def rating_sources(user, application: Application) -> list[str]:
     return sources
 
 
-def may_take_action(user, application: Application, name: str) -> bool:
+def may_take_action(user: Actor, application: Application, name: str) -> bool:
     """Whether the user's permissions allow a page action on this application at all,
     whatever its state (the page answers 403 when not)."""
     if name in ("submit", "withdraw"):
@@ -91,23 +92,21 @@ def may_take_action(user, application: Application, name: str) -> bool:
     raise ValueError(f"unknown page action {name!r}")
 
 
-def application_actions(*, user, application: Application) -> list[str]:
+def application_actions(*, user: Actor, application: Application) -> list[str]:
     """The operations the page offers this user now (`workflow.Operation`): possible in the
     workflow for the state and mode (`workflow.possible`, whose rules the services enforce),
     and allowed by the user's permissions."""
-    facts = {
-        "state": application.state,
-        "mode": application.item_version.mode,
-        "rated": _has_rating(application),
-    }
+    state, mode = application.state, application.item_version.mode
+    rated = _has_rating(application)
     return [
         name
         for name in workflow.OPERATIONS
-        if workflow.possible(name, **facts) and may_take_action(user, application, name)
+        if workflow.possible(name, state=state, mode=mode, rated=rated)
+        and may_take_action(user, application, name)
     ]
 
 
-def step_may_finish(user, step: ApplicationStep) -> bool:
+def step_may_finish(user: Actor, step: ApplicationStep) -> bool:
     """Whether the pages and the API offer `user` the result of `step`: it waits for its
     office's result (`workflow.step_awaits_result`, which `services.step_finish` enforces) and
     it is at one of the user's offices."""
@@ -128,7 +127,7 @@ def _list_queryset(qs):
     return qs.select_related("item", "item_version", "resident", "area", "hall", "taken_by")
 
 
-def application_list(*, user, filters: dict | None = None):
+def application_list(*, user: Actor, filters: dict | None = None):
     """Applications the user may see, newest first, filtered by `ApplicationFilter`."""
     qs = (
         _list_queryset(Application.objects.restrict(user, "view"))
@@ -175,7 +174,7 @@ def _detail_queryset(qs):
     )
 
 
-def application_get(*, user, pk) -> Application:
+def application_get(*, user: Actor, pk) -> Application:
     """One application, or 404 — also when it exists outside what the user may see.
     `step_only` is True when the user sees it only because a step reached their office."""
     application = _detail_queryset(Application.objects.restrict(user, "view")).filter(pk=pk).first()
@@ -200,7 +199,7 @@ def application_get(*, user, pk) -> Application:
     return application
 
 
-def photo_get(*, user, application_pk, pk) -> MaterialPhoto:
+def photo_get(*, user: Actor, application_pk, pk) -> MaterialPhoto:
     """A photo of missing material, to whoever sees its application (its area, the resident's
     own household, an office one of its steps has reached); 404 otherwise."""
     application = application_get(user=user, pk=application_pk)
@@ -298,7 +297,7 @@ def offered_item_get(*, pk, online_only: bool = False) -> ServiceItem | None:
     return offered_items(online_only=online_only).filter(pk=pk).first()
 
 
-def outreach_task_get(*, user, pk) -> OutreachTask:
+def outreach_task_get(*, user: Actor, pk) -> OutreachTask:
     """An outreach task the user works, to start an application from it; 404 otherwise."""
     task = (
         OutreachTask.objects.restrict(user, "work")
@@ -325,7 +324,7 @@ def _step_queryset():
     )
 
 
-def step_queue(*, user):
+def step_queue(*, user: Actor):
     """待办 — steps at the user's offices waiting for them, the nearest deadline first."""
     desk = step_desk(user)
     if not desk:
@@ -366,7 +365,7 @@ def _returned_querysets(desk: StepDesk):
     return by_step, by_hall
 
 
-def returned_count(*, user) -> int:
+def returned_count(*, user: Actor) -> int:
     desk = step_desk(user)
     if not desk:
         return 0
@@ -374,7 +373,7 @@ def returned_count(*, user) -> int:
     return by_step.count() + by_hall.count()
 
 
-def returned_queue(*, user, limit: int = 100) -> list[ReturnedEntry]:
+def returned_queue(*, user: Actor, limit: int = 100) -> list[ReturnedEntry]:
     """退回待补正 — returned applications waiting for the resident's material, at the offices
     that returned them, the longest waiting first (at most `limit`)."""
     desk = step_desk(user)
@@ -400,7 +399,7 @@ def returned_queue(*, user, limit: int = 100) -> list[ReturnedEntry]:
     return entries[:limit]
 
 
-def step_get(*, user, pk) -> ApplicationStep:
+def step_get(*, user: Actor, pk) -> ApplicationStep:
     """A step that has reached one of the user's offices (in any state since), or 404: an
     office does not see an application before its step arrives there."""
     desk = step_desk(user)
@@ -440,7 +439,7 @@ def _window(which: str, today: dt.date) -> _Window:
     return _Window(Q(due_on__gte=today, due_on__lte=last), lambda day: today <= day <= last)
 
 
-def due_list(*, user, scope: str, which: str) -> list[DueEntry]:
+def due_list(*, user: Actor, scope: str, which: str) -> list[DueEntry]:
     """Running applications and active steps whose deadline is near (`due_soon`: within two
     working days) or past (`overdue`), for the user's own work (`mine`: the applications they
     took and carry), their offices (`office`) or their area (`area`)."""
@@ -479,7 +478,7 @@ def _application_entries(apps, window: _Window) -> list[DueEntry]:
     return entries
 
 
-def _office_entries(user, window: _Window) -> list[DueEntry]:
+def _office_entries(user: Actor, window: _Window) -> list[DueEntry]:
     desk = step_desk(user)
     if not desk:
         return []
@@ -499,7 +498,7 @@ def _office_entries(user, window: _Window) -> list[DueEntry]:
 # --- the workbench --------------------------------------------------------------------------
 
 
-def workbench_tiles(*, user, area) -> list[dict]:
+def workbench_tiles(*, user: Actor, area) -> list[dict]:
     """The hall's tiles on the workbench: what waits at the user's office, what is overdue in
     the area, the outreach tasks the user is to contact; a resident's open applications."""
     from django.urls import reverse

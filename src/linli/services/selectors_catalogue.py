@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Field, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from linli.accounts.roles import Role
+from linli.core.actors import Actor
 from linli.registry import selectors as registry_selectors
 from linli.registry.choices import OrganisationKind
 
@@ -31,7 +33,7 @@ from .models import RouteStep, ServiceCategory, ServiceItem, ServiceItemVersion
 SEARCH_MAX_LENGTH = 50
 
 
-def require_manager(user) -> None:
+def require_manager(user: Actor) -> None:
     if not (user.is_authenticated and user.has_permission(MANAGE)):
         raise PermissionDenied
 
@@ -80,7 +82,7 @@ def public_item_get(*, pk: int) -> ServiceItem:
 # --- administration -----------------------------------------------------------------------------
 
 
-def item_list(*, user, filters: Mapping[str, str]) -> QuerySet:
+def item_list(*, user: Actor, filters: Mapping[str, str]) -> QuerySet:
     """Every item, offered or withdrawn, filtered by search text (name or code), category,
     handling mode and whether it is offered."""
     require_manager(user)
@@ -100,7 +102,7 @@ def item_list(*, user, filters: Mapping[str, str]) -> QuerySet:
     return items.order_by("category__sort_order", "category__name", "sort_order", "code")
 
 
-def item_get(*, user, pk: int) -> ServiceItem:
+def item_get(*, user: Actor, pk: int) -> ServiceItem:
     require_manager(user)
     item = _with_content(ServiceItem.objects.all()).filter(pk=pk).first()
     if item is None or item.current is None:
@@ -108,14 +110,14 @@ def item_get(*, user, pk: int) -> ServiceItem:
     return item
 
 
-def category_list(*, user) -> QuerySet:
+def category_list(*, user: Actor) -> QuerySet:
     require_manager(user)
     return ServiceCategory.objects.annotate(
         item_count=Count("items"), offered_count=Count("items", filter=Q(items__active=True))
     ).order_by("sort_order", "name")
 
 
-def category_get(*, user, pk: int) -> ServiceCategory:
+def category_get(*, user: Actor, pk: int) -> ServiceCategory:
     require_manager(user)
     category = ServiceCategory.objects.filter(pk=pk).first()
     if category is None:
@@ -127,7 +129,7 @@ def category_choices() -> QuerySet:
     return ServiceCategory.objects.order_by("sort_order", "name")
 
 
-def department_choices(*, user) -> QuerySet:
+def department_choices(*, user: Actor) -> QuerySet:
     """The district departments a route step may go to, as far as the user may see them."""
     return (
         registry_selectors.organisation_list(user=user)
@@ -271,7 +273,7 @@ def version_changes(older: ServiceItemVersion, newer: ServiceItemVersion) -> lis
     added, removed or changed, and the route before and after."""
     changes = [
         Change(
-            str(ServiceItemVersion._meta.get_field(name).verbose_name),
+            str(cast(Field, ServiceItemVersion._meta.get_field(name)).verbose_name),
             _field_text(older, name),
             _field_text(newer, name),
         )
@@ -291,7 +293,7 @@ def version_changes(older: ServiceItemVersion, newer: ServiceItemVersion) -> lis
     return changes
 
 
-def item_history(*, user, item: ServiceItem) -> list[VersionEntry]:
+def item_history(*, user: Actor, item: ServiceItem) -> list[VersionEntry]:
     """Every version of the item, newest first, each with what it changed."""
     require_manager(user)
     versions = list(

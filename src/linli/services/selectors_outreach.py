@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
+from linli.core.actors import Actor
 from linli.core.lookups import starts_with
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers, under_area
@@ -36,7 +37,7 @@ def _int(value) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
-def task_list(*, user, filters: dict | None = None, action: str = "view"):
+def task_list(*, user: Actor, filters: dict | None = None, action: str = "view"):
     """The tasks `user` may see, to contact first. Filters (all optional, unknown values are
     ignored): who = mine | unassigned | all; state = open (to contact: open or contacted) |
     any | one state; item = item id; area = area id (the task's area is under it)."""
@@ -68,7 +69,7 @@ def task_list(*, user, filters: dict | None = None, action: str = "view"):
     return qs
 
 
-def task_get(*, user, pk, action: str = "view") -> OutreachTask:
+def task_get(*, user: Actor, pk, action: str = "view") -> OutreachTask:
     """One task with its household, members and tags, or 404 — also outside the scope."""
     task = (
         OutreachTask.objects.restrict(user, action)
@@ -100,7 +101,7 @@ def task_get(*, user, pk, action: str = "view") -> OutreachTask:
     return task
 
 
-def task_actions(*, user, task: OutreachTask, now: dt.datetime | None = None) -> list[str]:
+def task_actions(*, user: Actor, task: OutreachTask, now: dt.datetime | None = None) -> list[str]:
     """The actions the task page offers `user` now (`workflow_outreach.Action`): allowed by the
     workflow for the task's state (reopening: within its days, `reopen_refusal`) — the checks
     the services make — and by the user's permissions over the task's area (outreach.work;
@@ -135,7 +136,10 @@ def outreach_items():
 
 
 def outreach_counts(
-    *, user=None, area: Area | None = None, since: dt.datetime | dt.date | None = None
+    *,
+    user: Actor | None = None,
+    area: Area | None = None,
+    since: dt.datetime | dt.date | None = None,
 ) -> dict[str, int]:
     """Outreach figures over the tasks found since `since` (all if None), as `user` may see
     them (all if None) and under `area`: found, still to contact, contacted (the household
@@ -157,7 +161,7 @@ def outreach_counts(
     )
 
 
-def eligibility_preview(*, user, rule: dict, today: dt.date | None = None) -> int:
+def eligibility_preview(*, user: Actor, rule: dict, today: dt.date | None = None) -> int:
     """How many households in `user`'s catalogue scope the rule finds today (a count only:
     the editor shows no household)."""
     paths = user.scope_paths("catalogue.manage")

@@ -17,12 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from linli.accounts.models import User
 from linli.core import audit, counters, photos, timeline
+from linli.core.actors import Actor
 from linli.core.choices import AuditAction
 from linli.core.errors import Conflict, check_version
 from linli.core.notify import notify
@@ -71,8 +74,9 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user(actor: Actor | None) -> User | None:
+    """The account to name as who acted; None for a system job."""
+    return actor if isinstance(actor, User) else None
 
 
 def _locked(application: Application) -> Application:
@@ -84,13 +88,13 @@ def _locked(application: Application) -> Application:
     )
 
 
-def _require_may(actor, application: Application, action: str) -> None:
+def _require_may(actor: Actor | None, application: Application, action: str) -> None:
     """`services.<action>` on the application, as staff or as the applicant's household."""
     if not may(actor, application, action):
         raise PermissionDenied
 
 
-def _require_staff_may(actor, application: Application, action: str) -> None:
+def _require_staff_may(actor: Actor | None, application: Application, action: str) -> None:
     """`services.<action>` on the application through a staff grant (None: a system job)."""
     if actor is not None and not staff_may(actor, application, action):
         raise PermissionDenied
@@ -142,7 +146,7 @@ def _required_text(value: str | None, field: str, message: str) -> str:
     return value
 
 
-def _event(application: Application, event: timeline.Event, actor, **params) -> None:
+def _event(application: Application, event: timeline.Event, actor: Actor | None, **params) -> None:
     event.add(subject=application, params=params, actor=actor)
 
 
@@ -177,10 +181,12 @@ def _current_version(item: ServiceItem) -> ServiceItemVersion:
         raise ValidationError(
             {"item": _("%(item)s is not offered at present.") % {"item": item.name}}
         )
-    return item.current
+    return item.current_version
 
 
-def _check_applicant(actor, resident: Resident, version: ServiceItemVersion, channel: str) -> None:
+def _check_applicant(
+    actor: Actor | None, resident: Resident, version: ServiceItemVersion, channel: str
+) -> None:
     """Staff apply over their area at the counter or on a visit; a resident applies online, for
     their own household, for an item that can be applied for online."""
     if channel not in ApplicationChannel.values:
@@ -294,7 +300,7 @@ def _create_steps(application: Application, route: list[tuple]) -> None:
     )
 
 
-def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceItem):
+def _lock_outreach(actor: Actor | None, task: OutreachTask, resident: Resident, item: ServiceItem):
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if actor is not None and not can(actor, task, "work"):
         raise PermissionDenied
@@ -312,7 +318,7 @@ def _lock_outreach(actor, task: OutreachTask, resident: Resident, item: ServiceI
     return task
 
 
-def _close_outreach(actor, task: OutreachTask, application: Application) -> None:
+def _close_outreach(actor: Actor | None, task: OutreachTask, application: Application) -> None:
     change = audit.audited_change(actor=actor, obj=task)
     task.state = workflow_outreach.next_state(task.state, workflow_outreach.Action.APPLY)
     task.application = application
@@ -329,7 +335,7 @@ def _close_outreach(actor, task: OutreachTask, application: Application) -> None
 @transaction.atomic
 def application_create(
     *,
-    actor,
+    actor: Actor | None,
     resident: Resident,
     item: ServiceItem,
     channel: str,
@@ -381,13 +387,13 @@ def _missing_materials(application: Application) -> list[str]:
     return [m.name for m in application.materials.all() if m.required and not m.received]
 
 
-def _submit(actor, application: Application) -> None:
+def _submit(actor: Actor | None, application: Application) -> None:
     application.state = next_state(application.state, Action.SUBMIT)
     application.submitted_at = timezone.now()
     _check_materials_then_receive(actor, application)
 
 
-def _check_materials_then_receive(actor, application: Application) -> None:
+def _check_materials_then_receive(actor: Actor | None, application: Application) -> None:
     missing = _missing_materials(application)
     if missing:
         _return(actor, application, MATERIAL_SEPARATOR.join(missing))
@@ -395,7 +401,9 @@ def _check_materials_then_receive(actor, application: Application) -> None:
         _receive(actor, application)
 
 
-def _return(actor, application: Application, note: str, step: ApplicationStep | None = None):
+def _return(
+    actor: Actor | None, application: Application, note: str, step: ApplicationStep | None = None
+):
     """补正 — back to the resident for missing material: at submission (`step` None) with the
     list of what is missing, or by the office of `step` with its handler's note."""
     application.state = next_state(application.state, Action.RETURN)
@@ -423,7 +431,7 @@ def _return(actor, application: Application, note: str, step: ApplicationStep | 
     )
 
 
-def _receive(actor, application: Application) -> None:
+def _receive(actor: Actor | None, application: Application) -> None:
     """All required material is in: the promise starts (once), then the item's mode decides."""
     if application.received_on is None:
         version = application.item_version
@@ -454,7 +462,7 @@ def _receive(actor, application: Application) -> None:
         _start_route(actor, application)
 
 
-def _start_route(actor, application: Application) -> None:
+def _start_route(actor: Actor | None, application: Application) -> None:
     """A proxy application starts at its first step, or resumes at the step that returned it."""
     application.state = next_state(application.state, Action.START)
     steps = ApplicationStep.objects.select_for_update(of=("self",)).select_related("organisation")
@@ -462,10 +470,11 @@ def _start_route(actor, application: Application) -> None:
         steps.filter(application=application, state=StepState.RETURNED).first()
         or steps.filter(application=application, state=StepState.WAITING).order_by("order").first()
     )
+    assert step is not None  # a proxy item has a route (`catalogue` requires one)
     _activate(actor, application, step)
 
 
-def _activate(actor, application: Application, step: ApplicationStep) -> None:
+def _activate(actor: Actor | None, application: Application, step: ApplicationStep) -> None:
     change = audit.audited_change(actor=actor, obj=step)
     step.state = next_step_state(step.state, StepAction.RECEIVE)
     step.received_at = timezone.now()
@@ -485,12 +494,13 @@ def _activate(actor, application: Application, step: ApplicationStep) -> None:
     )
 
 
-def _complete(actor, application: Application, *, outcome: str) -> None:
+def _complete(actor: Actor | None, application: Application, *, outcome: str) -> None:
     application.state = next_state(application.state, Action.COMPLETE)
     application.finished_at = timezone.now()
     application.current_step = None
     if outcome:
         application.outcome = outcome
+    assert application.received_on is not None  # an application is received before it ends
     application.working_days_used = working_days_between(application.received_on, _today())
     _event(
         application,
@@ -514,7 +524,7 @@ def _end_route(application: Application) -> None:
     application.current_step = None
 
 
-def _reject(actor, application: Application, reason: str) -> None:
+def _reject(actor: Actor | None, application: Application, reason: str) -> None:
     application.state = next_state(application.state, Action.REJECT)
     application.finished_at = timezone.now()
     _tell_resident(
@@ -526,7 +536,7 @@ def _reject(actor, application: Application, reason: str) -> None:
 
 
 @transaction.atomic
-def application_submit(*, actor, application: Application) -> Application:
+def application_submit(*, actor: Actor | None, application: Application) -> Application:
     """Submit a draft. Required material missing → returned at once with the list (补正)."""
     application = _locked(application)
     _require_may(actor, application, "apply")
@@ -539,7 +549,7 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_resubmit(
     *,
-    actor,
+    actor: Actor | None,
     application: Application,
     came_in_person: bool,
     materials_received: Iterable[str] = (),
@@ -612,9 +622,15 @@ def _photo_error(message: str, code: str, error=ValidationError) -> ValidationEr
 @dataclass(frozen=True)
 class _CheckedPhoto:
     entry: MissingMaterial
-    upload: object
+    upload: UploadedFile
     kind: photos.PhotoKind
     digest: str
+
+    @property
+    def size(self) -> int:
+        """The file's size in bytes, which `photos.photo_kind` found above zero."""
+        assert self.upload.size is not None
+        return self.upload.size
 
 
 def _photo_refused(entry: MissingMaterial, upload, refused: photos.PhotoRefused):
@@ -687,7 +703,9 @@ def _new_photos(application: Application, checked: list[_CheckedPhoto]) -> list[
     return fresh
 
 
-def _store_photos(actor, application: Application, fresh: list[_CheckedPhoto]) -> list:
+def _store_photos(
+    actor: Actor | None, application: Application, fresh: list[_CheckedPhoto]
+) -> list:
     """Write the files, then their rows; a failure removes the files already written."""
     stored: list[str] = []
     try:
@@ -702,7 +720,7 @@ def _store_photos(actor, application: Application, fresh: list[_CheckedPhoto]) -
                 material=photo.entry.material,
                 stored_name=name,
                 content_type=photo.kind.content_type,
-                size=photo.upload.size,
+                size=photo.size,
                 digest=photo.digest,
                 sent_by=_user(actor),
             )
@@ -715,7 +733,9 @@ def _store_photos(actor, application: Application, fresh: list[_CheckedPhoto]) -
     return rows
 
 
-def _check_hand_in(actor, application: Application, expected_version: int | None) -> None:
+def _check_hand_in(
+    actor: Actor | None, application: Application, expected_version: int | None
+) -> None:
     if actor is not None and not own_may(actor, application, "apply"):
         raise PermissionDenied
     if application.state != ApplicationState.RETURNED:
@@ -737,7 +757,7 @@ def _check_hand_in(actor, application: Application, expected_version: int | None
 @transaction.atomic
 def application_send_photos(
     *,
-    actor,
+    actor: Actor | None,
     application: Application,
     photos_sent: Sequence[tuple[int | None, object]],
     expected_version: int | None = None,
@@ -771,7 +791,7 @@ def application_send_photos(
     return application
 
 
-def material_photo_shown(*, actor, photo: MaterialPhoto) -> None:
+def material_photo_shown(*, actor: Actor | None, photo: MaterialPhoto) -> None:
     """Each look at a photo of material is recorded: a photo of an identity document shows
     all that the masking hides. The caller found it through `selectors.photo_get`."""
     audit.record(
@@ -780,12 +800,12 @@ def material_photo_shown(*, actor, photo: MaterialPhoto) -> None:
         obj=photo,
         changes={
             "application": photo.application.number,
-            "material": photo.material.name if photo.material_id else "",
+            "material": photo.material.name if photo.material is not None else "",
         },
     )
 
 
-def _resubmit_if_complete(actor, application: Application) -> None:
+def _resubmit_if_complete(actor: Actor | None, application: Application) -> None:
     still = [e for e in missing_materials(application) if not e.done]
     if still:
         if all(e.material is not None for e in still):
@@ -836,7 +856,7 @@ def _step_result_event(result: str, note: str) -> timeline.Event:
 @transaction.atomic
 def step_finish(
     *,
-    actor,
+    actor: Actor | None,
     step: ApplicationStep,
     result: str,
     note: str = "",
@@ -892,7 +912,7 @@ def step_finish(
     return step
 
 
-def _close_step(actor, step: ApplicationStep, result: str, note: str) -> None:
+def _close_step(actor: Actor | None, step: ApplicationStep, result: str, note: str) -> None:
     change = audit.audited_change(actor=actor, obj=step)
     step.state = next_step_state(step.state, result)
     step.handler = _user(actor)
@@ -903,7 +923,7 @@ def _close_step(actor, step: ApplicationStep, result: str, note: str) -> None:
     change.record()
 
 
-def _pass_on(actor, application: Application, done: ApplicationStep) -> None:
+def _pass_on(actor: Actor | None, application: Application, done: ApplicationStep) -> None:
     following = (
         ApplicationStep.objects.select_for_update(of=("self",))
         .select_related("organisation")
@@ -923,7 +943,11 @@ def _pass_on(actor, application: Application, done: ApplicationStep) -> None:
 
 @transaction.atomic
 def application_reject(
-    *, actor, application: Application, reason: str, expected_version: int | None = None
+    *,
+    actor: Actor | None,
+    application: Application,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Application:
     """The hall refuses a submitted application (a proxy one in progress is rejected by the
     office of its current step)."""
@@ -947,7 +971,11 @@ def _current_office(application: Application) -> str:
 
 @transaction.atomic
 def application_withdraw(
-    *, actor, application: Application, reason: str, expected_version: int | None = None
+    *,
+    actor: Actor | None,
+    application: Application,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Application:
     """撤回 — at the resident's wish, from any open state."""
     application = _locked(application)
@@ -966,7 +994,7 @@ def application_withdraw(
 @transaction.atomic
 def application_record_guidance(
     *,
-    actor,
+    actor: Actor | None,
     application: Application,
     guidance: str,
     outcome: str,
@@ -989,7 +1017,7 @@ def application_record_guidance(
 @transaction.atomic
 def application_complete(
     *,
-    actor,
+    actor: Actor | None,
     application: Application,
     outcome: str = "",
     expected_version: int | None = None,
@@ -1009,7 +1037,9 @@ def application_complete(
 # --- trips --------------------------------------------------------------------------------
 
 
-def _add_trip(application: Application, actor, *, on: dt.date, reason: str, note: str) -> Trip:
+def _add_trip(
+    application: Application, actor: Actor | None, *, on: dt.date, reason: str, note: str
+) -> Trip:
     application.trip_count += 1
     return Trip.objects.create(
         application=application, on=on, reason=reason, note=note[:300], recorded_by=_user(actor)
@@ -1030,7 +1060,7 @@ def _check_trip(application: Application, on, reason: str) -> None:
 @transaction.atomic
 def trip_record(
     *,
-    actor,
+    actor: Actor | None,
     application: Application,
     on: dt.date,
     reason: str,
@@ -1078,7 +1108,13 @@ def _check_extra_trip(
 
 
 def _record_trip(
-    application: Application, actor, *, on: dt.date, reason: str, note: str, extra_trip_reason: str
+    application: Application,
+    actor: Actor | None,
+    *,
+    on: dt.date,
+    reason: str,
+    note: str,
+    extra_trip_reason: str,
 ) -> Trip:
     trip = _add_trip(application, actor, on=on, reason=reason, note=note)
     if extra_trip_reason:
@@ -1090,7 +1126,7 @@ def _record_trip(
 # --- ratings ------------------------------------------------------------------------------
 
 
-def _check_rater(actor, application: Application, source: str) -> None:
+def _check_rater(actor: Actor | None, application: Application, source: str) -> None:
     if source not in RatingSource.values:
         raise ValidationError({"source": _("Say whether the resident or a return call rated it.")})
     if actor is None:
@@ -1118,7 +1154,7 @@ def _check_score(score) -> int:
 
 @transaction.atomic
 def rating_give(
-    *, actor, application: Application, score: int, comment: str = "", source: str
+    *, actor: Actor | None, application: Application, score: int, comment: str = "", source: str
 ) -> Rating:
     """评价 — a completed application is rated once, 1–5: by the resident for their own, or
     by staff on a return call 回访."""

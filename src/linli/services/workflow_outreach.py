@@ -54,7 +54,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 # The outcomes a worker records on the task page, and the action each one is.
-OUTCOME_ACTIONS = {
+OUTCOME_ACTIONS: dict[str, str] = {
     S.CONTACTED: Action.CONTACT,
     S.DECLINED: Action.DECLINE,
     S.NOT_ELIGIBLE: Action.FIND_NOT_ELIGIBLE,

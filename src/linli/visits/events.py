@@ -19,7 +19,7 @@ class Verb(StrEnum):
 
 
 # A household: a visit, by way of contact.
-VISITED = {
+VISITED: dict[str, Event] = {
     VisitChannel.HOME: Event(Verb.VISITED, gettext_noop("Home visit by %(visitor)s on %(date)s")),
     VisitChannel.PHONE: Event(
         Verb.VISITED, gettext_noop("Phone call from %(visitor)s on %(date)s")

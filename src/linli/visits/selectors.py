@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
@@ -51,7 +52,7 @@ AREA_SCOPE = ScopeSpec(family="visits", area_path="path")
 SEGMENT = PATH_STEP + len(PATH_SEPARATOR)
 # The depth of each kind of area the overdue counts group by (district 0, street 1, …).
 GROUP_DEPTHS = {"community": 2, "village": 3}
-AREA_LEVELS = {
+AREA_LEVELS: dict[int, str] = {
     LinkLevel.DISTRICT_LEADER: AreaKind.STREET,
     LinkLevel.DEPARTMENT: AreaKind.COMMUNITY,
     LinkLevel.CADRE: AreaKind.VILLAGE,
@@ -64,7 +65,9 @@ class DaysBetween(Func):
     output_field = IntegerField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context
+    ):
         later, later_params = compiler.compile(self.source_expressions[0])
         earlier, earlier_params = compiler.compile(self.source_expressions[1])
         if connection.vendor == "sqlite":
@@ -136,7 +139,7 @@ def _active_on(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def _scoped(qs: QuerySet, user, spec: ScopeSpec, action: str) -> QuerySet:
+def _scoped(qs: QuerySet, user: Actor, spec: ScopeSpec, action: str) -> QuerySet:
     condition = scope_filter(user, spec, action, model=qs.model)
     return qs.none() if condition is None else qs.filter(condition)
 
@@ -170,7 +173,7 @@ def household_search(query: str) -> Q:
     return Q(pk__in=members) | starts_with("number", query) | Q(address__contains=query)
 
 
-def my_households(*, user, query: str = "", today: dt.date | None = None) -> QuerySet:
+def my_households(*, user: Actor, query: str = "", today: dt.date | None = None) -> QuerySet:
     """我的走访户 — the households where the user records visits, the most overdue first
     (due date, then household number), annotated `due_on`, `last_visited_on`, `overdue_days`."""
     today = today or timezone.localdate()
@@ -206,7 +209,9 @@ def _overdue_filters(today: dt.date):
     return apply
 
 
-def overdue_list(*, user, filters: dict | None = None, today: dt.date | None = None) -> QuerySet:
+def overdue_list(
+    *, user: Actor, filters: dict | None = None, today: dt.date | None = None
+) -> QuerySet:
     """逾期未走访 — households whose next visit was due before today, in the user's
     `visits.view` scope, the most overdue first. Filters: area (id), worker (a grid worker's
     user id: the households of their grids)."""
@@ -262,12 +267,14 @@ def _counts_by_path(qs: QuerySet, paths: set[str], today: dt.date) -> dict[str, 
     return counts
 
 
-def _counts_by_worker(qs: QuerySet, user, area: Area | None, today: dt.date) -> list[dict]:
-    posts = Post.objects.filter(_active_on(today), kind=PostKind.GRID_WORKER, account__isnull=False)
-    posts = _scoped(posts.select_related("area"), user, HOUSEHOLD_SCOPE, "view")
+def _counts_by_worker(qs: QuerySet, user: Actor, area: Area | None, today: dt.date) -> list[dict]:
+    grid_posts = Post.objects.filter(
+        _active_on(today), kind=PostKind.GRID_WORKER, account__isnull=False
+    )
+    scoped = _scoped(grid_posts.select_related("area"), user, HOUSEHOLD_SCOPE, "view")
     if area is not None:
-        posts = posts.filter(starts_with("area__path", area.path))
-    posts = list(posts.order_by("holder_name", "id"))
+        scoped = scoped.filter(starts_with("area__path", area.path))
+    posts = list(scoped.order_by("holder_name", "id"))
     counts = _counts_by_path(qs, {p.area.path for p in posts}, today)
     workers: dict[int, dict] = {}
     grids: dict[int, set[str]] = {}
@@ -286,7 +293,7 @@ def _counts_by_worker(qs: QuerySet, user, area: Area | None, today: dt.date) -> 
 
 
 def overdue_counts(
-    *, user, by: str, area: Area | None = None, today: dt.date | None = None
+    *, user: Actor, by: str, area: Area | None = None, today: dt.date | None = None
 ) -> list[dict]:
     """Households and how many are overdue, per village, community or grid worker (the grid
     worker posts with a login, counting the households of their grids), in the user's
@@ -330,14 +337,14 @@ def _apply_visit_filters(qs: QuerySet, filters: dict) -> QuerySet:
     return qs
 
 
-def visit_list(*, user, filters: dict | None = None) -> QuerySet:
+def visit_list(*, user: Actor, filters: dict | None = None) -> QuerySet:
     """走访记录 — visits to households in the user's scope, the latest first. Filters: area,
     household, visitor (user id), channel, date_from, date_to."""
     qs = Visit.objects.restrict(user, "view").select_related(*VISIT_RELATED)
     return _filtered(qs.order_by("-visited_on", "-id"), filters, _apply_visit_filters)
 
 
-def visit_get(*, user, pk) -> Visit:
+def visit_get(*, user: Actor, pk) -> Visit:
     """One visit with its needs (and what each was handed on to), or 404 — also outside the
     user's scope."""
     needs = Need.objects.select_related("application").order_by("id")
@@ -380,7 +387,7 @@ def _apply_need_filters(qs: QuerySet, filters: dict) -> QuerySet:
     return qs
 
 
-def need_list(*, user, filters: dict | None = None) -> QuerySet:
+def need_list(*, user: Actor, filters: dict | None = None) -> QuerySet:
     """需求 — needs found on visits in the user's scope, the latest first, annotated
     `status_now` (the effective status: the application's once handed on). Filters: status
     (effective), category, area."""
@@ -393,7 +400,7 @@ def need_list(*, user, filters: dict | None = None) -> QuerySet:
     return _filtered(qs, filters, _apply_need_filters)
 
 
-def need_get(*, user, pk) -> Need:
+def need_get(*, user: Actor, pk) -> Need:
     need = (
         Need.objects.restrict(user, "view")
         .select_related(*NEED_RELATED)
@@ -414,7 +421,7 @@ NEED_ACTION_PERMISSIONS = {
 }
 
 
-def need_actions(*, user, need: Need, area: Area) -> list[str]:
+def need_actions(*, user: Actor, need: Need, area: Area) -> list[str]:
     """The actions the visit page offers `user` on a need (`workflow.Action`): possible in the
     need workflow — the check the services make — and allowed by the user's permissions over
     `area`, the need's household's."""
@@ -457,7 +464,7 @@ def _apply_assignment_filters(qs: QuerySet, filters: dict) -> QuerySet:
     return qs
 
 
-def assignment_list(*, user, filters: dict | None = None) -> QuerySet:
+def assignment_list(*, user: Actor, filters: dict | None = None) -> QuerySet:
     """联系责任 — contact assignments in the user's scope, by level. Filters: level, area,
     active_on (a day), contact (part of the contact's name)."""
     # The area's path is read for each row rather than joined: ordered by a joined column, a
@@ -473,7 +480,7 @@ def assignment_list(*, user, filters: dict | None = None) -> QuerySet:
     return _filtered(qs, filters, _apply_assignment_filters)
 
 
-def assignment_get(*, user, pk) -> ContactAssignment:
+def assignment_get(*, user: Actor, pk) -> ContactAssignment:
     assignment = (
         ContactAssignment.objects.restrict(user, "view")
         .select_related(*ASSIGNMENT_RELATED)
@@ -499,7 +506,7 @@ def _linked(level: int, on: dt.date, field: str) -> Exists:
     )
 
 
-def _targets(user, level: int, area: Area | None, on: dt.date) -> tuple[QuerySet, Q]:
+def _targets(user: Actor, level: int, area: Area | None, on: dt.date) -> tuple[QuerySet, Q]:
     """The targets of `level` in the user's `visits.view` scope (under `area`), and the
     condition that an assignment of that level is in force for one on `on`."""
     if level in AREA_LEVELS:
@@ -526,7 +533,7 @@ def _targets(user, level: int, area: Area | None, on: dt.date) -> tuple[QuerySet
     return qs, linked
 
 
-def gap_list(*, user, level: int, area: Area | None = None, on: dt.date | None = None):
+def gap_list(*, user: Actor, level: int, area: Area | None = None, on: dt.date | None = None):
     """空白点 — the targets of one link level with nobody assigned on `on` (today by default),
     in the user's `visits.view` scope: streets (1), communities (2), villages (3), party
     members (4), households neither contacted by a central household nor one themselves (5)."""
@@ -535,7 +542,7 @@ def gap_list(*, user, level: int, area: Area | None = None, on: dt.date | None =
     return qs.exclude(linked)
 
 
-def gap_counts(*, user, area: Area | None, on: dt.date | None = None) -> list[dict]:
+def gap_counts(*, user: Actor, area: Area | None, on: dt.date | None = None) -> list[dict]:
     """Per link level: {level, label, targets, linked, gaps} under `area`. One query a level."""
     on = on or timezone.localdate()
     rows = []

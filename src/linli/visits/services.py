@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.accounts.models import User
 from linli.core import audit, photos
+from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.errors import check_version
 from linli.core.jobs import enqueue_on_commit
@@ -92,11 +94,12 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user(actor: Actor | None) -> User | None:
+    """The account to name as who acted; None for a system job."""
+    return actor if isinstance(actor, User) else None
 
 
-def _require_over(actor, area: Area, perm: str, model, pk) -> None:
+def _require_over(actor: Actor | None, area: Area, perm: str, model, pk) -> None:
     """`perm` over `area`; one who cannot even see visits there is told it does not exist."""
     if actor is None or covers(actor, area, perm):
         return
@@ -192,13 +195,16 @@ def _store_photo(photo, extension: str) -> str:
     return photos.store_photo(photo, folder=PHOTO_DIR, extension=extension)
 
 
-def _assignment_for(actor, household: Household, on: dt.date) -> ContactAssignment | None:
+def _assignment_for(
+    actor: Actor | None, household: Household, on: dt.date
+) -> ContactAssignment | None:
     """The actor's link in force on `on` that covers the household: the household itself, an
     area it lies in, or a person living in it; the closest (highest) level first."""
-    if _user(actor) is None:
+    user = _user(actor)
+    if user is None:
         return None
     return (
-        ContactAssignment.objects.filter(contact_account=actor, starts_on__lte=on)
+        ContactAssignment.objects.filter(contact_account=user, starts_on__lte=on)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .filter(
             Q(household=household)
@@ -210,7 +216,7 @@ def _assignment_for(actor, household: Household, on: dt.date) -> ContactAssignme
     )
 
 
-def _visitor_name(actor) -> str:
+def _visitor_name(actor: Actor | None) -> str:
     user = _user(actor)
     return (str(user) if user is not None else _("system"))[:100]
 
@@ -218,7 +224,7 @@ def _visitor_name(actor) -> str:
 @transaction.atomic
 def visit_record(
     *,
-    actor,
+    actor: Actor | None,
     household: Household,
     channel: str,
     visited_on: dt.date | None = None,
@@ -259,8 +265,8 @@ def visit_record(
         # Last, so that nothing that can still fail leaves a stored photo behind.
         visit.photo = _store_photo(photo, photo_kind[0])
         visit.save(update_fields=["photo"])
-    needs = {"needs": [[n.category, n.description] for n in rows]}
-    audit.record_created(actor=actor, obj=visit, alongside=lambda visit: needs)
+    found_needs = {"needs": [[n.category, n.description] for n in rows]}
+    audit.record_created(actor=actor, obj=visit, alongside=lambda visit: found_needs)
     events.VISITED[channel].add(
         subject=household,
         params={"visitor": visit.visitor_name, "date": visited_on.isoformat()},
@@ -300,7 +306,7 @@ def _check_open(need: Need, action: str) -> None:
         )
 
 
-def _need_event(need: Need, event: Event, actor, **params) -> None:
+def _need_event(need: Need, event: Event, actor: Actor | None, **params) -> None:
     event.add(
         subject=need.household,
         params={"description": need.description, **params},
@@ -310,7 +316,7 @@ def _need_event(need: Need, event: Event, actor, **params) -> None:
 
 
 @transaction.atomic
-def need_add(*, actor, visit: Visit, category: str, description: str) -> Need:
+def need_add(*, actor: Actor | None, visit: Visit, category: str, description: str) -> Need:
     """A need found on a visit already recorded (remembered afterwards)."""
     visit = Visit.objects.select_related("household__area").get(pk=visit.pk)
     _require_over(actor, visit.household.area, RECORD, Visit, visit.pk)
@@ -342,7 +348,7 @@ def _applicant(need: Need, resident: Resident | None) -> Resident:
 @transaction.atomic
 def need_to_application(
     *,
-    actor,
+    actor: Actor | None,
     need: Need,
     item,
     resident: Resident | None = None,
@@ -375,7 +381,9 @@ def need_to_application(
 
 
 @transaction.atomic
-def need_close(*, actor, need: Need, resolved: bool, note: str, version: int | None = None) -> Need:
+def need_close(
+    *, actor: Actor | None, need: Need, resolved: bool, note: str, version: int | None = None
+) -> Need:
     """Close a need that was not handed on: resolved on the spot, or closed without action;
     either way say what was done (or why nothing)."""
     need = _locked_need(need)
@@ -450,17 +458,19 @@ def _check_area_level(level: int, contact, target, posts, kind: str) -> None:
         if not (isinstance(contact, Organisation) and contact.kind == OrganisationKind.DEPARTMENT):
             raise _wrong_contact(level, _("a district department"))
     elif not (isinstance(contact, Post) and contact.kind in posts):
-        expected = {
+        posts_expected: dict[int, str] = {
             LinkLevel.DISTRICT_LEADER: _("a district leader's post"),
             LinkLevel.CADRE: _("a street or community cadre's post"),
-        }[level]
+        }
+        expected = posts_expected[level]
         raise _wrong_contact(level, expected)
     if not (isinstance(target, Area) and target.kind == kind):
-        expected = {
+        areas_expected: dict[str, str] = {
             AreaKind.STREET: _("a street"),
             AreaKind.COMMUNITY: _("a community"),
             AreaKind.VILLAGE: _("a village"),
-        }[kind]
+        }
+        expected = areas_expected[kind]
         raise _wrong_target(level, expected)
 
 
@@ -588,7 +598,9 @@ def _fresh(obj):
     return model.objects.select_related(*related).get(pk=obj.pk)
 
 
-def _assignment_event(assignment: ContactAssignment, target, event: Event, actor, **params):
+def _assignment_event(
+    assignment: ContactAssignment, target, event: Event, actor: Actor | None, **params
+):
     event.add(
         subject=target,
         params={"contact": assignment.contact_name, "level": assignment.level, **params},
@@ -600,7 +612,7 @@ def _assignment_event(assignment: ContactAssignment, target, event: Event, actor
 @transaction.atomic
 def assignment_create(
     *,
-    actor,
+    actor: Actor | None,
     level: int,
     contact,
     target,
@@ -651,7 +663,7 @@ def _target_label(target) -> str:
 @transaction.atomic
 def assignment_bulk_create(
     *,
-    actor,
+    actor: Actor | None,
     level: int,
     contact,
     targets: Iterable,
@@ -692,7 +704,7 @@ def _for_target(error: ValidationError, target) -> ValidationError:
         return ValidationError(
             {"targets": [f"{_target_label(target)}: {m}" for m in error.messages]}
         )
-    fields = {}
+    fields: dict[str, list[str]] = {}
     for name, items in error.error_dict.items():
         key = "targets" if name == "target" else name
         messages = [m for e in items for m in e.messages]
@@ -704,7 +716,11 @@ def _for_target(error: ValidationError, target) -> ValidationError:
 
 @transaction.atomic
 def assignment_end(
-    *, actor, assignment: ContactAssignment, ends_on: dt.date, version: int | None = None
+    *,
+    actor: Actor | None,
+    assignment: ContactAssignment,
+    ends_on: dt.date,
+    version: int | None = None,
 ) -> ContactAssignment:
     """End a contact assignment on `ends_on` (its last day), or correct the end."""
     assignment = ContactAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -747,7 +763,9 @@ def _check_policy(*, every, unit, tag, is_default: bool, policy: VisitPolicy | N
         raise ValidationError({"tag": _("The default policy is for households without a tag.")})
     if not is_default and tag is None:
         raise ValidationError({"tag": _("Choose the tag this policy is for.")})
-    others = VisitPolicy.objects.exclude(pk=policy.pk if policy else None)
+    others = (
+        VisitPolicy.objects.all() if policy is None else VisitPolicy.objects.exclude(pk=policy.pk)
+    )
     if is_default and others.filter(is_default=True).exists():
         raise ValidationError({"is_default": _("There is a default policy already: edit that.")})
     if tag is not None and others.filter(tag=tag).exists():
@@ -759,7 +777,7 @@ def _check_policy(*, every, unit, tag, is_default: bool, policy: VisitPolicy | N
 @transaction.atomic
 def policy_save(
     *,
-    actor,
+    actor: Actor | None,
     every: int,
     unit: str,
     tag=None,

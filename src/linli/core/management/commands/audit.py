@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from linli.core import audit, audit_checkpoints, audit_keys
 
 
 class Command(BaseCommand):
+    _called_from_command_line: bool  # Django's, set by run_from_argv; not in django-stubs
+
     help = _(
         "Work with the audit trail: `verify` checks the whole chain, `rotate-key` puts a new "
         "audit key in force."
@@ -145,7 +148,7 @@ class Command(BaseCommand):
             % {"count": len(report.problems)}
         )
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str) -> NoReturn:
         """Stop with status 1. From the command line the message is printed alone: Django would
         put the exception's English class name before it."""
         if self._called_from_command_line:

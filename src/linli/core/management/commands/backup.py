@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -16,6 +17,8 @@ from linli.core.backup_database import BackupError
 
 
 class Command(BaseCommand):
+    _called_from_command_line: bool  # Django's, set by run_from_argv; not in django-stubs
+
     help = _(
         "Back up the database, the files of the data folder and the audit keys and checkpoints "
         "into one dated archive (safe while Linli runs)."
@@ -121,7 +124,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str) -> NoReturn:
         """Stop with status 1, the message alone (Django would put its English class name
         before it)."""
         if self._called_from_command_line:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
@@ -27,6 +28,8 @@ def _table_name(label: str) -> str:
 
 
 class Command(BaseCommand):
+    _called_from_command_line: bool  # Django's, set by run_from_argv; not in django-stubs
+
     help = _(
         "Restore a backup archive into the configured database and data folder; refuses a "
         "target that is not empty unless --force."
@@ -80,6 +83,7 @@ class Command(BaseCommand):
         )
 
     def _counts(self, report: restore.RestoreReport) -> None:
+        assert report.restored is not None  # a finished restore has read what it restored
         expected, restored = report.manifest.get("counts", {}), report.restored.counts
         say = self.stdout.write
         say(_("Rows restored / in the backup's manifest:"))
@@ -166,6 +170,7 @@ class Command(BaseCommand):
 
     def _verdict(self, report: restore.RestoreReport) -> None:
         verified = report.verify
+        assert verified is not None  # a finished restore has verified the trail
         if verified.ok:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -180,7 +185,7 @@ class Command(BaseCommand):
             self._fail(_("The restored copy does not hold up: see above."))
         self.stdout.write(self.style.SUCCESS(_("Restore complete.")))
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str) -> NoReturn:
         """Stop with status 1, the message alone (Django would put its English class name
         before it)."""
         if self._called_from_command_line:

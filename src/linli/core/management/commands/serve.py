@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         # Only now load the application: whitenoise indexes the static files when it starts.
         from linli.wsgi import application
 
-        proxy = {}
+        proxy: dict[str, Any] = {}
         if trusted_proxy:
             proxy = {
                 "trusted_proxy": trusted_proxy,
