@@ -114,7 +114,8 @@ def draw(
         cursor.execute(f"CREATE SEQUENCE {sequence} START WITH {int(first)}")
         if keep is not None:
             _retire(cursor, name, sequence, keep)
-        return _next(cursor, sequence)
+        cursor.execute("SELECT nextval(%s::regclass)", [sequence])  # made by this transaction
+        return cursor.fetchone()[0]
 
 
 # The sequence is found by reading pg_class, not by its name (`to_regclass`, `'name'::regclass`):
