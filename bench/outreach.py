@@ -88,7 +88,7 @@ FALLBACK_ITEMS = (
 
 
 def _outreach_items():
-    from linli.services.outreach import scanned_items
+    from linli.hall.outreach.services import scanned_items
 
     return scanned_items()
 
@@ -105,8 +105,8 @@ def _catalogue() -> str:
         build_catalogue()
         if _outreach_items():
             return "the demo catalogue (linli.demo.catalogue.build_catalogue)"
-    from linli.services import catalogue
-    from linli.services.models import ServiceCategory
+    from linli.hall.catalogue import services as catalogue
+    from linli.hall.models import ServiceCategory
 
     category = ServiceCategory.objects.get_or_create(name="基准测试事项")[0]
     for code, name, rule, role in FALLBACK_ITEMS:
@@ -140,7 +140,7 @@ def _clear_demo_tasks() -> None:
     """The demo build runs the scan itself and gives its tasks a history; the benchmark times a
     first scan, so those tasks go (the demo's applications stay, and keep their households from
     being sought out again, as they should)."""
-    from linli.services.models import Application, OutreachTask
+    from linli.hall.models import Application, OutreachTask
 
     tasks = OutreachTask.objects.count()
     if tasks:
@@ -157,8 +157,8 @@ def main() -> None:
     subprocess.run([sys.executable, __file__, "--build"], check=True, env=os.environ)
     from django.db import connection
 
-    from linli.services import outreach
-    from linli.services.models import OutreachTask
+    from linli.hall.models import OutreachTask
+    from linli.hall.outreach import services as outreach
 
     items = _outreach_items()
     print(f"\n{len(items)} items with eligibility and an outreach role:")

@@ -145,8 +145,8 @@ def make_setup(clients: int) -> Setup:
     from linli.accounts.models import User
     from linli.accounts.services import api_token_issue
     from linli.core.context import acting
+    from linli.hall.applications import selectors as hall
     from linli.registry import selectors as registry
-    from linli.services import selectors as hall
 
     clerk = User.objects.get(username=CLERK)
     visitor = User.objects.get(username=GRID_WORKER)
@@ -547,7 +547,7 @@ def paced(args, setup: Setup, ports: list[int], rate: float, log: ServerLog) -> 
 
 def check_writes(checks: Checks, runs: list[Run], since: dict[str, int]) -> None:
     from linli.core.models import IdempotencyKey
-    from linli.services.models import Application
+    from linli.hall.models import Application
     from linli.visits.models import Visit
 
     writes = [w for r in runs for w in r.writes]
@@ -677,7 +677,7 @@ def main() -> int:
     say(f"demo database {args.database} ready ({time.monotonic() - started:.0f} s)")
     django_setup(env)
     from linli.core.models import AuditRecord
-    from linli.services.models import Application
+    from linli.hall.models import Application
     from linli.visits.models import Visit
 
     most = max([*args.clients, args.paced_writers])

@@ -93,8 +93,8 @@ def make_setup(clients: int) -> Setup:
     from linli.accounts.models import User
     from linli.accounts.services import api_token_issue
     from linli.core.context import acting
+    from linli.hall.applications import selectors as hall
     from linli.registry import selectors as registry
-    from linli.services import selectors as hall
 
     clerk = User.objects.get(username=CLERK)
     with acting(channel="cli", address="drill", source="drills/two_web_processes.py"):
@@ -271,7 +271,7 @@ def send(write: Write, token: str, rng: random.Random) -> None:
 
 
 def check_writes(checks: Checks, writes: list[Write], since_pk: int) -> None:
-    from linli.services.models import Application
+    from linli.hall.models import Application
 
     acknowledged = [w for w in writes if w.application is not None]
     per_process = Counter(w.process for w in acknowledged)
@@ -304,7 +304,7 @@ def check_writes(checks: Checks, writes: list[Write], since_pk: int) -> None:
 
 def check_replay(checks: Checks, writes: list[Write], token: str, webs, since_pk: int) -> None:
     """A key answered by one process, sent again to the other: the same application."""
-    from linli.services.models import Application
+    from linli.hall.models import Application
 
     done = next((w for w in writes if w.application is not None), None)
     if done is None:
@@ -368,7 +368,7 @@ def main() -> int:
     django_setup(env)
     from django.utils import timezone
 
-    from linli.services.models import Application
+    from linli.hall.models import Application
 
     setup = make_setup(args.clients)
     try:

@@ -51,7 +51,7 @@ The service hall adds records of its own, each with a scope computed here the sa
 - an application 办件 is seen through `services.view` over its area (or by the resident whose
   household it is), and by an office one of whose steps has reached it (the step was received
   there): a department's staff for their own department, a community worker or street cadre
-  for the hall or street office of the area their grant names (see `services.offices`);
+  for the hall or street office of the area their grant names (see `hall.applications.offices`);
   its page actions need `services.apply` (submit, withdraw; resubmit for staff only; sending
   photos of missing material for the applicant's own household only), `services.handle`
   (reject, complete, guidance, trips) or `services.rate` over the same; a photo of material
@@ -106,13 +106,10 @@ from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord, WorkCalendarDay, WorkCalendarYear
-from linli.registry import imports
-from linli.registry import services as registry_services
-from linli.registry.models import Household, Organisation, Post, RegistryImport, Resident
-from linli.services import catalogue, outreach
-from linli.services import services as hall_services
-from linli.services.catalogue import MaterialSpec, StepSpec
-from linli.services.models import (
+from linli.hall.applications import services as hall_services
+from linli.hall.catalogue import services as catalogue
+from linli.hall.catalogue.services import MaterialSpec, StepSpec
+from linli.hall.models import (
     Application,
     ApplicationStep,
     MaterialPhoto,
@@ -121,6 +118,10 @@ from linli.services.models import (
     ServiceCategory,
     ServiceItem,
 )
+from linli.hall.outreach import services as outreach
+from linli.registry import imports
+from linli.registry import services as registry_services
+from linli.registry.models import Household, Organisation, Post, RegistryImport, Resident
 from linli.visits import services as visits_services
 from linli.visits.choices import LinkLevel
 from linli.visits.models import ContactAssignment, Need, Visit, VisitPolicy

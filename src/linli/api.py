@@ -27,8 +27,8 @@ from linli.accounts.services import api_token_find
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
+from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
-from linli.services.api import applications, catalogue, steps
 from linli.visits.api import router as visits
 
 logger = logging.getLogger("linli.api")

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.registry",
-    "linli.services",
+    "linli.hall",
     "linli.visits",
     "linli.demo",
 ]

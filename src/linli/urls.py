@@ -6,7 +6,7 @@ urlpatterns = [
     path("", include("linli.core.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("registry/", include("linli.registry.urls")),
-    path("services/", include("linli.services.urls")),
+    path("services/", include("linli.hall.urls")),
     path("visits/", include("linli.visits.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

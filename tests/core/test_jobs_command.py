@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from linli import cli
 from linli.core import jobs, periodic
 from linli.core.models import AuditRecord
-from linli.services.models import OutreachTask
+from linli.hall.models import OutreachTask
 
 from . import jobs_for_tests
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 28, 10, 0, 5, tzinfo=SHANGHAI)
 SCAN = "services.scan_outreach"
-SCAN_TASK = "linli.services.tasks.scan_outreach"
+SCAN_TASK = "linli.hall.tasks.scan_outreach"
 
 
 def jobs_command(*args, language: str = "en") -> str:

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from linli.core.models import AuditRecord
+from linli.hall.models import Application, OutreachTask
 from linli.registry import services as registry_services
 from linli.registry.models import Household, Resident
-from linli.services.models import Application, OutreachTask
 from linli.visits.models import ContactAssignment, Visit
 from tests.api import conftest as api_helpers
 from tests.api.conftest import error_fields

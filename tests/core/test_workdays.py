@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from linli.core import workdays
 from linli.core.models import AuditRecord, WorkCalendarDay, WorkCalendarYear
-from linli.services.tasks import refresh_deadlines
+from linli.hall.tasks import refresh_deadlines
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date

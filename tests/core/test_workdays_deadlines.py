@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 
 from linli.core import jobs, workdays
 from linli.core.models import AuditRecord, TimelineEvent
-from linli.services.models import ApplicationStep
-from linli.services.tasks import refresh_deadlines
+from linli.hall.models import ApplicationStep
+from linli.hall.tasks import refresh_deadlines
 from tests.services.test_escalation import build_offices, make_application
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

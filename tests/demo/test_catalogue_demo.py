@@ -14,9 +14,9 @@ from linli.accounts.roles import Role
 from linli.core.models import AuditRecord, TimelineEvent
 from linli.demo import catalogue_data, data
 from linli.demo.catalogue import MissingDepartments, build_catalogue, department_names
+from linli.hall.models import ServiceCategory, ServiceItem
+from linli.hall.outreach import eligibility
 from linli.registry.models import Organisation
-from linli.services import eligibility
-from linli.services.models import ServiceCategory, ServiceItem
 
 from .. import factories as f
 

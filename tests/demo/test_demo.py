@@ -32,16 +32,16 @@ from linli.core.validators import parse_id_number
 from linli.core.workdays import WorkCalendar
 from linli.demo import builder, data
 from linli.demo import visits as demo_visits
-from linli.registry.models import Household, Organisation, Post, Resident, Tag
-from linli.registry.selectors import household_timeline
-from linli.services import eligibility
-from linli.services.choices import ApplicationChannel, ApplicationState
-from linli.services.models import (
+from linli.hall.choices import ApplicationChannel, ApplicationState
+from linli.hall.models import (
     Application,
     OutreachTask,
     ServiceCategory,
     ServiceItem,
 )
+from linli.hall.outreach import eligibility
+from linli.registry.models import Household, Organisation, Post, Resident, Tag
+from linli.registry.selectors import household_timeline
 from linli.visits.choices import LinkLevel, NeedCategory, NeedStatus
 from linli.visits.models import (
     ContactAssignment,

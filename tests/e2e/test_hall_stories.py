@@ -32,14 +32,14 @@ from linli.core.choices import AreaKind
 from linli.core.jobs import run_pending_jobs
 from linli.core.models import Area
 from linli.demo.data import DEMO_PASSWORD, DISTRICT_NAME
-from linli.registry.models import Organisation, Resident
-from linli.services.choices import (
+from linli.hall.choices import (
     OPEN_OUTREACH_STATES,
     ApplicationState,
     OutreachState,
     StepState,
 )
-from linli.services.models import Application, OutreachTask, ServiceItem
+from linli.hall.models import Application, OutreachTask, ServiceItem
+from linli.registry.models import Organisation, Resident
 
 from .conftest import go_by_nav, log_in, log_out, screenshot, wider_than_window
 

@@ -19,10 +19,11 @@ import zlib
 import pytest
 from django.urls import reverse
 
+from linli.hall.applications import services
+from linli.hall.catalogue import services as catalogue
+from linli.hall.catalogue.services import MaterialSpec
+from linli.hall.models import Application, MaterialPhoto
 from linli.registry import services as registry_services
-from linli.services import catalogue, services
-from linli.services.catalogue import MaterialSpec
-from linli.services.models import Application, MaterialPhoto
 
 from ..factories import PASSWORD
 from ..services import app_helpers as h

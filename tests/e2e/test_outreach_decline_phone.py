@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from linli.services import outreach
-from linli.services.choices import OutreachState
-from linli.services.models import OutreachTask
+from linli.hall.choices import OutreachState
+from linli.hall.models import OutreachTask
+from linli.hall.outreach import services as outreach
 
 from ..factories import PASSWORD
 from ..services.test_outreach import build_outreach

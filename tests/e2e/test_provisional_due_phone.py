@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from linli.services.models import Application
+from linli.hall.models import Application
 
 from ..factories import PASSWORD
 from ..services import app_helpers as h

@@ -20,8 +20,8 @@ from schemathesis import GenerationMode
 
 from linli.accounts.services import api_token_issue
 from linli.core.masking import mask_mobile
+from linli.hall.models import Application
 from linli.registry import services as registry_services
-from linli.services.models import Application
 from linli.visits import policies, services
 from linli.visits.models import ContactAssignment, Need, Visit, VisitPolicy
 from tests.api.conftest import ApiClient, error_fields

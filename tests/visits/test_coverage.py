@@ -25,9 +25,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from linli.core.scoping import OutOfScope
+from linli.hall.catalogue import services as catalogue
+from linli.hall.models import Application, ServiceCategory
 from linli.registry.models import Household, Post
-from linli.services import catalogue
-from linli.services.models import Application, ServiceCategory
 from linli.visits import coverage
 from linli.visits.coverage import (
     calendar_period,

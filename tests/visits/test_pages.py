@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.masking import mask_mobile
-from linli.services.models import Application
+from linli.hall.models import Application
 from linli.visits import policies, services
 from linli.visits.models import Need, Visit, VisitPolicy
 

@@ -14,7 +14,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from linli.services.models import Application
+from linli.hall.models import Application
 from linli.visits.models import Visit
 
 from ..e2e.conftest import go_by_nav, log_in, log_out, screenshot, wider_than_window

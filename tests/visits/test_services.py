@@ -17,10 +17,10 @@ from django_tasks_db.models import DBTaskResult
 
 from linli.core.models import AuditRecord, TimelineEvent
 from linli.core.scoping import OutOfScope
+from linli.hall.applications import services as hall_services
+from linli.hall.models import Application
 from linli.registry import services as registry_services
 from linli.registry.models import Organisation, Post
-from linli.services import services as hall_services
-from linli.services.models import Application
 from linli.visits import needs, selectors, services, tasks
 from linli.visits.models import ContactAssignment, HouseholdVisitState, Need, Visit, VisitPolicy
 from linli.visits.services import NeedInput

@@ -35,7 +35,7 @@ _REGISTRY_WORKER = {
 }
 
 # The service hall: services.view/apply/handle act on applications in the grant's area;
-# services.step acts on route steps at the grant's own office (see services.selectors);
+# services.step acts on route steps at the grant's own office (see hall.applications.selectors);
 # outreach.* on outreach tasks; services.rate is a resident's rating of their own application.
 _VISITING_WORKER = {"services.view", "services.apply", "outreach.view", "outreach.work"}
 _HALL_WORKER = _VISITING_WORKER | {"services.handle", "services.step", "services.rate", "hall.view"}

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from linli.hall.catalogue import services as catalogue
+from linli.hall.catalogue.services import MaterialSpec, StepSpec
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation
-from linli.services import catalogue
-from linli.services.catalogue import MaterialSpec, StepSpec
 
 from .catalogue_data import CATEGORIES, DEPARTMENT, ItemData
 

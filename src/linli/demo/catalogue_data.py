@@ -11,7 +11,7 @@ and named district departments ("department", a full name of `data.DEPARTMENTS`)
 limits never add up to more than the promise.
 
 Some items name who is eligible for proactive outreach 主动服务, as a rule over registry facts
-(see `services.eligibility`), and which role does the outreach; tag names are those of
+(see `hall.outreach.eligibility`), and which role does the outreach; tag names are those of
 `data.HOUSEHOLD_TAGS` and `data.RESIDENT_TAGS`.
 """
 
@@ -116,7 +116,7 @@ EMPLOYMENT_BASIS = "《中华人民共和国就业促进法》；《就业服务
 PUBLIC_HEALTH_BASIS = "《国家基本公共卫生服务规范（第三版）》"
 DISABILITY_LAW = "《中华人民共和国残疾人保障法》"
 
-# Who outreach seeks out (see services.eligibility for the rule language).
+# Who outreach seeks out (see hall.outreach.eligibility for the rule language).
 SCHOOL_STAGES_AIDED = ["小学", "初中", "高中", "大学"]
 POOR_NOT_YET_ASSISTED = {
     "all": [

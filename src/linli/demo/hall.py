@@ -27,10 +27,9 @@ from linli.core.bulk import db_value
 from linli.core.choices import AuditAction
 from linli.core.models import Area, TimelineEvent
 from linli.core.workdays import WorkCalendar
-from linli.registry.models import Household, Organisation, Resident
-from linli.services import events as hall_events
-from linli.services import rules
-from linli.services.choices import (
+from linli.hall import events as hall_events
+from linli.hall import rules
+from linli.hall.choices import (
     ApplicationChannel,
     ApplicationState,
     HandlingMode,
@@ -40,7 +39,7 @@ from linli.services.choices import (
     StepState,
     TripReason,
 )
-from linli.services.models import (
+from linli.hall.models import (
     Application,
     ApplicationMaterial,
     ApplicationStep,
@@ -49,6 +48,7 @@ from linli.services.models import (
     ServiceItem,
     Trip,
 )
+from linli.registry.models import Household, Organisation, Resident
 
 from . import data
 
@@ -528,7 +528,7 @@ def seed_outreach(*, seed: int, today: dt.date, users: dict | None = None) -> di
     year of daily scans would have left: found on some day this year, contacted, and applied
     for (with the application), declined or found not eligible. 刘志辉's tasks stay open: his
     community worker is to contact him."""
-    from linli.services.outreach import scan
+    from linli.hall.outreach.services import scan
 
     result = scan(today=today)
     history = History(seed=seed + 1, today=today, users=users or {})

@@ -39,6 +39,8 @@ from linli.core import audit, bulk
 from linli.core.choices import AuditAction
 from linli.core.models import Area
 from linli.core.workdays import WorkCalendar
+from linli.hall.choices import ApplicationChannel
+from linli.hall.models import Application
 from linli.registry import services as registry_services
 from linli.registry.figures import LEFT_BEHIND_ELDERLY_TAG, PARTY_MEMBER_TAG, POOR_HOUSEHOLD_TAG
 from linli.registry.models import (
@@ -50,8 +52,6 @@ from linli.registry.models import (
     ResidentTag,
     Tag,
 )
-from linli.services.choices import ApplicationChannel
-from linli.services.models import Application
 from linli.visits.choices import LinkLevel, NeedCategory, NeedStatus, PeriodKind, VisitChannel
 from linli.visits.models import ContactAssignment, Need, Visit, VisitPolicy
 

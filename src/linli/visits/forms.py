@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import BootstrapFormMixin
-from linli.services.models import ServiceItem
+from linli.hall.models import ServiceItem
 
 from .choices import IntervalUnit, LinkLevel, NeedCategory, VisitChannel
 

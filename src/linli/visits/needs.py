@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, F, Q, Value, When
 
-from linli.services.choices import ApplicationState
+from linli.hall.choices import ApplicationState
 
 from .choices import NeedStatus
 

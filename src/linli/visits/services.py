@@ -31,10 +31,10 @@ from linli.core.jobs import enqueue_on_commit
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import Event
+from linli.hall.applications import services as hall_services
+from linli.hall.choices import ApplicationChannel
 from linli.registry.choices import OrganisationKind, PostKind
 from linli.registry.models import Household, HouseholdTag, Organisation, Post, Resident, ResidentTag
-from linli.services import services as hall_services
-from linli.services.choices import ApplicationChannel
 
 from . import events, policies, tasks, workflow
 from .choices import IntervalUnit, LinkLevel, NeedCategory, VisitChannel

@@ -25,10 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.scoping import OutOfScope, covers
 from linli.core.web import form_page, posted, render_page
+from linli.hall.applications import selectors as hall_selectors
+from linli.hall.choices import ApplicationState
 from linli.registry import selectors as registry_selectors
 from linli.registry.models import Household
-from linli.services import selectors as hall_selectors
-from linli.services.choices import ApplicationState
 
 from . import needs as need_rules
 from . import selectors, services

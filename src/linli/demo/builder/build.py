@@ -12,8 +12,8 @@ from linli.accounts.models import User
 from linli.core import bulk
 from linli.core.choices import AreaKind
 from linli.core.models import Area
+from linli.hall.models import Application, OutreachTask, ServiceItem
 from linli.registry.models import Household, Organisation, Post, Resident
-from linli.services.models import Application, OutreachTask, ServiceItem
 from linli.visits.models import ContactAssignment, Need, Visit
 
 from .. import data

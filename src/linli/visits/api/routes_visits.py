@@ -12,9 +12,9 @@ from ninja import Query, Router
 
 from linli.core.api import IdempotencyKeyHeader, PathId, as_json, idempotent, page, responses
 from linli.core.scoping import OutOfScope
+from linli.hall.applications import selectors as hall_selectors
 from linli.registry import selectors as registry_selectors
 from linli.registry.models import Household
-from linli.services import selectors as hall_selectors
 
 from .. import selectors, services
 from ..models import Need

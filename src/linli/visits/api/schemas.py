@@ -27,8 +27,8 @@ from linli.core.api import (
 )
 from linli.core.masking import MOBILE, mask
 from linli.core.models import Area
+from linli.hall.choices import ApplicationState
 from linli.registry.models import Household
-from linli.services.choices import ApplicationState
 
 from .. import needs
 from ..choices import LinkLevel, NeedCategory, NeedStatus, VisitChannel

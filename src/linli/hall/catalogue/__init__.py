@@ -1,0 +1,1 @@
+"""The catalogue 服务清单: categories, items and their versions — writes, reads, forms, pages."""
