@@ -2613,23 +2613,23 @@ def _path_kwargs(op: Op, target) -> dict:
 # imported there) and runs the cases whose URL or API operation is the module's.
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
-MODULES = ("core", "accounts", "registry", "services", "visits")
+MODULES = ("core", "accounts", "registry", "hall", "visits")
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
     "api": "core",  # the API's own pages: its documentation and schema
     "set_language": "core",
     "accounts": "accounts",
     "registry": "registry",
-    "services": "services",
+    "services": "hall",
     "visits": "visits",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",
     "households": "registry",
     "residents": "registry",
-    "catalogue": "services",
-    "applications": "services",
-    "steps": "services",
+    "catalogue": "hall",
+    "applications": "hall",
+    "steps": "hall",
     "visits": "visits",
 }
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from linli.accounts.services import api_token_issue
-from tests.services import app_helpers as hall_helpers
+from tests.hall import app_helpers as hall_helpers
 
 EXAMPLES = 12
 

@@ -101,8 +101,8 @@ def test_run_brings_a_retry_forward_instead_of_queuing_another():
 
 
 def test_run_now_runs_the_scan_here_and_prints_what_it_did():
-    from tests.services.test_eligibility import LIU_RULE, build_registry
-    from tests.services.test_outreach import make_item
+    from tests.hall.test_eligibility import LIU_RULE, build_registry
+    from tests.hall.test_outreach import make_item
 
     build_registry()
     make_item("JY-01", "助学贷款补助申请", LIU_RULE)

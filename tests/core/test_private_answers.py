@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.api import conftest as api_helpers
-from tests.services import app_helpers as h
+from tests.hall import app_helpers as h
 
 NO_STORE = "no-store, private"
 api_as = api_helpers.api_as  # the API tests' fixture: a client with a user's fresh token

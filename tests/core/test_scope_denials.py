@@ -17,7 +17,7 @@ from linli.registry.models import Household, Resident
 from linli.visits.models import ContactAssignment, Visit
 from tests.api import conftest as api_helpers
 from tests.api.conftest import error_fields
-from tests.services import app_helpers as h
+from tests.hall import app_helpers as h
 
 from .. import factories as f
 

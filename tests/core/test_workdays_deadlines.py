@@ -17,7 +17,7 @@ from linli.core import jobs, workdays
 from linli.core.models import AuditRecord, TimelineEvent
 from linli.hall.models import ApplicationStep
 from linli.hall.tasks import refresh_deadlines
-from tests.services.test_escalation import build_offices, make_application
+from tests.hall.test_escalation import build_offices, make_application
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date

@@ -26,7 +26,7 @@ from linli.hall.models import Application, MaterialPhoto
 from linli.registry import services as registry_services
 
 from ..factories import PASSWORD
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .conftest import log_in, screenshot, wider_than_window
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -11,8 +11,8 @@ from linli.hall.models import OutreachTask
 from linli.hall.outreach import services as outreach
 
 from ..factories import PASSWORD
-from ..services.test_outreach import build_outreach
-from ..services.test_outreach import w as w  # noqa: F401 — the fixture, shared
+from ..hall.test_outreach import build_outreach
+from ..hall.test_outreach import w as w  # noqa: F401 — the fixture, shared
 from .conftest import log_in, screenshot, wider_than_window
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

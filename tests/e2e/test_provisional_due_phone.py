@@ -13,7 +13,7 @@ from django.urls import reverse
 from linli.hall.models import Application
 
 from ..factories import PASSWORD
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .conftest import log_in, screenshot, wider_than_window
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

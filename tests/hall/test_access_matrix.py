@@ -11,7 +11,7 @@ from django.test import Client
 from tests import access_matrix as m
 from tests.access_matrix import case_reads, mx  # noqa: F401 — the fixtures, used by name
 
-MODULE = "services"
+MODULE = "hall"
 
 
 @pytest.mark.parametrize("case", m.page_params(MODULE))

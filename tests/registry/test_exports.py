@@ -21,7 +21,7 @@ from linli.registry.choices import ImportStatus
 from linli.registry.models import Household
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .import_helpers import (
     KEYS,
     family,

@@ -28,7 +28,7 @@ from tests.api.conftest import ApiClient, error_fields
 from tests.api.test_fuzz import _fuzz, wsgi_app  # noqa: F401 — the fixture is used by name
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 
 VISITS = "/api/visits"
 

@@ -17,7 +17,7 @@ from linli.registry import services as registry_services
 from linli.visits import selectors, services
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .test_pages import build
 
 

@@ -12,8 +12,8 @@ from linli.visits import services
 from linli.visits.choices import NeedStatus
 from linli.visits.workflow import Action
 
-from ..services import app_helpers as h
-from ..services.test_workflow_offered import accepted
+from ..hall import app_helpers as h
+from ..hall.test_workflow_offered import accepted
 
 pytestmark = pytest.mark.django_db
 

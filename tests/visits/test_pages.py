@@ -23,7 +23,7 @@ from linli.visits import policies, services
 from linli.visits.models import Need, Visit, VisitPolicy
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

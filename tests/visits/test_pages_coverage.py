@@ -21,7 +21,7 @@ from linli.visits import coverage
 from linli.visits.models import CoverageSummary
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .test_pages import build, html
 
 TWELVE_MONTHS = {"period": "12m"}

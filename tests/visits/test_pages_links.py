@@ -13,7 +13,7 @@ from linli.visits import services
 from linli.visits.models import ContactAssignment, VisitPolicy
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 from .test_pages import build, html
 
 

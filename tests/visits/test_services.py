@@ -26,7 +26,7 @@ from linli.visits.models import ContactAssignment, HouseholdVisitState, Need, Vi
 from linli.visits.services import NeedInput
 
 from .. import factories as f
-from ..services import app_helpers as h
+from ..hall import app_helpers as h
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
