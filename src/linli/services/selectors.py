@@ -128,10 +128,12 @@ def _list_queryset(qs):
 
 
 def application_list(*, user: Actor, filters: dict | None = None):
-    """Applications the user may see, newest first, filtered by `ApplicationFilter`."""
+    """Applications the user may see, newest first, filtered by `ApplicationFilter`, with what
+    the list page and the API's list show (not the service item or who took each one: those
+    only the application's own page shows)."""
     qs = (
-        _list_queryset(Application.objects.restrict(user, "view"))
-        .select_related("rating")
+        Application.objects.restrict(user, "view")
+        .select_related("item_version", "resident", "area", "hall", "rating")
         .prefetch_related(_active_steps())
     )
     if filters:
