@@ -295,6 +295,12 @@ def offered_items(*, online_only: bool = False):
     return qs.order_by("category__sort_order", "category__name", "sort_order", "code")
 
 
+def offered_item_choices():
+    """The offered items as a list's filter offers them: names and categories only (not the
+    current versions, whose descriptions and rules the choice does not need)."""
+    return offered_items().select_related(None).select_related("category")
+
+
 def offered_item_get(*, pk, online_only: bool = False) -> ServiceItem | None:
     return offered_items(online_only=online_only).filter(pk=pk).first()
 

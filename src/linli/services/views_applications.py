@@ -141,7 +141,7 @@ def application_list(request):
         "rows": _mark(user, page.object_list),
         "params": params,
         "states": ApplicationState.choices,
-        "items": selectors.offered_items(),
+        "items": selectors.offered_item_choices(),
         "can_take": user.has_permission("services.apply"),
     }
     return render_page(request, "services/applications/list.html", context, partial="results")
