@@ -143,7 +143,7 @@ def list_applications(request, filters: Query[ApplicationQuery]):
     user = request.auth
     data = _filter_data(user, filters)
     rows = selectors.application_list(user=user, filters=data)
-    return page(rows, filters)
+    return page(rows, filters, ids_first=True)
 
 
 @router.get(

@@ -129,10 +129,12 @@ def _list_queryset(qs):
 
 
 def application_list(*, user: Actor, filters: dict | None = None):
-    """Applications the user may see, newest first, filtered by `ApplicationFilter`."""
+    """Applications the user may see, newest first, filtered by `ApplicationFilter`, with what
+    the list page and the API's list show (not the service item or who took each one: those
+    only the application's own page shows)."""
     qs = (
-        _list_queryset(Application.objects.restrict(user, "view"))
-        .select_related("rating")
+        Application.objects.restrict(user, "view")
+        .select_related("item_version", "resident", "area", "hall", "rating")
         .prefetch_related(_active_steps())
     )
     if filters:
@@ -292,6 +294,12 @@ def offered_items(*, online_only: bool = False):
     if online_only:
         qs = qs.filter(current__online=True)
     return qs.order_by("category__sort_order", "category__name", "sort_order", "code")
+
+
+def offered_item_choices():
+    """The offered items as a list's filter offers them: names and categories only (not the
+    current versions, whose descriptions and rules the choice does not need)."""
+    return offered_items().select_related(None).select_related("category")
 
 
 def offered_item_get(*, pk, online_only: bool = False) -> ServiceItem | None:

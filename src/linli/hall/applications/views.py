@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core import photos
 from linli.core.masking import ID_NUMBER, MOBILE, mask
+from linli.core.pagination import page_by_ids
 from linli.core.web import form_page, posted, render_page, safe_next
 from linli.registry import selectors as registry_selectors
 
@@ -131,13 +132,16 @@ def application_list(request):
     params.pop("page", None)
     if "q" in params:
         params["q"] = params["q"].strip()[:SEARCH_MAX_LENGTH]
-    page = _paginate(request, selectors.application_list(user=user, filters=params))
+    # The page's ids first, then those rows with what they show: sorting only ids keeps the
+    # sort narrow (a community's hundreds of applications, the district's thousands).
+    apps = selectors.application_list(user=user, filters=params)
+    page = page_by_ids(apps, PAGE_SIZE, request.GET.get("page"))
     context = {
         **_page_context(page),
         "rows": _mark(user, page.object_list),
         "params": params,
         "states": ApplicationState.choices,
-        "items": selectors.offered_items(),
+        "items": selectors.offered_item_choices(),
         "can_take": user.has_permission("services.apply"),
     }
     return render_page(request, "services/applications/list.html", context, partial="results")
