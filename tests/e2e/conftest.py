@@ -80,9 +80,12 @@ def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) ->
     page.goto(f"{base_url}/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    # A login writes (session, last login, audit record); on SQLite it waits its turn behind a
+    # job thread's write, which on a busy 2-core test machine can take longer than the default
+    # 10 s: allow 30 s for this one step.
+    page.locator("main form button[type=submit]").click(timeout=30_000)
     # Waits for the navigation itself rather than polling the address.
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}/", timeout=30_000)
     expect(page.locator("#main-nav")).to_be_attached()
 
 
