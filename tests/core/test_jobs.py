@@ -104,6 +104,46 @@ def test_arguments_that_are_not_json_fail_at_once(db, django_capture_on_commit_c
     assert callbacks == []
 
 
+def test_a_refresh_waiting_in_the_queue_is_not_queued_twice(
+    db, django_capture_on_commit_callbacks
+):
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            jobs.enqueue_once_on_commit(t.add, 2, b=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue_once_on_commit(t.add, 2, b=4)  # other arguments: a run of its own
+    rows = DBTaskResult.objects.order_by("enqueued_at")
+    assert [r.args_kwargs for r in rows] == [
+        {"args": [2], "kwargs": {"b": 3}},
+        {"args": [2], "kwargs": {"b": 4}},
+    ]
+
+
+def test_a_refresh_already_running_does_not_stand_for_the_next(
+    db, django_capture_on_commit_callbacks
+):
+    """A run that has started may have read the data before this commit: queue another."""
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue_once_on_commit(t.add, 1, 1)
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue_once_on_commit(t.add, 1, 1)
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_a_refresh_rolled_back_queues_nothing(db, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        jobs.enqueue_once_on_commit(t.add, 1, 1)
+        raise RuntimeError("the service failed")
+    assert callbacks == []
+    assert not DBTaskResult.objects.exists()
+
+
 # --- running ------------------------------------------------------------------------------------
 
 

@@ -273,6 +273,27 @@ def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
     transaction.on_commit(functools.partial(task.enqueue, *args, **kwargs))
 
 
+def enqueue_once_on_commit(task: Task, *args, **kwargs) -> None:
+    """Like `enqueue_on_commit`, for a job that recomputes something from what is stored
+    (a refresh): when the transaction commits, a run of `task` with the same arguments that
+    is already waiting and due is enough, and none is added. That run has not started, so it
+    reads this transaction's writes when it does; a run already started is not counted.
+
+    A busy village records a visit every few seconds: without this each one queued its own
+    refresh of the whole village, and the worker spent a core redoing the same sums."""
+    payload = normalize_json({"args": list(args), "kwargs": kwargs})
+    transaction.on_commit(functools.partial(_enqueue_unless_waiting, task, payload))
+
+
+def _enqueue_unless_waiting(task: Task, payload: dict) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    # ready(): waiting, and due now or with no time set (a retry's later time is not due).
+    waiting = DBTaskResult.objects.ready().filter(task_path=task.module_path, args_kwargs=payload)
+    if not waiting.exists():
+        task.enqueue(*payload["args"], **payload["kwargs"])
+
+
 # --- workers --------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from linli.core import audit, photos
 from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.errors import check_version
-from linli.core.jobs import enqueue_on_commit
+from linli.core.jobs import enqueue_on_commit, enqueue_once_on_commit
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import Event
@@ -131,7 +131,7 @@ def _village_of(area: Area) -> Area | None:
 
 def _queue_coverage(area: Area) -> None:
     village = _village_of(area)
-    enqueue_on_commit(tasks.refresh_village_coverage, village.pk if village else area.pk)
+    enqueue_once_on_commit(tasks.refresh_village_coverage, village.pk if village else area.pk)
 
 
 # --- visits -----------------------------------------------------------------------------------
