@@ -41,25 +41,28 @@ def test_every_action_is_named():
 
 @pytest.mark.parametrize(("state", "action"), [p for p in PAIRS if p in EXPECTED])
 def test_allowed_transition(state, action):
-    assert workflow.next_state(state, action) == EXPECTED[(state, action)]
-    assert action in workflow.allowed_actions(state)
+    assert workflow.APPLICATION_TABLE.next(state, action) == EXPECTED[(state, action)]
+    assert action in workflow.APPLICATION_TABLE.allowed_actions(state)
 
 
 @pytest.mark.parametrize(("state", "action"), [p for p in PAIRS if p not in EXPECTED])
 def test_refused_transition_names_state_and_action(state, action):
     with pytest.raises(ValidationError) as e:
-        workflow.next_state(state, action)
+        workflow.APPLICATION_TABLE.next(state, action)
     assert e.value.code == "illegal_transition"
     message = e.value.messages[0]
     assert str(S(state).label) in message
     assert str(workflow.ACTION_LABELS[action]) in message
-    assert action not in workflow.allowed_actions(state)
+    assert action not in workflow.APPLICATION_TABLE.allowed_actions(state)
 
 
 def test_final_states_allow_nothing():
     for state in workflow.FINAL_STATES:
-        assert workflow.allowed_actions(state) == []
+        assert workflow.APPLICATION_TABLE.allowed_actions(state) == []
     assert set(S.values) == workflow.OPEN_STATES | workflow.FINAL_STATES
+    assert workflow.APPLICATION_TABLE.final_states() == workflow.FINAL_STATES
+    # A resident may withdraw an application in any open state.
+    assert workflow.APPLICATION_TABLE.states_from(Action.WITHDRAW) == workflow.OPEN_STATES
 
 
 # --- operations: what the pages offer and the services do -----------------------------------
@@ -105,7 +108,7 @@ def test_operation_possible_in_every_state_and_mode(operation, state):
         facts = {"state": state, "mode": mode, "rated": rated}
         assert workflow.possible(operation, **facts) is expected, (mode, rated)
         action = workflow.OPERATION_ACTIONS[operation]
-        in_table = action is None or action in workflow.allowed_actions(state)
+        in_table = action is None or action in workflow.APPLICATION_TABLE.allowed_actions(state)
         # What the pages do not offer, the services refuse: by the table, or by a named rule.
         assert expected or not in_table or workflow.refusal(operation, **facts) is not None
 
@@ -155,23 +158,23 @@ def test_every_step_action_is_named():
 
 @pytest.mark.parametrize(("state", "action"), [p for p in STEP_PAIRS if p in EXPECTED_STEPS])
 def test_allowed_step_transition(state, action):
-    assert workflow.next_step_state(state, action) == EXPECTED_STEPS[(state, action)]
-    assert action in workflow.step_allowed_actions(state)
+    assert workflow.STEP_TABLE.next(state, action) == EXPECTED_STEPS[(state, action)]
+    assert action in workflow.STEP_TABLE.allowed_actions(state)
 
 
 @pytest.mark.parametrize(("state", "action"), [p for p in STEP_PAIRS if p not in EXPECTED_STEPS])
 def test_refused_step_transition_names_state_and_action(state, action):
     with pytest.raises(ValidationError) as e:
-        workflow.next_step_state(state, action)
+        workflow.STEP_TABLE.next(state, action)
     assert e.value.code == "illegal_transition"
     message = e.value.messages[0]
     assert str(T(state).label) in message
     assert str(workflow.STEP_ACTION_LABELS[action]) in message
-    assert action not in workflow.step_allowed_actions(state)
+    assert action not in workflow.STEP_TABLE.allowed_actions(state)
 
 
 def test_only_the_step_at_its_office_awaits_a_result():
     assert [s for s in T.values if workflow.step_awaits_result(s)] == [T.ACTIVE]
     assert {T.WAITING, T.ACTIVE, T.RETURNED} == workflow.UNFINISHED_STEP_STATES
     for state in (T.DONE, T.REJECTED, T.SKIPPED):
-        assert workflow.step_allowed_actions(state) == []
+        assert workflow.STEP_TABLE.allowed_actions(state) == []

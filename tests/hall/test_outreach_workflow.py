@@ -38,19 +38,19 @@ def test_every_action_is_named():
 
 @pytest.mark.parametrize(("state", "action"), [p for p in PAIRS if p in EXPECTED])
 def test_allowed_transition(state, action):
-    assert workflow.next_state(state, action) == EXPECTED[(state, action)]
-    assert action in workflow.allowed_actions(state)
+    assert workflow.OUTREACH_TABLE.next(state, action) == EXPECTED[(state, action)]
+    assert action in workflow.OUTREACH_TABLE.allowed_actions(state)
 
 
 @pytest.mark.parametrize(("state", "action"), [p for p in PAIRS if p not in EXPECTED])
 def test_refused_transition_names_state_and_action(state, action):
     with pytest.raises(ValidationError) as e:
-        workflow.next_state(state, action)
+        workflow.OUTREACH_TABLE.next(state, action)
     assert e.value.code == "illegal_transition"
     message = e.value.messages[0]
     assert str(S(state).label) in message
     assert str(workflow.ACTION_LABELS[action]) in message
-    assert action not in workflow.allowed_actions(state)
+    assert action not in workflow.OUTREACH_TABLE.allowed_actions(state)
 
 
 def test_the_outcomes_and_the_open_and_closed_states_agree_with_the_table():
@@ -60,11 +60,11 @@ def test_the_outcomes_and_the_open_and_closed_states_agree_with_the_table():
         S.NOT_ELIGIBLE: Action.FIND_NOT_ELIGIBLE,
     }
     for outcome, action in workflow.OUTCOME_ACTIONS.items():
-        assert workflow.next_state(S.OPEN, action) == outcome
+        assert workflow.OUTREACH_TABLE.next(S.OPEN, action) == outcome
     # The queries and the database's one-open-task rule use the choices' list: the same states.
     assert set(OPEN_OUTREACH_STATES) == workflow.OPEN_STATES == {S.OPEN, S.CONTACTED}
     assert {S.DECLINED, S.NOT_ELIGIBLE} == workflow.CLOSED_BY_OUTCOME
-    assert workflow.allowed_actions(S.APPLIED) == []
+    assert workflow.OUTREACH_TABLE.allowed_actions(S.APPLIED) == []
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from linli.visits import workflow
 from linli.visits.choices import NeedStatus as S
@@ -29,8 +30,8 @@ def test_every_action_is_named_and_listed():
 
 @pytest.mark.parametrize(("status", "action"), [p for p in PAIRS if p in EXPECTED])
 def test_allowed_transition(status, action):
-    assert workflow.next_status(status, action) == EXPECTED[(status, action)]
-    assert action in workflow.allowed_actions(status)
+    assert workflow.NEED_TABLE.next(status, action) == EXPECTED[(status, action)]
+    assert action in workflow.NEED_TABLE.allowed_actions(status)
     assert workflow.possible(action, status=status, handed_on=False)
     assert workflow.refusal(action, status=status, handed_on=True) == workflow.Refusal.HANDED_ON
 
@@ -38,12 +39,23 @@ def test_allowed_transition(status, action):
 @pytest.mark.parametrize(("status", "action"), [p for p in PAIRS if p not in EXPECTED])
 def test_refused_transition_names_status_and_action(status, action):
     with pytest.raises(ValidationError) as e:
-        workflow.next_status(status, action)
+        workflow.NEED_TABLE.next(status, action)
     assert e.value.code == "illegal_transition"
     message = e.value.messages[0]
     assert str(S(status).label) in message
     assert str(workflow.ACTION_LABELS[action]) in message
-    assert action not in workflow.allowed_actions(status)
+    assert action not in workflow.NEED_TABLE.allowed_actions(status)
     assert workflow.refusal(action, status=status, handed_on=False) == workflow.Refusal.CLOSED
     assert workflow.refusal(action, status=status, handed_on=True) == workflow.Refusal.HANDED_ON
     assert not workflow.possible(action, status=status, handed_on=False)
+
+
+def test_the_refusal_says_the_same_words_in_both_languages():
+    with translation.override("en"), pytest.raises(ValidationError) as e:
+        workflow.NEED_TABLE.next(S.RESOLVED, Action.CLOSE)
+    assert e.value.messages == [
+        "“close without action” is not possible for a need that is “Resolved”."
+    ]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as e:
+        workflow.NEED_TABLE.next(S.RESOLVED, Action.CLOSE)
+    assert e.value.messages[0].startswith("状态为“") and "的需求不能“" in e.value.messages[0]

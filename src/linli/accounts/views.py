@@ -316,7 +316,7 @@ def password_change(request):
     )
 
 
-def _require_staff(user) -> None:
+def _require_staff_member(user) -> None:
     """Own API tokens are for staff; a resident uses the pages."""
     if not user.is_staff_member:
         raise PermissionDenied
@@ -334,7 +334,7 @@ def _own_tokens_page(request, *, form=None, status: int = 200):
 @require_GET
 def own_tokens(request):
     """我的接口令牌 — the tokens a person issued for their own use of the API."""
-    _require_staff(request.user)
+    _require_staff_member(request.user)
     return _own_tokens_page(request)
 
 
@@ -342,7 +342,7 @@ def own_tokens(request):
 @login_required
 @require_POST
 def own_token_issue(request):
-    _require_staff(request.user)
+    _require_staff_member(request.user)
     form = ApiTokenForm(request.POST)
     issued = _issue_token(request, request.user, form)
     return issued.response or _own_tokens_page(request, form=form, status=issued.status)
@@ -351,7 +351,7 @@ def own_token_issue(request):
 @login_required
 @require_POST
 def own_token_revoke(request, pk: int):
-    _require_staff(request.user)
+    _require_staff_member(request.user)
     token = selectors.own_api_token_get(user=request.user, pk=pk)
     return _revoke(request, token, back=reverse("accounts:own_tokens"))
 

@@ -371,7 +371,7 @@ def need_to_application(
     )
     change = audit.audited_change(actor=actor, obj=need)
     need.application = application
-    need.status = workflow.next_status(need.status, workflow.Action.HAND_ON)
+    need.status = workflow.NEED_TABLE.next(need.status, workflow.Action.HAND_ON)
     need.version += 1
     need.save(update_fields=["application", "status", "version"])
     change.record()
@@ -398,7 +398,7 @@ def need_close(
         required=_("Say what was done, or why nothing will be."),
     )
     change = audit.audited_change(actor=actor, obj=need)
-    need.status = workflow.next_status(need.status, action)
+    need.status = workflow.NEED_TABLE.next(need.status, action)
     need.closed_on = _today()
     need.closing_note = note
     need.version += 1

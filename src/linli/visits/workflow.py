@@ -6,17 +6,17 @@ A pure table — no database, no Django models — in the manner of the service 
 status people see follows that record (`needs.effective_status`), not this table: the need's own
 status stays "being followed up".
 
-The services (`need_to_application`, `need_close`) check `refusal` and move a need only through
-`next_status`; the visit page offers what `possible` says (`selectors.need_actions`), so the
-page and the services cannot disagree.
+The table is a `core.workflow.TransitionTable` (`NEED_TABLE`). The services
+(`need_to_application`, `need_close`) check `refusal` and move a need only through its `next`;
+the visit page offers what `possible` says (`selectors.need_actions`), so the page and the
+services cannot disagree.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..core.workflow import TransitionTable
 from .choices import NeedStatus as S
 
 
@@ -33,11 +33,16 @@ ACTION_LABELS = {
 }
 
 # (status, action) → new status. Everything not listed is refused.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.OPEN, Action.HAND_ON): S.FOLLOWING,
-    (S.OPEN, Action.RESOLVE): S.RESOLVED,
-    (S.OPEN, Action.CLOSE): S.CLOSED,
-}
+NEED_TABLE = TransitionTable(
+    transitions={
+        (S.OPEN, Action.HAND_ON): S.FOLLOWING,
+        (S.OPEN, Action.RESOLVE): S.RESOLVED,
+        (S.OPEN, Action.CLOSE): S.CLOSED,
+    },
+    states=S,
+    action_labels=ACTION_LABELS,
+    refused=gettext_lazy("“%(action)s” is not possible for a need that is “%(state)s”."),
+)
 ACTIONS = (Action.HAND_ON, Action.RESOLVE, Action.CLOSE)
 
 
@@ -48,31 +53,15 @@ class Refusal:
     CLOSED = "closed"  # it is resolved or closed already
 
 
-def allowed_actions(status: str) -> list[str]:
-    return [action for (from_status, action) in TRANSITIONS if from_status == status]
-
-
 def refusal(action: str, *, status: str, handed_on: bool) -> str | None:
     """Why `action` cannot be done on a need with its own `status` (`handed_on`: it has a
     follow-up record) — a `Refusal` — or None when it can."""
     if handed_on:
         return Refusal.HANDED_ON
-    if (status, action) not in TRANSITIONS:
+    if not NEED_TABLE.allows(status, action):
         return Refusal.CLOSED
     return None
 
 
 def possible(action: str, *, status: str, handed_on: bool) -> bool:
     return refusal(action, status=status, handed_on=handed_on) is None
-
-
-def next_status(status: str, action: str) -> str:
-    """The status after `action`, or a ValidationError saying why it cannot be done."""
-    try:
-        return TRANSITIONS[(status, action)]
-    except KeyError:
-        raise ValidationError(
-            _("“%(action)s” is not possible for a need that is “%(status)s”.")
-            % {"status": S(status).label, "action": ACTION_LABELS.get(action, action)},
-            code="illegal_transition",
-        ) from None

@@ -4,10 +4,11 @@ completion, trips 跑腿 and ratings 评价.
 
 Each function is one transaction. It locks the application row first (then the step row), so
 two people acting on the same application at once are served one after the other and the second
-sees what the first did. Every state change goes through `workflow.next_state`; each change
-writes a line on the application's timeline and a record in the audit trail, and the resident
-is told when the application is received, returned, completed or rejected. `actor` None is a
-trusted system job (the demo builder).
+sees what the first did. Every state change goes through the transition tables' `next`
+(`workflow.APPLICATION_TABLE`, `workflow.STEP_TABLE`); each change writes a line on the
+application's timeline and a record in the audit trail, and the resident is told when the
+application is received, returned, completed or rejected. `actor` None is a trusted system job
+(the demo builder).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from ..outreach import workflow as workflow_outreach
 from . import workflow
 from .offices import hall_for, may_act_on_step, office_for_step
 from .selectors import MissingMaterial, may, missing_materials, own_may, staff_may
-from .workflow import Action, Operation, Refusal, StepAction, next_state, next_step_state
+from .workflow import APPLICATION_TABLE, STEP_TABLE, Action, Operation, Refusal, StepAction
 
 NUMBER_PREFIX = "BJ"
 NUMBER_DIGITS = 6
@@ -123,7 +124,7 @@ CONFLICTING_REFUSALS = frozenset({Refusal.RATED})
 
 def _refuse(application: Application, operation: str, *, rated: bool = False) -> None:
     """Refuse `operation` in words when a rule of the hall beyond the workflow table does
-    (`workflow.refusal`, which the pages ask too); the table itself is asked by `next_state`."""
+    (`workflow.refusal`, which the pages ask too); the table itself is asked by its `next`."""
     reason = workflow.refusal(
         operation, state=application.state, mode=application.item_version.mode, rated=rated
     )
@@ -306,7 +307,7 @@ def _lock_outreach(actor: Actor | None, task: OutreachTask, resident: Resident, 
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if actor is not None and not can(actor, task, "work"):
         raise PermissionDenied
-    if workflow_outreach.Action.APPLY not in workflow_outreach.allowed_actions(task.state):
+    if not workflow_outreach.OUTREACH_TABLE.allows(task.state, workflow_outreach.Action.APPLY):
         raise ValidationError(
             {
                 "outreach": _("This outreach task is already closed (%(state)s).")
@@ -322,7 +323,7 @@ def _lock_outreach(actor: Actor | None, task: OutreachTask, resident: Resident, 
 
 def _close_outreach(actor: Actor | None, task: OutreachTask, application: Application) -> None:
     change = audit.audited_change(actor=actor, obj=task)
-    task.state = workflow_outreach.next_state(task.state, workflow_outreach.Action.APPLY)
+    task.state = workflow_outreach.OUTREACH_TABLE.next(task.state, workflow_outreach.Action.APPLY)
     task.application = application
     task.closed_at = timezone.now()
     # Taking the application is contact too: a task applied for straight away counts among
@@ -390,7 +391,7 @@ def _missing_materials(application: Application) -> list[str]:
 
 
 def _submit(actor: Actor | None, application: Application) -> None:
-    application.state = next_state(application.state, Action.SUBMIT)
+    application.state = APPLICATION_TABLE.next(application.state, Action.SUBMIT)
     application.submitted_at = timezone.now()
     _check_materials_then_receive(actor, application)
 
@@ -408,7 +409,7 @@ def _return(
 ):
     """补正 — back to the resident for missing material: at submission (`step` None) with the
     list of what is missing, or by the office of `step` with its handler's note."""
-    application.state = next_state(application.state, Action.RETURN)
+    application.state = APPLICATION_TABLE.next(application.state, Action.RETURN)
     application.return_note = note[:500]
     application.returned_at = timezone.now()
     if step is None:
@@ -466,7 +467,7 @@ def _receive(actor: Actor | None, application: Application) -> None:
 
 def _start_route(actor: Actor | None, application: Application) -> None:
     """A proxy application starts at its first step, or resumes at the step that returned it."""
-    application.state = next_state(application.state, Action.START)
+    application.state = APPLICATION_TABLE.next(application.state, Action.START)
     steps = ApplicationStep.objects.select_for_update(of=("self",)).select_related("organisation")
     step = (
         steps.filter(application=application, state=StepState.RETURNED).first()
@@ -478,7 +479,7 @@ def _start_route(actor: Actor | None, application: Application) -> None:
 
 def _activate(actor: Actor | None, application: Application, step: ApplicationStep) -> None:
     change = audit.audited_change(actor=actor, obj=step)
-    step.state = next_step_state(step.state, StepAction.RECEIVE)
+    step.state = STEP_TABLE.next(step.state, StepAction.RECEIVE)
     step.received_at = timezone.now()
     step.due_on, step.due_assumed = _deadline(step.time_limit_days)
     step.handler, step.finished_at, step.result_note = None, None, ""
@@ -497,7 +498,7 @@ def _activate(actor: Actor | None, application: Application, step: ApplicationSt
 
 
 def _complete(actor: Actor | None, application: Application, *, outcome: str) -> None:
-    application.state = next_state(application.state, Action.COMPLETE)
+    application.state = APPLICATION_TABLE.next(application.state, Action.COMPLETE)
     application.finished_at = timezone.now()
     application.current_step = None
     if outcome:
@@ -527,7 +528,7 @@ def _end_route(application: Application) -> None:
 
 
 def _reject(actor: Actor | None, application: Application, reason: str) -> None:
-    application.state = next_state(application.state, Action.REJECT)
+    application.state = APPLICATION_TABLE.next(application.state, Action.REJECT)
     application.finished_at = timezone.now()
     _tell_resident(
         application,
@@ -567,7 +568,7 @@ def application_resubmit(
     application = _locked(application)
     _require_staff_may(actor, application, "apply")
     check_version(application.version, expected_version, STALE_APPLICATION)
-    state = next_state(application.state, Action.RESUBMIT)
+    state = APPLICATION_TABLE.next(application.state, Action.RESUBMIT)
     if not isinstance(came_in_person, bool):
         raise ValidationError(
             {"came_in_person": _("Say whether the resident came in person to bring it.")}
@@ -813,7 +814,7 @@ def _resubmit_if_complete(actor: Actor | None, application: Application) -> None
         if all(e.material is not None for e in still):
             application.return_note = MATERIAL_SEPARATOR.join(e.name for e in still)[:500]
         return
-    application.state = next_state(application.state, Action.RESUBMIT)
+    application.state = APPLICATION_TABLE.next(application.state, Action.RESUBMIT)
     application.return_note = ""
     _event(application, events.BACK_WITH_PHOTOS, actor)
     _check_materials_then_receive(actor, application)
@@ -916,7 +917,7 @@ def step_finish(
 
 def _close_step(actor: Actor | None, step: ApplicationStep, result: str, note: str) -> None:
     change = audit.audited_change(actor=actor, obj=step)
-    step.state = next_step_state(step.state, result)
+    step.state = STEP_TABLE.next(step.state, result)
     step.handler = _user(actor)
     step.finished_at = timezone.now()
     step.result_note = note[:500]
@@ -936,7 +937,7 @@ def _pass_on(actor: Actor | None, application: Application, done: ApplicationSte
     if following is None:
         _complete(actor, application, outcome=done.result_note)
         return
-    application.state = next_state(application.state, Action.ADVANCE)
+    application.state = APPLICATION_TABLE.next(application.state, Action.ADVANCE)
     _activate(actor, application, following)
 
 
@@ -985,7 +986,7 @@ def application_withdraw(
     check_version(application.version, expected_version, STALE_APPLICATION)
     reason = _required_text(reason, "reason", _("Say why the application is withdrawn."))
     change = audit.audited_change(actor=actor, obj=application)
-    application.state = next_state(application.state, Action.WITHDRAW)
+    application.state = APPLICATION_TABLE.next(application.state, Action.WITHDRAW)
     application.finished_at = timezone.now()
     _end_route(application)
     _event(application, events.WITHDRAWN, actor, reason=reason)

@@ -57,7 +57,7 @@ SEARCH_MAX_LENGTH = 50
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _require_staff(user, *perms: str) -> None:
+def _require_staff_with_any_of(user, *perms: str) -> None:
     """Staff pages: a resident or a role with none of `perms` gets 403."""
     if not (user.is_staff_member and any(user.has_permission(p) for p in perms)):
         raise PermissionDenied
@@ -127,7 +127,7 @@ def _taken_message(application) -> str:
 @require_GET
 def application_list(request):
     user = request.user
-    _require_staff(user, "services.view")
+    _require_staff_with_any_of(user, "services.view")
     params = request.GET.copy()
     params.pop("page", None)
     if "q" in params:
@@ -152,7 +152,7 @@ def application_list(request):
 def step_queue(request):
     """待办 — the active steps at the user's offices, the nearest deadline first."""
     user = request.user
-    _require_staff(user, "services.step")
+    _require_staff_with_any_of(user, "services.step")
     # Each row carries its own result form: a shorter page keeps it quick to load and to scroll
     # on a phone.
     page = _paginate(request, selectors.step_queue(user=user), QUEUE_PAGE_SIZE)
@@ -188,7 +188,7 @@ def _due_scopes(user) -> list[tuple[str, str]]:
 def due_list(request):
     """Due-soon and overdue applications and steps: mine, my office's, my area's."""
     user = request.user
-    _require_staff(user, "services.view", "services.step")
+    _require_staff_with_any_of(user, "services.view", "services.step")
     scopes = _due_scopes(user)
     if not scopes:
         raise PermissionDenied
@@ -265,7 +265,7 @@ def _counter_choice(request, source) -> CounterChoice:
 def counter(request):
     """窗口受理 — find the resident, pick the item, tick the materials received, submit."""
     user = request.user
-    _require_staff(user, "services.apply")
+    _require_staff_with_any_of(user, "services.apply")
     choice = _counter_choice(request, request.POST if request.method == "POST" else request.GET)
     items = selectors.offered_items()
     initial = {

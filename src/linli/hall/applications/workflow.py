@@ -2,8 +2,9 @@
 on what action.
 
 Pure tables — no database, no Django models — so the rules can be read in one place and
-tested exhaustively. Services call `next_state` and `next_step_state`; an action not in the
-table for the current state is refused with a message that names both.
+tested exhaustively. Each is a `core.workflow.TransitionTable` (`APPLICATION_TABLE`,
+`STEP_TABLE`); services move a record only through the table's `next`, which refuses an action
+not in the table for the current state with a message that names both.
 
 Beside the application table stand the operations the pages and the API offer (`Operation`):
 each performs one of the table's actions, or records a trip or a rating, and some are refused
@@ -15,10 +16,9 @@ so the two cannot disagree.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ...core.workflow import TransitionTable
 from ..choices import ApplicationState as S
 from ..choices import HandlingMode
 from ..choices import StepState as T
@@ -47,43 +47,32 @@ ACTION_LABELS = {
 }
 
 # (state, action) → new state. Everything not listed is refused.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, Action.SUBMIT): S.SUBMITTED,
-    (S.DRAFT, Action.WITHDRAW): S.WITHDRAWN,
-    (S.SUBMITTED, Action.START): S.IN_PROGRESS,
-    (S.SUBMITTED, Action.RETURN): S.RETURNED,
-    (S.SUBMITTED, Action.COMPLETE): S.COMPLETED,
-    (S.SUBMITTED, Action.REJECT): S.REJECTED,
-    (S.SUBMITTED, Action.WITHDRAW): S.WITHDRAWN,
-    (S.IN_PROGRESS, Action.ADVANCE): S.IN_PROGRESS,
-    (S.IN_PROGRESS, Action.RETURN): S.RETURNED,
-    (S.IN_PROGRESS, Action.COMPLETE): S.COMPLETED,
-    (S.IN_PROGRESS, Action.REJECT): S.REJECTED,
-    (S.IN_PROGRESS, Action.WITHDRAW): S.WITHDRAWN,
-    (S.RETURNED, Action.RESUBMIT): S.SUBMITTED,
-    (S.RETURNED, Action.WITHDRAW): S.WITHDRAWN,
-}
+APPLICATION_TABLE = TransitionTable(
+    transitions={
+        (S.DRAFT, Action.SUBMIT): S.SUBMITTED,
+        (S.DRAFT, Action.WITHDRAW): S.WITHDRAWN,
+        (S.SUBMITTED, Action.START): S.IN_PROGRESS,
+        (S.SUBMITTED, Action.RETURN): S.RETURNED,
+        (S.SUBMITTED, Action.COMPLETE): S.COMPLETED,
+        (S.SUBMITTED, Action.REJECT): S.REJECTED,
+        (S.SUBMITTED, Action.WITHDRAW): S.WITHDRAWN,
+        (S.IN_PROGRESS, Action.ADVANCE): S.IN_PROGRESS,
+        (S.IN_PROGRESS, Action.RETURN): S.RETURNED,
+        (S.IN_PROGRESS, Action.COMPLETE): S.COMPLETED,
+        (S.IN_PROGRESS, Action.REJECT): S.REJECTED,
+        (S.IN_PROGRESS, Action.WITHDRAW): S.WITHDRAWN,
+        (S.RETURNED, Action.RESUBMIT): S.SUBMITTED,
+        (S.RETURNED, Action.WITHDRAW): S.WITHDRAWN,
+    },
+    states=S,
+    action_labels=ACTION_LABELS,
+    refused=gettext_lazy("“%(action)s” is not possible for an application that is “%(state)s”."),
+)
 
 OPEN_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.IN_PROGRESS, S.RETURNED})
 FINAL_STATES = frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN})
 # States in which the clock of the promised time limit runs.
 RUNNING_STATES = frozenset({S.SUBMITTED, S.IN_PROGRESS})
-
-
-def allowed_actions(state: str) -> list[str]:
-    return [action for (from_state, action) in TRANSITIONS if from_state == state]
-
-
-def next_state(state: str, action: str) -> str:
-    """The state after `action`, or a ValidationError saying why it cannot be done."""
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise ValidationError(
-            _("“%(action)s” is not possible for an application that is “%(state)s”.")
-            % {"state": S(state).label, "action": ACTION_LABELS.get(action, action)},
-            code="illegal_transition",
-        ) from None
 
 
 # --- operations: what the pages and the API offer on an application ----------------------------
@@ -151,7 +140,7 @@ def possible(operation: str, *, state: str, mode: str, rated: bool = False) -> b
     """Whether `operation` can be done now: the table allows its action in `state`, and no
     rule beyond the table refuses it. The pages offer exactly these."""
     action = OPERATION_ACTIONS[operation]
-    if action is not None and (state, action) not in TRANSITIONS:
+    if action is not None and not APPLICATION_TABLE.allows(state, action):
         return False
     return refusal(operation, state=state, mode=mode, rated=rated) is None
 
@@ -176,41 +165,28 @@ STEP_ACTION_LABELS = {
 }
 
 # (step state, action) → new step state. Everything not listed is refused.
-STEP_TRANSITIONS: dict[tuple[str, str], str] = {
-    (T.WAITING, StepAction.RECEIVE): T.ACTIVE,
-    (T.RETURNED, StepAction.RECEIVE): T.ACTIVE,
-    (T.ACTIVE, StepAction.APPROVE): T.DONE,
-    (T.ACTIVE, StepAction.RETURN): T.RETURNED,
-    (T.ACTIVE, StepAction.REJECT): T.REJECTED,
-    (T.WAITING, StepAction.SKIP): T.SKIPPED,
-    (T.ACTIVE, StepAction.SKIP): T.SKIPPED,
-    (T.RETURNED, StepAction.SKIP): T.SKIPPED,
-}
+STEP_TABLE = TransitionTable(
+    transitions={
+        (T.WAITING, StepAction.RECEIVE): T.ACTIVE,
+        (T.RETURNED, StepAction.RECEIVE): T.ACTIVE,
+        (T.ACTIVE, StepAction.APPROVE): T.DONE,
+        (T.ACTIVE, StepAction.RETURN): T.RETURNED,
+        (T.ACTIVE, StepAction.REJECT): T.REJECTED,
+        (T.WAITING, StepAction.SKIP): T.SKIPPED,
+        (T.ACTIVE, StepAction.SKIP): T.SKIPPED,
+        (T.RETURNED, StepAction.SKIP): T.SKIPPED,
+    },
+    states=T,
+    action_labels=STEP_ACTION_LABELS,
+    refused=gettext_lazy("“%(action)s” is not possible for a step that is “%(state)s”."),
+)
 
 # What the office of the active step decides: its result.
 STEP_RESULTS = (StepAction.APPROVE, StepAction.RETURN, StepAction.REJECT)
 # Steps an application that ends leaves unfinished (they become "not needed").
-UNFINISHED_STEP_STATES = frozenset(
-    state for (state, action) in STEP_TRANSITIONS if action == StepAction.SKIP
-)
-
-
-def step_allowed_actions(state: str) -> list[str]:
-    return [action for (from_state, action) in STEP_TRANSITIONS if from_state == state]
+UNFINISHED_STEP_STATES = STEP_TABLE.states_from(StepAction.SKIP)
 
 
 def step_awaits_result(state: str) -> bool:
     """Whether a step in `state` waits for its office's result (approve, return, reject)."""
-    return all((state, result) in STEP_TRANSITIONS for result in STEP_RESULTS)
-
-
-def next_step_state(state: str, action: str) -> str:
-    """The step's state after `action`, or a ValidationError saying why it cannot be done."""
-    try:
-        return STEP_TRANSITIONS[(state, action)]
-    except KeyError:
-        raise ValidationError(
-            _("“%(action)s” is not possible for a step that is “%(state)s”.")
-            % {"state": T(state).label, "action": STEP_ACTION_LABELS.get(action, action)},
-            code="illegal_transition",
-        ) from None
+    return all(STEP_TABLE.allows(state, result) for result in STEP_RESULTS)

@@ -299,7 +299,7 @@ class OutcomeForm(BootstrapFormMixin, forms.Form):
         ]
         # Those the workflow allows now; a closed task keeps them all, so that a form posted
         # after it closed is answered with the service's reason.
-        allowed = workflow_outreach.allowed_actions(task.state)
+        allowed = workflow_outreach.OUTREACH_TABLE.allowed_actions(task.state)
         offered = [o for o in outcomes if workflow_outreach.OUTCOME_ACTIONS[o[0]] in allowed]
         self.fields["outcome"].choices = offered or outcomes
 

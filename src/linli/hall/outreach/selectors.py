@@ -111,7 +111,7 @@ def task_actions(*, user: Actor, task: OutreachTask, now: dt.datetime | None = N
         return []
     now = now or timezone.now()
     actions = []
-    for action in workflow_outreach.allowed_actions(task.state):
+    for action in workflow_outreach.OUTREACH_TABLE.allowed_actions(task.state):
         if action == Action.REOPEN and workflow_outreach.reopen_refusal(
             task.state, task.closed_at, now
         ):

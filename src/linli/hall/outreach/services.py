@@ -448,7 +448,7 @@ def _locked_for_work(task: OutreachTask, *, actor: Actor | None, expected_versio
 def _check_outcome(task: OutreachTask, action: str) -> None:
     """The workflow allows the outcome's action in the task's state (the task page offers only
     those); else why not, in words."""
-    if action in workflow_outreach.allowed_actions(task.state):
+    if workflow_outreach.OUTREACH_TABLE.allows(task.state, action):
         return
     if task.state not in workflow_outreach.OPEN_STATES:
         raise ValidationError(
@@ -492,7 +492,7 @@ def task_record_outcome(
     _check_outcome(task, action)
     change = audit.audited_change(actor=actor, obj=task)
     now = timezone.now()
-    task.state = workflow_outreach.next_state(task.state, action)
+    task.state = workflow_outreach.OUTREACH_TABLE.next(task.state, action)
     if outcome in (OutreachState.CONTACTED, OutreachState.DECLINED) and task.contacted_at is None:
         task.contacted_at = now  # a refusal is heard from the household
     if outcome in CLOSED_BY_OUTCOME:
@@ -517,10 +517,10 @@ def reopen_until(task: OutreachTask) -> dt.datetime | None:
 def _state_reopened(task: OutreachTask) -> str:
     """Back to open (to contact) — and on to contacted if the household was recorded as
     contacted before the task was closed: a refusal recorded by mistake reached nobody."""
-    state = workflow_outreach.next_state(task.state, workflow_outreach.Action.REOPEN)
+    state = workflow_outreach.OUTREACH_TABLE.next(task.state, workflow_outreach.Action.REOPEN)
     contacted = events_for([task]).filter(verb=events.Verb.CONTACTED)
     if contacted.exists():
-        state = workflow_outreach.next_state(state, workflow_outreach.Action.CONTACT)
+        state = workflow_outreach.OUTREACH_TABLE.next(state, workflow_outreach.Action.CONTACT)
     return state
 
 

@@ -1,10 +1,11 @@
 """The outreach task workflow 主动服务任务流程: which state may follow which, and on what action.
 
 A pure table — no database, no Django models — in the manner of `workflow.py` for applications.
-The services (`outreach.task_record_outcome`, `outreach.task_reopen`, and
-`services.application_create` taking an application from a task) move a task only through
-`next_state`; the task page offers what `allowed_actions` allows and `reopen_refusal` does not
-refuse (`outreach.selectors.task_actions`), so the page and the services cannot disagree.
+The table is a `core.workflow.TransitionTable` (`OUTREACH_TABLE`). The services
+(`outreach.task_record_outcome`, `outreach.task_reopen`, and `services.application_create`
+taking an application from a task) move a task only through its `next`; the task page offers
+what its `allowed_actions` allows and `reopen_refusal` does not refuse
+(`outreach.selectors.task_actions`), so the page and the services cannot disagree.
 
 A task closed as declined or not eligible can be reopened for `REOPEN_DAYS` days, for the click
 that was a mistake: it goes back to "to contact", and on to "contacted" when the household had
@@ -15,10 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ...core.workflow import TransitionTable
 from ..choices import OutreachState as S
 
 REOPEN_DAYS = 7  # a task closed by mistake can be reopened for this many days
@@ -41,17 +41,22 @@ ACTION_LABELS = {
 }
 
 # (state, action) → new state. Everything not listed is refused.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.OPEN, Action.CONTACT): S.CONTACTED,
-    (S.OPEN, Action.DECLINE): S.DECLINED,
-    (S.OPEN, Action.FIND_NOT_ELIGIBLE): S.NOT_ELIGIBLE,
-    (S.OPEN, Action.APPLY): S.APPLIED,
-    (S.CONTACTED, Action.DECLINE): S.DECLINED,
-    (S.CONTACTED, Action.FIND_NOT_ELIGIBLE): S.NOT_ELIGIBLE,
-    (S.CONTACTED, Action.APPLY): S.APPLIED,
-    (S.DECLINED, Action.REOPEN): S.OPEN,
-    (S.NOT_ELIGIBLE, Action.REOPEN): S.OPEN,
-}
+OUTREACH_TABLE = TransitionTable(
+    transitions={
+        (S.OPEN, Action.CONTACT): S.CONTACTED,
+        (S.OPEN, Action.DECLINE): S.DECLINED,
+        (S.OPEN, Action.FIND_NOT_ELIGIBLE): S.NOT_ELIGIBLE,
+        (S.OPEN, Action.APPLY): S.APPLIED,
+        (S.CONTACTED, Action.DECLINE): S.DECLINED,
+        (S.CONTACTED, Action.FIND_NOT_ELIGIBLE): S.NOT_ELIGIBLE,
+        (S.CONTACTED, Action.APPLY): S.APPLIED,
+        (S.DECLINED, Action.REOPEN): S.OPEN,
+        (S.NOT_ELIGIBLE, Action.REOPEN): S.OPEN,
+    },
+    states=S,
+    action_labels=ACTION_LABELS,
+    refused=gettext_lazy("“%(action)s” is not possible for an outreach task that is “%(state)s”."),
+)
 
 # The outcomes a worker records on the task page, and the action each one is.
 OUTCOME_ACTIONS: dict[str, str] = {
@@ -61,9 +66,9 @@ OUTCOME_ACTIONS: dict[str, str] = {
 }
 # Open tasks: the household is still to be served (`choices.OPEN_OUTREACH_STATES` says the same
 # for queries and the database's one-open-task rule; a test holds them together).
-OPEN_STATES = frozenset(state for (state, action) in TRANSITIONS if action == Action.APPLY)
+OPEN_STATES = OUTREACH_TABLE.states_from(Action.APPLY)
 # Closed by the worker's outcome — and so reopenable — rather than by an application.
-CLOSED_BY_OUTCOME = frozenset(state for (state, action) in TRANSITIONS if action == Action.REOPEN)
+CLOSED_BY_OUTCOME = OUTREACH_TABLE.states_from(Action.REOPEN)
 
 
 class Refusal:
@@ -74,26 +79,10 @@ class Refusal:
     EXPIRED = "expired"  # closed more than REOPEN_DAYS days ago
 
 
-def allowed_actions(state: str) -> list[str]:
-    return [action for (from_state, action) in TRANSITIONS if from_state == state]
-
-
-def next_state(state: str, action: str) -> str:
-    """The state after `action`, or a ValidationError saying why it cannot be done."""
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise ValidationError(
-            _("“%(action)s” is not possible for an outreach task that is “%(state)s”.")
-            % {"state": S(state).label, "action": ACTION_LABELS.get(action, action)},
-            code="illegal_transition",
-        ) from None
-
-
 def reopen_until(state: str, closed_at: dt.datetime | None) -> dt.datetime | None:
     """Until when a task in `state`, closed at `closed_at`, can be reopened; None if it cannot
     be (open, or closed by an application)."""
-    if (state, Action.REOPEN) not in TRANSITIONS or closed_at is None:
+    if not OUTREACH_TABLE.allows(state, Action.REOPEN) or closed_at is None:
         return None
     return closed_at + dt.timedelta(days=REOPEN_DAYS)
 
