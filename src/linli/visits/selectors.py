@@ -33,6 +33,7 @@ from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
 from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
+from linli.core.planning import joins_as_written
 from linli.core.scoping import OutOfScope, ScopeSpec, covers, scope_filter, under_area
 from linli.registry.choices import PostKind
 from linli.registry.filters import person_search
@@ -348,13 +349,14 @@ def visit_get(*, user: Actor, pk) -> Visit:
     """One visit with its needs (and what each was handed on to), or 404 — also outside the
     user's scope."""
     needs = Need.objects.select_related("application").order_by("id")
-    visit = (
-        Visit.objects.restrict(user, "view")
-        .select_related(*VISIT_RELATED, "assignment")
-        .prefetch_related(Prefetch("needs", queryset=needs))
-        .filter(pk=pk)
-        .first()
-    )
+    with joins_as_written():
+        visit = (
+            Visit.objects.restrict(user, "view")
+            .select_related(*VISIT_RELATED, "assignment")
+            .prefetch_related(Prefetch("needs", queryset=needs))
+            .filter(pk=pk)
+            .first()
+        )
     if visit is None:
         raise OutOfScope(Visit, pk)
     for need in visit.needs.all():

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from linli.core.actors import Actor
 from linli.core.dates import is_overdue, overdue
+from linli.core.planning import joins_as_written
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import events_for
 from linli.core.workdays import add_working_days
@@ -180,7 +181,10 @@ def _detail_queryset(qs):
 def application_get(*, user: Actor, pk) -> Application:
     """One application, or 404 — also when it exists outside what the user may see.
     `step_only` is True when the user sees it only because a step reached their office."""
-    application = _detail_queryset(Application.objects.restrict(user, "view")).filter(pk=pk).first()
+    with joins_as_written():
+        application = (
+            _detail_queryset(Application.objects.restrict(user, "view")).filter(pk=pk).first()
+        )
     if application is not None:
         application.step_only = False
         return application
@@ -191,11 +195,12 @@ def application_get(*, user: Actor, pk) -> Application:
         reached = ApplicationStep.objects.filter(
             desk.step_filter(), application_id=pk, received_at__isnull=False
         )
-        application = (
-            _detail_queryset(Application.objects.all())
-            .filter(pk=pk, pk__in=reached.values("application_id"))
-            .first()
-        )
+        with joins_as_written():
+            application = (
+                _detail_queryset(Application.objects.all())
+                .filter(pk=pk, pk__in=reached.values("application_id"))
+                .first()
+            )
     if application is None:
         raise OutOfScope(Application, pk)
     application.step_only = True
