@@ -366,3 +366,15 @@ def test_the_actions_offered_follow_tier_and_permission(a):
     ]
     assert selectors.appeal_actions(user=a.users["district_leader"], appeal=appeal) == []
     assert Appeal.objects.count() == 1
+
+
+def test_a_leader_of_the_whole_district_who_also_staffs_a_department_sees_everything(a):
+    from linli.accounts import services as account_services
+
+    leader = a.users["district_leader"]
+    account_services.grant_create(
+        actor=None, user=leader, role="department_staff", area=a.world.district, organisation=a.city
+    )
+    leader = type(leader).objects.get(pk=leader.pk)  # its grants read afresh
+    appeals = {h.raise_appeal(a), h.raise_appeal(a, category=a.categories.policy)}
+    assert set(selectors.appeal_list(user=leader)) == appeals
