@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.registry",
     "linli.hall",
+    "linli.appeals",
     "linli.visits",
     "linli.demo",
 ]

@@ -13,6 +13,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
+from linli.appeals.tasks import refresh_appeal_deadlines
 from linli.core import workdays
 from linli.core.models import AuditRecord, WorkCalendarDay, WorkCalendarYear
 from linli.hall.tasks import refresh_deadlines
@@ -104,8 +105,11 @@ def test_each_change_is_audited_and_announced(admin, django_capture_on_commit_ca
         day = workdays.calendar_day_create(
             actor=admin, year=2027, date=D(2027, 10, 1), working=False, name="国庆节"
         )
-    assert len(callbacks) == 1  # the job that moves deadlines, queued on commit
-    assert callbacks[0].func == refresh_deadlines.enqueue
+    # The jobs that move deadlines (the hall's, the appeals'), queued on commit.
+    assert {c.func for c in callbacks} == {
+        refresh_deadlines.enqueue,
+        refresh_appeal_deadlines.enqueue,
+    }
     assert callbacks[0].keywords == {"changed": {"2027-10-01": None}, "years": [2027]}
     with django_capture_on_commit_callbacks() as callbacks:
         workdays.calendar_day_update(

@@ -1,6 +1,6 @@
 """The need workflow table, exhaustively: every (status, action) pair is either the one
 transition the table allows or refused with a message naming the status and the action; a need
-handed on is refused every action whatever its own status."""
+handed on (to an application or an appeal) is refused every action whatever its own status."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from linli.visits.workflow import Action
 ACTIONS = [v for k, v in vars(Action).items() if k.isupper()]
 EXPECTED = {
     (S.OPEN, Action.HAND_ON): S.FOLLOWING,
+    (S.OPEN, Action.RAISE_APPEAL): S.FOLLOWING,
     (S.OPEN, Action.RESOLVE): S.RESOLVED,
     (S.OPEN, Action.CLOSE): S.CLOSED,
 }
@@ -25,7 +26,7 @@ PAIRS = list(itertools.product(S.values, ACTIONS))
 
 def test_every_action_is_named_and_listed():
     assert set(ACTIONS) == set(workflow.ACTION_LABELS) == set(workflow.ACTIONS)
-    assert len(ACTIONS) == 3
+    assert len(ACTIONS) == 4
 
 
 @pytest.mark.parametrize(("status", "action"), [p for p in PAIRS if p in EXPECTED])

@@ -46,21 +46,43 @@ _HALL_WORKER = _VISITING_WORKER | {"services.handle", "services.step", "services
 _VISITS_RECORD = {"visits.view", "visits.record"}
 _VISITS_LEAD = _VISITS_RECORD | {"visits.assign"}
 
+# Appeals 诉求: appeals.view reads appeals whose place is in the grant's area (a resident's: those
+# their household raised); appeals.report records a new one there (a resident: their own, on the
+# phone); appeals.village / .community / .street handle (take, settle, hand up, send to the
+# department) the appeals waiting at that tier in the grant's area; appeals.department handles
+# those waiting at the department the grant names; appeals.return_visit records the return
+# visit 回访 (a resident: on their own appeal); appeals.supervise is told when an appeal's time
+# limit passes at the tiers below; appeals.categories edits the appeal categories.
+_APPEALS_FRONT = {"appeals.view", "appeals.report", "appeals.return_visit"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.RESIDENT: frozenset({"registry.view", "services.view", "services.apply", "services.rate"}),
-    Role.GRID_WORKER: frozenset(_REGISTRY_WORKER | _VISITING_WORKER | _VISITS_RECORD),
-    Role.VILLAGE_CADRE: frozenset(_REGISTRY_WORKER | _VISITING_WORKER | _VISITS_LEAD),
-    Role.COMMUNITY_WORKER: frozenset(_REGISTRY_WORKER | _HALL_WORKER | _VISITS_LEAD),
+    Role.RESIDENT: frozenset(
+        {"registry.view", "services.view", "services.apply", "services.rate"} | _APPEALS_FRONT
+    ),
+    Role.GRID_WORKER: frozenset(
+        _REGISTRY_WORKER | _VISITING_WORKER | _VISITS_RECORD | _APPEALS_FRONT | {"appeals.village"}
+    ),
+    Role.VILLAGE_CADRE: frozenset(
+        _REGISTRY_WORKER | _VISITING_WORKER | _VISITS_LEAD | _APPEALS_FRONT | {"appeals.village"}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(
+        _REGISTRY_WORKER | _HALL_WORKER | _VISITS_LEAD | _APPEALS_FRONT | {"appeals.community"}
+    ),
     Role.STREET_CADRE: frozenset(
         {"area.view", "registry.view", "registry.reveal", "registry.export", "organisation.view"}
         | {"services.view", "services.step", "outreach.view", "hall.view"}
         | _VISITS_LEAD
+        | _APPEALS_FRONT
+        | {"appeals.street", "appeals.supervise"}
     ),
-    Role.DEPARTMENT_STAFF: frozenset({"area.view", "organisation.view", "services.step"}),
+    Role.DEPARTMENT_STAFF: frozenset(
+        {"area.view", "organisation.view", "services.step", "appeals.department"}
+    ),
     Role.DISTRICT_LEADER: frozenset(
         {"area.view", "registry.view", "registry.export", "organisation.view"}
         | {"services.view", "outreach.view", "hall.view"}
         | _VISITS_LEAD
+        | {"appeals.view", "appeals.supervise"}
     ),
     Role.PANEL_MEMBER: frozenset({"area.view"}),
     Role.ADMINISTRATOR: frozenset(
@@ -75,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "catalogue.manage",
             "calendar.manage",
             "visits.policy",
+            "appeals.categories",
         }
     ),
     Role.SECURITY_OFFICER: frozenset({"area.view", "grants.manage", "accounts.unlock"}),

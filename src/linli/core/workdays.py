@@ -549,3 +549,24 @@ def calendar_as_it_was(calendar: WorkCalendar, changed: dict[str, bool | None]) 
     return WorkCalendar(
         calendar.first_year, calendar.last_year, exceptions, set(calendar.published)
     )
+
+
+def move_deadline(
+    start: dt.date, days: int, due: dt.date, changed: dict
+) -> tuple[dt.date, bool] | None:
+    """Where a deadline of `days` working days after `start`, now `due`, belongs after the
+    calendar changed by `changed` (as `when_calendar_changes` jobs receive it): (due date,
+    whether it runs through a year with no official arrangement), or None to leave it alone.
+
+    A deadline counted in the calendar as it was moves to the same count in the calendar as it
+    is; one already there only has its warning brought up to date; one set by another rule
+    (it matches neither) is left as it is. So moving twice has the effect of moving once. Every
+    module that keeps deadlines moves them with this (the hall's applications and steps, the
+    appeals' steps)."""
+    if days <= 0 or due <= start:  # nothing counted: nothing the calendar could move
+        return None
+    now = WorkCalendar.load(start, due + dt.timedelta(days=800))
+    after = now.add(start, days)
+    if due != after.date and due != calendar_as_it_was(now, changed).add(start, days).date:
+        return None
+    return after.date, after.assumed

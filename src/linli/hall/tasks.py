@@ -27,6 +27,7 @@ from django_tasks import task
 from linli.core import audit, periodic, workdays
 from linli.core.choices import AuditAction
 from linli.core.jobs import retried
+from linli.core.workdays import move_deadline
 
 from . import events
 from .choices import ApplicationState, StepState
@@ -102,25 +103,6 @@ def refresh_deadlines(changed: dict, years: list) -> dict:
     for pk in steps.values_list("pk", flat=True).iterator():
         moved["steps"] += _refresh_step(pk, changed)
     return moved
-
-
-def move_deadline(
-    start: dt.date, days: int, due: dt.date, changed: dict
-) -> tuple[dt.date, bool] | None:
-    """Where a deadline of `days` working days after `start`, now `due`, belongs after the
-    calendar changed by `changed`: (due date, whether it runs through a year with no official
-    arrangement), or None to leave it alone.
-
-    A deadline counted in the calendar as it was moves to the same count in the calendar as it
-    is; one already there only has its warning brought up to date; one set by another rule
-    (it matches neither) is left as it is. So moving twice has the effect of moving once."""
-    if days <= 0 or due <= start:  # nothing counted: nothing the calendar could move
-        return None
-    now = workdays.WorkCalendar.load(start, due + dt.timedelta(days=800))
-    after = now.add(start, days)
-    if due != after.date and due != workdays.calendar_as_it_was(now, changed).add(start, days).date:
-        return None
-    return after.date, after.assumed
 
 
 @transaction.atomic

@@ -39,6 +39,10 @@ NEED_HANDED_ON = Event(
     Verb.NEED_HANDED_ON,
     gettext_noop("Need handed on to the service hall as application %(number)s: %(description)s"),
 )
+NEED_RAISED_AS_APPEAL = Event(
+    Verb.NEED_HANDED_ON,
+    gettext_noop("Need raised as appeal %(number)s: %(description)s"),
+)
 NEED_RESOLVED = Event(Verb.NEED_CLOSED, gettext_noop("Need resolved: %(description)s — %(note)s"))
 NEED_CLOSED = Event(
     Verb.NEED_CLOSED, gettext_noop("Need closed without action: %(description)s — %(note)s")

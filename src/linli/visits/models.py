@@ -273,9 +273,9 @@ class Visit(models.Model):
 
 class Need(models.Model):
     """需求 — something a visit found (诉求线索). It can be handed on in one step: to a service
-    hall application now, to an appeal or a residents' matter when those modules arrive (each
-    adds its own link field and an entry in `needs.FOLLOW_UPS`). Once handed on, the status
-    shown follows that record."""
+    hall application, or to an appeal 诉求; a residents' matter when that module arrives (each
+    follow-up has its own link field and an entry in `needs.FOLLOW_UPS`). Once handed on, the
+    status shown follows that record."""
 
     visit = models.ForeignKey(
         Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="needs"
@@ -291,6 +291,14 @@ class Need(models.Model):
     application = models.ForeignKey(
         "services.Application",
         verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs",
+    )
+    appeal = models.ForeignKey(
+        "appeals.Appeal",
+        verbose_name=_("appeal"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

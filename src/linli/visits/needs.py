@@ -3,8 +3,9 @@
 A need found on a visit keeps its own status (open, resolved on the spot, closed without
 action) until it is handed on to another module's record; from then on the status shown follows
 that record. Each kind of record a need can be handed on to is a `FollowUp`: the need's link
-field and which of the record's states mean resolved or closed. Today there is one, the service
-hall's application 办件; the appeals module adds its own entry (and the link field on `Need`).
+field and which of the record's states mean resolved or closed: the service hall's application
+办件 and the appeal 诉求 (closed only after its return visit; it has no state that ends it
+unresolved).
 
 `need_status_expression()` is the rule in SQL, so that lists filter and count by the status
 people see; `effective_status(need)` is the same rule for one need in hand.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, F, Q, Value, When
 
+from linli.appeals.choices import AppealState
 from linli.hall.choices import ApplicationState
 
 from .choices import NeedStatus
@@ -39,6 +41,7 @@ FOLLOW_UPS: list[FollowUp] = [
         resolved=(ApplicationState.COMPLETED,),
         closed=(ApplicationState.REJECTED, ApplicationState.WITHDRAWN),
     ),
+    FollowUp(field="appeal", state_field="state", resolved=(AppealState.CLOSED,), closed=()),
 ]
 
 
@@ -48,14 +51,19 @@ def need_status_expression(prefix: str = "") -> Case:
     whens = []
     for follow_up in FOLLOW_UPS:
         state = f"{prefix}{follow_up.field}__{follow_up.state_field}"
-        whens += [
-            When(Q(**{f"{state}__in": follow_up.resolved}), then=Value(NeedStatus.RESOLVED)),
-            When(Q(**{f"{state}__in": follow_up.closed}), then=Value(NeedStatus.CLOSED)),
+        whens.append(
+            When(Q(**{f"{state}__in": follow_up.resolved}), then=Value(NeedStatus.RESOLVED))
+        )
+        if follow_up.closed:
+            whens.append(
+                When(Q(**{f"{state}__in": follow_up.closed}), then=Value(NeedStatus.CLOSED))
+            )
+        whens.append(
             When(
                 Q(**{f"{prefix}{follow_up.field}__isnull": False}),
                 then=Value(NeedStatus.FOLLOWING),
-            ),
-        ]
+            )
+        )
     return Case(*whens, default=F(f"{prefix}status"), output_field=CharField())
 
 

@@ -348,7 +348,7 @@ def visit_list(*, user: Actor, filters: dict | None = None) -> QuerySet:
 def visit_get(*, user: Actor, pk) -> Visit:
     """One visit with its needs (and what each was handed on to), or 404 — also outside the
     user's scope."""
-    needs = Need.objects.select_related("application").order_by("id")
+    needs = Need.objects.select_related("application", "appeal").order_by("id")
     with joins_as_written():
         visit = (
             Visit.objects.restrict(user, "view")
@@ -373,6 +373,7 @@ NEED_RELATED = (
     "visit",
     "visit__area",
     "application",
+    "appeal",
 )
 
 
@@ -418,6 +419,7 @@ def need_get(*, user: Actor, pk) -> Need:
 # The permissions over the need's household each action asks for.
 NEED_ACTION_PERMISSIONS = {
     workflow.Action.HAND_ON: ("visits.record", "services.apply"),
+    workflow.Action.RAISE_APPEAL: ("visits.record", "appeals.report"),
     workflow.Action.RESOLVE: ("visits.record",),
     workflow.Action.CLOSE: ("visits.record",),
 }

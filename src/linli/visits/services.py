@@ -1,5 +1,6 @@
 """Every write of the five links and visits module 五联与走访: visits and the needs they find,
-handing a need on to the service hall, contact assignments 联系责任, visit policies 走访频次.
+handing a need on to the service hall or raising it as an appeal 诉求, contact assignments
+联系责任, visit policies 走访频次.
 
 Each function is keyword-only and one transaction. It checks the actor's scope (`actor` None
 is a trusted system job such as the demo builder): a record outside it is `OutOfScope` (404,
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import User
+from linli.appeals import services as appeal_services
+from linli.appeals.choices import AppealChannel
 from linli.core import audit, photos
 from linli.core.actors import Actor
 from linli.core.choices import AreaKind
@@ -295,10 +298,12 @@ def _check_open(need: Need, action: str) -> None:
     """The need workflow allows `action` (`workflow.refusal`, which the visit page asks too);
     else why not, in words."""
     refused = workflow.refusal(action, status=need.status, handed_on=handed_on(need))
-    if refused == workflow.Refusal.HANDED_ON:
+    if refused == workflow.Refusal.HANDED_ON and need.application_id is not None:
         raise ValidationError(
             _("This need is already handed on to the service hall."), code="handed_on"
         )
+    if refused == workflow.Refusal.HANDED_ON:
+        raise ValidationError(_("This need is already raised as an appeal."), code="handed_on")
     if refused == workflow.Refusal.CLOSED:
         raise ValidationError(
             _("This need is already closed (%(status)s).") % {"status": need.get_status_display()},
@@ -378,6 +383,52 @@ def need_to_application(
     _need_event(need, events.NEED_HANDED_ON, actor, number=application.number)
     _queue_coverage(need.household.area)
     return application
+
+
+@transaction.atomic
+def need_to_appeal(
+    *,
+    actor: Actor | None,
+    need: Need,
+    category,
+    reporter: Resident | None = None,
+    description: str | None = None,
+    address: str = "",
+    photos_sent: Iterable = (),
+):
+    """转为诉求 — raise a need as an appeal in one step: in `category` (the category, its id or
+    its code), concerning the household's place, reported by `reporter` (the head of the
+    household when not given), described as the need was unless `description` says more. From
+    then on the need's status follows the appeal."""
+    need = _locked_need(need)
+    _require_over(actor, need.household.area, RECORD, Need, need.pk)
+    _check_open(need, workflow.Action.RAISE_APPEAL)
+    reporter = reporter or need.household.head
+    if reporter is None:
+        raise ValidationError(
+            {"reporter": _("The household has no head registered: choose who raised it.")}
+        )
+    if reporter.household_id != need.household_id:
+        raise ValidationError({"reporter": _("Choose a member of this household.")})
+    appeal = appeal_services.appeal_create(
+        actor=actor,
+        category=category,
+        channel=AppealChannel.VISIT,
+        area=need.household.area,
+        description=need.description if description is None else description,
+        address=address or need.household.address,
+        reporter=reporter,
+        photos_sent=list(photos_sent),
+    )
+    change = audit.audited_change(actor=actor, obj=need)
+    need.appeal = appeal
+    need.status = workflow.NEED_TABLE.next(need.status, workflow.Action.RAISE_APPEAL)
+    need.version += 1
+    need.save(update_fields=["appeal", "status", "version"])
+    change.record()
+    _need_event(need, events.NEED_RAISED_AS_APPEAL, actor, number=appeal.number)
+    _queue_coverage(need.household.area)
+    return appeal
 
 
 @transaction.atomic

@@ -174,6 +174,7 @@ def _mark_needs(user, visit) -> list:
         need.shown_status_label = NeedStatus(need.shown_status).label
         actions = selectors.need_actions(user=user, need=need, area=area)
         need.can_apply = Action.HAND_ON in actions
+        need.can_raise_appeal = Action.RAISE_APPEAL in actions
         need.can_close = Action.RESOLVE in actions or Action.CLOSE in actions  # one page
     return rows
 

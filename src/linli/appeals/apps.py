@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppealsConfig(AppConfig):
+    """诉求与矛盾纠纷 — appeals and disputes: whatever a resident raises, by any channel, handled
+    at the lowest tier that can settle it (village → community → street → department), on the
+    working-day calendar, and closed only after a return visit 回访.
+
+    Its jobs (deadline escalation, deadlines moved when the calendar changes) are found in
+    `tasks.py` by the periodic schedule; its pages, tiles, figures and menu entries register here
+    once it has them."""
+
+    name = "linli.appeals"
+    label = "appeals"
+    verbose_name = _("Appeals and disputes")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,421 @@
+"""Data of the appeals module 诉求与矛盾纠纷.
+
+An `AppealCategory` is editable data, versioned as the hall's catalogue is: what a category is
+(its starting tier, the working-day limit at each tier, whether it is public, the department it
+goes to, whether an appeal of it may be anonymous) lives in its `AppealCategoryVersion`s, and an
+appeal keeps the version it was raised under. An `Appeal` 诉求 passes through `AppealStep`s —
+one for each time it waits at a tier (the first, each hand-over, each reopening) — and closes
+after a `ReturnVisit` 回访. Its `AppealPhoto`s are checked by their bytes.
+
+A dispute 矛盾纠纷 is an appeal with parties, a mediator, sessions and an agreement: those
+records will hang off `Appeal` (one-to-one and one-to-many), so nothing here needs to change
+for them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import Area
+from linli.core.scoping import RestrictedQuerySet, ScopeSpec
+from linli.registry.models import Household, Organisation, Resident
+
+from .choices import (
+    AppealChannel,
+    AppealState,
+    ReturnVisitMethod,
+    ReturnVisitResult,
+    Satisfaction,
+    StepOutcome,
+    Tier,
+)
+
+# --- categories 诉求类别 -------------------------------------------------------------------------
+
+
+class AppealCategory(models.Model):
+    """诉求类别 — a kind of appeal (环境卫生, 道路设施, 邻里纠纷 …). What it is lives in its
+    versions; `current` is the one new appeals follow, and `name` mirrors it so lists need no
+    join. A category withdrawn (`active` False) takes no new appeals."""
+
+    code = models.CharField(_("category code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    current = models.ForeignKey(
+        "AppealCategoryVersion",
+        verbose_name=_("current version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    active = models.BooleanField(_("offered"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appeal category")
+        verbose_name_plural = _("appeal categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def current_version(self) -> AppealCategoryVersion:
+        """`current`, which a category has from the moment `category_create` makes it."""
+        if self.current is None:
+            raise AppealCategoryVersion.DoesNotExist(f"appeal category {self.pk} has no version")
+        return self.current
+
+
+class AppealCategoryVersion(models.Model):
+    """诉求类别版本 — a category as it stood from one edit to the next; an edit makes a new one,
+    so an appeal's limits never change under it."""
+
+    category = models.ForeignKey(AppealCategory, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=60)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    default_tier = models.CharField(
+        _("starting tier"), max_length=16, choices=Tier.choices, default=Tier.VILLAGE
+    )
+    village_days = models.PositiveSmallIntegerField(_("time limit at the village (working days)"))
+    community_days = models.PositiveSmallIntegerField(
+        _("time limit at the community (working days)")
+    )
+    street_days = models.PositiveSmallIntegerField(_("time limit at the street (working days)"))
+    department_days = models.PositiveSmallIntegerField(
+        _("time limit at the department (working days)")
+    )
+    public = models.BooleanField(_("public (listed without login)"), default=False)
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    anonymous_allowed = models.BooleanField(_("may be raised anonymously"), default=False)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("appeal category version")
+        verbose_name_plural = _("appeal category versions")
+        ordering = ["category_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "number"], name="appeal_category_version_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(village_days__gte=1)
+                & Q(community_days__gte=1)
+                & Q(street_days__gte=1)
+                & Q(department_days__gte=1),
+                name="appeal_category_limits_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(default_tier=Tier.DEPARTMENT) | Q(department__isnull=False),
+                name="appeal_category_department_tier_names_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    def limit_days(self, tier: str) -> int:
+        """The working-day limit at `tier`."""
+        return int(getattr(self, f"{tier}_days"))
+
+
+# --- appeals 诉求 ----------------------------------------------------------------------------------
+
+
+class Appeal(models.Model):
+    """诉求 — a resident's request or complaint, from any channel, handled at a tier.
+
+    `area` is the place it concerns (down to a village or grid) and decides who may see it;
+    `household` is the reporter's, when the reporter is in the registry (a resident sees their
+    own household's appeals). Where it waits now — `tier`, `tier_area` (the village, community
+    or street) or `department`, `handler` and `due_on` — mirrors its open step, so that queues
+    and the escalation job read one table. `version` is the optimistic concurrency check."""
+
+    number = models.CharField(_("appeal number"), max_length=20, unique=True)
+    category = models.ForeignKey(
+        AppealCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    category_version = models.ForeignKey(
+        AppealCategoryVersion, on_delete=models.PROTECT, related_name="appeals"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=AppealChannel.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    # The reporter: a person in the registry, or a named outsider with a phone, or nobody
+    # (anonymous, where the category allows it).
+    reporter = models.ForeignKey(
+        Resident,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_mobile = models.CharField(_("reporter's mobile"), max_length=11, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    # Where it waits now (its open step's place).
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    tier_area = models.ForeignKey(
+        Area,
+        verbose_name=_("waits at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=AppealState.choices, default=AppealState.WAITING
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    due_assumed = models.BooleanField(default=False)  # counted Mon–Fri through an unknown year
+    settlement = models.TextField(_("what was done"), max_length=2000, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Reopenings at the tier it waits at now (the rule: once per tier, then up).
+    reopens_at_tier = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(family="appeals", area_path="area__path", household="household_id")
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Anonymous: nobody named; otherwise a registry person or a name with a mobile.
+            models.CheckConstraint(
+                condition=Q(
+                    anonymous=True, reporter__isnull=True, reporter_name="", reporter_mobile=""
+                )
+                | Q(anonymous=False, reporter__isnull=False)
+                | (Q(anonymous=False) & ~Q(reporter_name="") & ~Q(reporter_mobile="")),
+                name="appeal_reporter_named_or_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="appeal_coordinates_both_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(tier=Tier.DEPARTMENT) | Q(department__isnull=False),
+                name="appeal_department_tier_names_department",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="appeal_created"),
+            # A tier's queue and the escalation job: open appeals by tier and deadline.
+            models.Index(fields=["state", "tier", "due_on"], name="appeal_queue"),
+            models.Index(fields=["department", "state", "due_on"], name="appeal_department_queue"),
+            models.Index(fields=["category", "created_at"], name="appeal_category_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def place_name(self) -> str:
+        """Where it waits now: the village, community or street, or the department."""
+        place = self.department if self.tier == Tier.DEPARTMENT else self.tier_area
+        return str(place) if place is not None else "—"
+
+
+class AppealStep(models.Model):
+    """诉求环节 — one time an appeal waits at a tier: where (the village, community or street
+    area, or the department), who took it, when it arrived, its deadline on the working-day
+    calendar (`due_assumed`: provisional, counted Monday to Friday through a year whose official
+    arrangement is not entered), and how it ended and why. An appeal has one open step (not
+    ended) while it is waiting or being handled."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("waits at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("arrived"), default=timezone.now)
+    time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    due_on = models.DateField(_("due"))
+    due_assumed = models.BooleanField(default=False)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=StepOutcome.choices, blank=True)
+    note = models.TextField(_("what was done, or why"), max_length=2000, blank=True)
+    # A step overdue with no tier above to hand it to: the day its supervisors were told.
+    overdue_told_on = models.DateField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals", area_path="appeal__area__path", household="appeal__household_id"
+    )
+
+    class Meta:
+        verbose_name = _("appeal step")
+        verbose_name_plural = _("appeal steps")
+        ordering = ["appeal_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "order"], name="appeal_step_order_once"),
+            # One place at a time: two hand-overs of the same appeal cannot both open a step.
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=Q(ended_at__isnull=True),
+                name="appeal_one_open_step",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, outcome="")
+                | (Q(ended_at__isnull=False) & ~Q(outcome="")),
+                name="appeal_step_ended_with_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}/{self.order} {self.tier}"
+
+
+class AppealPhoto(models.Model):
+    """诉求照片 — a photo of what the appeal is about (the broken light, the blocked drain),
+    checked by its bytes and kept under DATA_DIR/appeals; shown only to those who see the
+    appeal. The same photo is kept once per appeal."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
+    stored_name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)  # SHA-256 of the bytes
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals", area_path="appeal__area__path", household="appeal__household_id"
+    )
+
+    class Meta:
+        verbose_name = _("appeal photo")
+        verbose_name_plural = _("appeal photos")
+        ordering = ["appeal_id", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "digest"], name="appeal_photo_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}/{self.pk}"
+
+
+class ReturnVisit(models.Model):
+    """回访 — asking the reporter, after a settlement, whether they are satisfied: by phone, in
+    person, or by the resident on their phone. One per settled step; what it did to the appeal
+    (closed, reopened at the same tier, handed up) is kept as `result`."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="return_visits")
+    step = models.OneToOneField(AppealStep, on_delete=models.CASCADE, related_name="return_visit")
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    method = models.CharField(_("how"), max_length=16, choices=ReturnVisitMethod.choices)
+    result = models.CharField(_("result"), max_length=16, choices=ReturnVisitResult.choices)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    visited_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals", area_path="appeal__area__path", household="appeal__household_id"
+    )
+
+    class Meta:
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        ordering = ["appeal_id", "visited_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.satisfaction}"

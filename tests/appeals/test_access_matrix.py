@@ -1,0 +1,233 @@
+"""The access matrix (tests/access_matrix.py) for appeals 诉求, at the level of the services and
+selectors: every role tries every operation on appeals in its own area, a sibling area and the
+parent area, at each tier, in the matrix's world.
+
+The appeals module has no pages or API operations yet; when they come, their URL names and
+operations go into tests/access_matrix.py (`PAGES`, `API`, the module tables and `MODULES`) and
+this file gains the page and API cases as the other modules' files have them. Until then the
+same rule is held here one layer down, with the expectations computed — as the matrix computes
+them — from the role table (`ROLE_PERMISSIONS`), the grants' areas and `Area.path` prefixes, not
+from the module's own scoping code:
+
+- sees an appeal: `appeals.view` over its place (a resident: their own household's appeal), or
+  a department's staff once one of its steps has reached their department;
+- acts on it where it waits (take, settle): the tier's permission (`appeals.village`,
+  `.community`, `.street`) over its place, or, at the department tier, the department's staff;
+- raises one at a place: `appeals.report` over the place (a resident: in their own name);
+- makes the return visit: `appeals.return_visit` over its place (a resident: their own).
+
+Allowed → done; the appeal not visible to the role → `OutOfScope` (404), for a place as for an
+appeal; visible but not allowed → `PermissionDenied` (403); and a list shows exactly what the
+role sees.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from linli.accounts.roles import ROLE_PERMISSIONS, Role
+from linli.appeals import selectors, services
+from linli.appeals.models import Appeal
+from linli.core.scoping import OutOfScope
+from tests import access_matrix as m
+from tests.access_matrix import mx  # noqa: F401 — the fixture, used by name
+
+TIERS = ("village", "community", "street", "department")
+TIER_PERMISSION = {
+    "village": "appeals.village",
+    "community": "appeals.community",
+    "street": "appeals.street",
+}
+ROLES = [r.value for r in Role]
+OK, NOT_ALLOWED, NOT_THERE = "ok", "403", "404"
+
+
+@pytest.fixture(scope="module")
+def ax(mx, django_db_blocker):  # noqa: F811
+    """Appeals in the matrix's world, built once for the module inside a savepoint that is
+    rolled back after it: for every household, one waiting at each tier (its head the reporter,
+    its area the place) and one settled at the village."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        department = mx.organisations["dept"]
+        categories = {
+            tier: services.category_create(
+                actor=None,
+                code=f"MX-{tier}",
+                name=f"矩阵{tier}",
+                default_tier=tier,
+                village_days=3,
+                community_days=3,
+                street_days=3,
+                department_days=3,
+                department=department,
+            )
+            for tier in TIERS
+        }
+        appeals: dict[tuple[str, str], Appeal] = {}
+        for key, household in mx.households.items():
+            for tier in TIERS:
+                appeals[(key, tier)] = _raise(categories[tier], household)
+            settled = _raise(categories["village"], household)
+            appeals[(key, "settled")] = services.appeal_settle(
+                actor=None, appeal=settled, what_was_done="已处理"
+            )
+        yield SimpleNamespace(world=mx, appeals=appeals, department=department)
+        transaction.set_rollback(True)
+
+
+def _raise(category, household) -> Appeal:
+    return services.appeal_create(
+        actor=None,
+        category=category,
+        channel="counter",
+        area=household.area,
+        description="矩阵诉求",
+        reporter=household.head,
+    )
+
+
+# --- the expectations, from the role table and the areas' paths ---------------------------------
+
+
+def _grant_path(w, role: str) -> str:
+    return w.areas[m.GRANT_AREA[role]].path
+
+
+def _over(w, role: str, perm: str, appeal: Appeal) -> bool:
+    """`perm` over the appeal's place: a grant above it, or a resident's own household."""
+    if perm not in ROLE_PERMISSIONS[role]:
+        return False
+    if role == Role.RESIDENT:
+        return appeal.household_id == w.own_household_id
+    return appeal.area.path.startswith(_grant_path(w, role))
+
+
+def _department_staff_of(ax, role: str, appeal: Appeal) -> bool:
+    return role == Role.DEPARTMENT_STAFF and appeal.department_id == ax.department.pk
+
+
+def sees(ax, role: str, appeal: Appeal) -> bool:
+    return _over(ax.world, role, "appeals.view", appeal) or _department_staff_of(ax, role, appeal)
+
+
+def acts(ax, role: str, appeal: Appeal) -> bool:
+    if appeal.tier == "department":
+        return _department_staff_of(ax, role, appeal)
+    return role != Role.RESIDENT and _over(ax.world, role, TIER_PERMISSION[appeal.tier], appeal)
+
+
+def _expected(allowed: bool, visible: bool) -> str:
+    return OK if allowed else (NOT_ALLOWED if visible else NOT_THERE)
+
+
+def _outcome(call) -> str:
+    try:
+        with transaction.atomic():
+            call()
+            transaction.set_rollback(True)
+    except OutOfScope:
+        return NOT_THERE
+    except PermissionDenied:
+        return NOT_ALLOWED
+    return OK
+
+
+CASES = [
+    pytest.param(role, relation, key, id=f"{role}-{relation}")
+    for role in ROLES
+    for relation, key in m.HOUSEHOLD_TARGETS[role].items()
+]
+
+
+# --- the cases -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "relation", "key"), CASES)
+def test_reading(ax, db, role, relation, key):
+    user = ax.world.users[role]
+    listed = set(selectors.appeal_list(user=user).values_list("pk", flat=True))
+    for what in (*TIERS, "settled"):
+        appeal = ax.appeals[(key, what)]
+        visible = sees(ax, role, appeal)
+        got = _outcome(lambda appeal=appeal: selectors.appeal_get(user=user, pk=appeal.pk))
+        assert got == (OK if visible else NOT_THERE), (role, relation, what)
+        assert (appeal.pk in listed) == visible, (role, relation, what)
+
+
+def test_lists_show_exactly_what_each_role_sees(ax, db):
+    for role in ROLES:
+        user = ax.world.users[role]
+        listed = set(selectors.appeal_list(user=user).values_list("pk", flat=True))
+        expected = {a.pk for a in ax.appeals.values() if sees(ax, role, a)}
+        assert listed == expected, role
+        queue = set(selectors.appeal_queue(user=user).values_list("pk", flat=True))
+        waiting = {a.pk for a in ax.appeals.values() if a.state == "waiting" and acts(ax, role, a)}
+        assert queue == waiting, role
+
+
+@pytest.mark.parametrize(("role", "relation", "key"), CASES)
+def test_handling_at_each_tier(ax, db, role, relation, key):
+    user = ax.world.users[role]
+    for tier in TIERS:
+        appeal = ax.appeals[(key, tier)]
+        want = _expected(acts(ax, role, appeal), sees(ax, role, appeal))
+        take = _outcome(lambda appeal=appeal: services.appeal_take(actor=user, appeal=appeal))
+        settle = _outcome(
+            lambda appeal=appeal: services.appeal_settle(
+                actor=user, appeal=appeal, what_was_done="已处理"
+            )
+        )
+        assert (take, settle) == (want, want), (role, relation, tier)
+
+
+@pytest.mark.parametrize(("role", "relation", "key"), CASES)
+def test_return_visit(ax, db, role, relation, key):
+    user = ax.world.users[role]
+    appeal = ax.appeals[(key, "settled")]
+    staff = role != Role.RESIDENT
+    allowed = _over(ax.world, role, "appeals.return_visit", appeal)
+    got = _outcome(
+        lambda: services.return_visit_record(
+            actor=user,
+            appeal=appeal,
+            satisfaction="satisfied",
+            method="phone" if staff else "resident_phone",
+        )
+    )
+    assert got == _expected(allowed, sees(ax, role, appeal)), (role, relation)
+
+
+AREA_CASES = [
+    pytest.param(role, relation, area, id=f"{role}-{relation}")
+    for role in ROLES
+    for relation, area in m.AREA_TARGETS[role].items()
+]
+
+
+@pytest.mark.parametrize(("role", "relation", "area_key"), AREA_CASES)
+def test_raising_an_appeal_at_a_place(ax, db, role, relation, area_key):
+    w = ax.world
+    user, area = w.users[role], w.areas[area_key]
+    perms = ROLE_PERMISSIONS[role]
+    if role == Role.RESIDENT:  # in their own name, about any place
+        allowed, visible = "appeals.report" in perms, True
+        extra = {"channel": "resident_phone"}
+    else:
+        under = area.path.startswith(_grant_path(w, role))
+        allowed = under and "appeals.report" in perms
+        visible = under and "appeals.view" in perms
+        extra = {"channel": "counter", "reporter_name": "路人甲", "reporter_mobile": "13900000001"}
+    got = _outcome(
+        lambda: services.appeal_create(
+            actor=user,
+            category="MX-village",
+            area=area,
+            description="矩阵新诉求",
+            **extra,
+        )
+    )
+    assert got == _expected(allowed, visible), (role, relation)
