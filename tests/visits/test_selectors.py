@@ -243,7 +243,9 @@ def test_visits_in_scope(overdue_world, django_assert_max_num_queries):
     assert selectors.visit_list(user=far).count() == 0
     with pytest.raises(OutOfScope):
         selectors.visit_get(user=far, pk=visit.pk)
-    with django_assert_max_num_queries(2):
+    # Two reads; on PostgreSQL also the join order's SET and RESET around them (core.planning).
+    planning = 2 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(2 + planning):
         got = selectors.visit_get(user=leader, pk=visit.pk)
         needs = [(n.description, n.household.head.name, n.application) for n in got.needs.all()]
     assert needs == [("邻里纠纷", "张党员", None)]
