@@ -56,9 +56,16 @@ PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 30
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 50
-# Where an appeal may be placed: a village or compound, or a grid in one; a community for
-# what concerns the community as a whole.
-PLACE_KINDS = (AreaKind.VILLAGE, AreaKind.COMPOUND, AreaKind.GRID, AreaKind.COMMUNITY)
+# Where an appeal may be placed: a village or compound, or a grid in one; a community or a
+# street for what concerns it as a whole.
+PLACE_KINDS = (
+    AreaKind.VILLAGE,
+    AreaKind.COMPOUND,
+    AreaKind.GRID,
+    AreaKind.COMMUNITY,
+    AreaKind.STREET,
+    AreaKind.TOWN,
+)
 TIER_LABELS = dict(Tier.choices)
 
 
