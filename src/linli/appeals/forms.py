@@ -193,6 +193,8 @@ class ResidentRaiseForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
+        for name in ("description", "address", "photos"):  # big, for an elderly thumb
+            self.fields[name].widget.attrs["class"] = "form-control form-control-lg"
 
 
 class CategoryForm(BootstrapFormMixin, forms.Form):
