@@ -516,3 +516,24 @@ def test_menu_and_workbench_tiles(a):
     resident = client_for(a, "resident").get(reverse("core:workbench")).content.decode()
     assert reverse("appeals:mine") in resident
     assert f'href="{reverse("appeals:queue")}"' not in resident
+
+
+def test_the_list_answers_htmx_with_its_results_only(a):
+    appeal = h.raise_appeal(a)
+    response = client_for(a, "district_leader").get(
+        reverse("appeals:list"), {"tier": "village"}, headers=HTMX
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results">')
+    assert appeal.number in body and "<form" not in body
+
+
+def test_the_resident_sees_where_it_stands(a):
+    appeal = h.raise_appeal(a)
+    services.appeal_take(actor=a.users["grid_worker"], appeal=appeal)
+    page = client_for(a, "resident").get(reverse("appeals:detail", args=[appeal.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="appeal-place"' in body
+    assert 'data-testid="take"' not in body and 'data-testid="return-visit"' not in body
+    mine = client_for(a, "resident").get(reverse("appeals:mine")).content.decode()
+    assert 'data-testid="waits-for"' in mine and a.village.name in mine
