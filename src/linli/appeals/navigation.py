@@ -22,7 +22,7 @@ def register_entries() -> None:
         place=45,
     )
     register(
-        NavEntry(_("My appeals"), "appeals:mine", "appeals.view", audience=RESIDENT),
+        NavEntry(_("My appeals"), "appeals:mine", "appeals.view", audience=RESIDENT, exact=True),
         NavEntry(_("Raise a matter"), "appeals:raise", "appeals.report", audience=RESIDENT),
         place=35,
     )
