@@ -102,6 +102,8 @@ from linli.accounts.models import Grant, User
 from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.accounts.services import api_token_issue
 from linli.api import api
+from linli.appeals import services as appeal_services
+from linli.appeals.models import Appeal, AppealCategory, AppealPhoto
 from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
@@ -147,9 +149,16 @@ DEPLOYMENT_WIDE = (
     "calendar_year",
     "calendar_day",
     "policy",  # a visit policy 走访频次 (visits.policy)
+    "appeal_category",  # an appeal category 诉求类别 (appeals.categories)
 )
 # A page open to whoever sees the object (the application page: its own scope, below).
 SEES = "sees"
+# A page open to whoever handles the appeal where it waits now (its tier's permission over its
+# place, or the department's own staff at the department tier).
+HANDLES = "handles"
+HANDLE_PERMISSIONS = frozenset(
+    {"appeals.village", "appeals.community", "appeals.street", "appeals.department"}
+)
 ROLES = [r.value for r in Role] + [ANON]
 DISTRICT_ROLES = (
     "department_staff",
@@ -533,6 +542,45 @@ def _build_visits(world: SimpleNamespace) -> None:
     world.policy = visits_services.policy_save(actor=None, every=3, unit="month", is_default=True)
 
 
+def _build_appeals(world: SimpleNamespace) -> None:
+    """Appeals 诉求: for every household, one raised at its place by its head (waiting at the
+    lowest tier there: the village, or the community for a household on the community) with a
+    photo, and one settled there, waiting for its return visit. Their category names the
+    district department."""
+    world.appeal_category = appeal_services.category_create(
+        actor=None,
+        code="MX-P",
+        name="矩阵页面诉求",
+        village_days=3,
+        community_days=3,
+        street_days=3,
+        department_days=3,
+        department=world.organisations["dept"],
+    )
+    world.appeals, world.appeals_settled, world.appeal_photos = {}, {}, {}
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+    for key, household in world.households.items():
+        world.appeals[key] = _raise_appeal(world, household, f"矩阵诉求{key}", jpeg + key.encode())
+        world.appeal_photos[key] = AppealPhoto.objects.get(appeal=world.appeals[key])
+        world.appeals_settled[key] = appeal_services.appeal_settle(
+            actor=None,
+            appeal=_raise_appeal(world, household, f"矩阵已办结{key}"),
+            what_was_done="已处理",
+        )
+
+
+def _raise_appeal(world, household: Household, text: str, photo: bytes = b"") -> Appeal:
+    return appeal_services.appeal_create(
+        actor=None,
+        category=world.appeal_category,
+        channel="counter",
+        area=household.area,
+        description=text,
+        reporter=household.head,
+        photos_sent=[SimpleUploadedFile("现场.jpg", photo)] if photo else [],
+    )
+
+
 def _build_world() -> SimpleNamespace:
     areas: dict[str, Area] = {}
     for key, name, kind, parent in AREAS:
@@ -600,6 +648,7 @@ def _build_world() -> SimpleNamespace:
     )
     _build_hall(world)
     _build_visits(world)
+    _build_appeals(world)
     return world
 
 
@@ -646,6 +695,7 @@ FAMILY_VIEW = {
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
+    "appeal": "appeals.view",
 }
 
 
@@ -662,14 +712,18 @@ def _path(kind: str, obj) -> str:
         return obj.household.area.path
     if kind == "step":
         return obj.application.area.path
+    if kind == "appeal_photo":
+        return obj.appeal.area.path
     return obj.area.path  # organisation, post, application, outreach task
 
 
 def _household_id(kind: str, obj) -> int | None:
     if kind == "household":
         return obj.pk
-    if kind in ("resident", "application"):
+    if kind in ("resident", "application", "appeal"):
         return obj.household_id
+    if kind == "appeal_photo":
+        return obj.appeal.household_id
     return None
 
 
@@ -709,11 +763,41 @@ def sees(w, role: str, kind: str, obj) -> bool:
     whoever sees its application."""
     if kind == "photo":
         return sees(w, role, "application", obj.application)
+    if kind == "appeal_photo":
+        return sees(w, role, "appeal", obj.appeal)
     if covers(w, role, FAMILY_VIEW[kind], kind, obj):
         return True
+    if kind == "appeal":  # a department's staff, once it reached their department
+        return role == Role.DEPARTMENT_STAFF and obj.department_id == w.organisations["dept"].pk
     if kind == "application":
         return any(_reached(s) and acts_at(w, role, s.organisation) for s in obj.steps.all())
     return False
+
+
+def handles(w, role: str, appeal) -> bool:
+    """Whether `role` acts on the appeal where it waits: `appeals.<tier>` over its place, or
+    the department's own staff at the department tier."""
+    if role == ANON:
+        return False
+    if appeal.tier == "department":
+        dept = w.organisations["dept"].pk
+        return role == Role.DEPARTMENT_STAFF and appeal.department_id == dept
+    return covers(w, role, f"appeals.{appeal.tier}", "appeal", appeal)
+
+
+def _appeal_queue(w, role, _target):
+    running = ("waiting", "taken")
+    ids = {a.pk for a in _all("appeal") if a.state in running and handles(w, role, a)}
+    return "appeal", ids, True
+
+
+def _appeals_under(w, role, area):
+    ids = {a.pk for a in _all("appeal") if sees(w, role, "appeal", a)}
+    return (
+        "appeal",
+        {a.pk for a in _all("appeal") if a.pk in ids and a.area.path.startswith(area.path)},
+        True,
+    )
 
 
 MODELS = {
@@ -731,6 +815,7 @@ MODELS = {
     "need": Need,
     "assignment": ContactAssignment,
     "policy": VisitPolicy,
+    "appeal": Appeal,
 }
 
 
@@ -771,6 +856,8 @@ def _read_all(kind: str):
         qs = qs.select_related("household__area")
     elif kind == "assignment":
         qs = qs.select_related("scope_area")
+    elif kind == "appeal":
+        qs = qs.select_related("area")
     return list(qs)
 
 
@@ -1250,6 +1337,69 @@ _FULL_EXPORT = "registry.export&registry.reveal"
 
 def _full_export(w, _target):
     return {"reason": "核对低保名单"}
+
+
+# --- appeals' forms ------------------------------------------------------------------------------
+
+
+def _appeal_version(w, appeal):
+    return {"version": appeal.version}
+
+
+def _appeal_settle(w, appeal):
+    return {"version": appeal.version, "what_was_done": "已处理"}
+
+
+def _appeal_reason(w, appeal):
+    return {"version": appeal.version, "reason": "本级解决不了"}
+
+
+def _appeal_return_visit(w, appeal, role):
+    body = {"version": appeal.version, "satisfaction": "satisfied", "note": ""}
+    return body if role == Role.RESIDENT else body | {"method": "phone"}
+
+
+def _appeal_intake(w, area):
+    return {
+        "channel": "counter",
+        "category": w.appeal_category.pk,
+        "area": area.pk,
+        "address": "",
+        "latitude": "",
+        "longitude": "",
+        "description": "窗口受理的诉求",
+        "reporter_kind": "outsider",
+        "resident": "",
+        "reporter_name": "外来人",
+        "reporter_mobile": "13800138000",
+    }
+
+
+def _appeal_raise(w, _target):
+    return {"category": w.appeal_category.pk, "description": "手机上反映", "address": ""}
+
+
+def _need_appeal(w, need):
+    return {"category": w.appeal_category.pk, "description": need.description}
+
+
+def _appeal_category_form(w, category=None):
+    return {
+        "code": "MX-NEW",
+        "name": f"{category.name}改" if category else "新类别",
+        "description": "",
+        "default_tier": "village",
+        "village_days": "4",
+        "community_days": "5",
+        "street_days": "6",
+        "department_days": "7",
+        "department": "",
+        "public": "",
+        "anonymous_allowed": "",
+        "sort_order": "9",
+        "note": "",
+        "version": category.current.number if category else "",
+    }
 
 
 # --- lists the service hall's pages show --------------------------------------------------------
@@ -1910,6 +2060,17 @@ PAGES: dict[str, tuple[Op, ...]] = {
             writes=True,
         ),
     ),
+    "visits:need_appeal": (
+        Op("GET", "visits.record&appeals.report", obj="need"),
+        Op(
+            "POST",
+            "visits.record&appeals.report",
+            obj="need",
+            ok=302,
+            body=_need_appeal,
+            writes=True,
+        ),
+    ),
     "visits:need_close": (
         Op("GET", "visits.record", obj="need"),
         Op("POST", "visits.record", obj="need", ok=302, body=_need_close, writes=True),
@@ -1966,6 +2127,107 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "visits:not_reached_export": (
         *_coverage_ops("visits.view&registry.export", writes=True),
         *_coverage_ops(f"visits.view&{_FULL_EXPORT}", "POST", body=_full_export, writes=True),
+    ),
+    # Appeals 诉求: appeals.view reads (a resident: their household's), the tier's permission
+    # handles an appeal waiting there (HANDLES), appeals.report records one (a resident: on
+    # the phone, in their own name), appeals.return_visit records the return visit,
+    # appeals.categories (the deployment's) edits the categories.
+    "appeals:queue": (Op("GET", HANDLES, staff_only=True, expect=_appeal_queue),),
+    "appeals:list": (
+        Op("GET", "appeals.view", staff_only=True, lists="appeal"),
+        Op(
+            "GET",
+            "appeals.view",
+            staff_only=True,
+            obj="area",
+            via="query",
+            label="area",
+            gate="appeals.view",
+            expect=_appeals_under,
+        ),
+    ),
+    "appeals:create": (
+        Op("GET", "appeals.report", staff_only=True),
+        Op(
+            "POST",
+            "appeals.report",
+            staff_only=True,
+            obj="area",
+            via="body",
+            ok=302,
+            body=_appeal_intake,
+            writes=True,
+        ),
+    ),
+    "appeals:detail": (Op("GET", SEES, obj="appeal"),),
+    "appeals:photo": (Op("GET", SEES, obj="appeal_photo", writes=True),),
+    "appeals:take": (
+        Op("GET", HANDLES, obj="appeal"),
+        Op("POST", HANDLES, obj="appeal", ok=302, body=_appeal_version, writes=True),
+    ),
+    "appeals:settle": (
+        Op("GET", HANDLES, obj="appeal"),
+        Op("POST", HANDLES, obj="appeal", ok=302, body=_appeal_settle, writes=True),
+    ),
+    "appeals:hand_up": (
+        Op("GET", HANDLES, obj="appeal"),
+        Op("POST", HANDLES, obj="appeal", ok=302, body=_appeal_reason, writes=True),
+    ),
+    "appeals:send_to_department": (
+        Op("GET", HANDLES, obj="appeal"),
+        Op("POST", HANDLES, obj="appeal", ok=302, body=_appeal_reason, writes=True),
+    ),
+    "appeals:return_visit": (
+        Op("GET", "appeals.return_visit", obj="appeal", pick="settled", label="settled"),
+        Op(
+            "POST",
+            "appeals.return_visit",
+            obj="appeal",
+            pick="settled",
+            label="settled",
+            ok=302,
+            body=_appeal_return_visit,
+            role_body=True,
+            writes=True,
+        ),
+    ),
+    "appeals:mine": (Op("GET", "appeals.view", resident_only=True),),
+    "appeals:raise": (
+        Op("GET", "appeals.report", resident_only=True),
+        Op(
+            "POST",
+            "appeals.report",
+            resident_only=True,
+            ok=302,
+            body=_appeal_raise,
+            writes=True,
+        ),
+    ),
+    "appeals:categories": (Op("GET", "appeals.categories"),),
+    "appeals:category_create": (
+        Op("GET", "appeals.categories"),
+        Op("POST", "appeals.categories", ok=302, body=_appeal_category_form, writes=True),
+    ),
+    "appeals:category_edit": (
+        Op("GET", "appeals.categories", obj="appeal_category"),
+        Op(
+            "POST",
+            "appeals.categories",
+            obj="appeal_category",
+            ok=302,
+            body=_appeal_category_form,
+            writes=True,
+        ),
+    ),
+    "appeals:category_offer": (
+        Op(
+            "POST",
+            "appeals.categories",
+            obj="appeal_category",
+            ok=302,
+            body=lambda w, _c: {"offered": "0"},
+            writes=True,
+        ),
     ),
     # The API's own pages: the OpenAPI document and its docs are public (they describe the
     # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
@@ -2310,6 +2572,8 @@ def target_of(w, case: Case):
         )
     if op.obj == "policy":
         return VisitPolicy.objects.get(pk=w.policy.pk)
+    if op.obj == "appeal_category":
+        return AppealCategory.objects.select_related("current").get(pk=w.appeal_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
     if op.obj in ("visit", "need"):
         model = {"visit": Visit, "need": Need}[op.obj]
@@ -2317,6 +2581,11 @@ def target_of(w, case: Case):
         return model.objects.select_related("household__area").get(pk=record.pk)
     if op.obj == "assignment":
         return ContactAssignment.objects.select_related("scope_area").get(pk=w.assignments[key].pk)
+    if op.obj == "appeal":
+        chosen = (w.appeals_settled if op.pick == "settled" else w.appeals)[key]
+        return Appeal.objects.select_related("area").get(pk=chosen.pk)
+    if op.obj == "appeal_photo":
+        return AppealPhoto.objects.select_related("appeal__area").get(pk=w.appeal_photos[key].pk)
     if op.obj == "photo":
         return (
             MaterialPhoto.objects.select_related("application__area")
@@ -2351,6 +2620,8 @@ def target_of(w, case: Case):
 def _holds(role: str, perm: str, op: Op) -> bool:
     if perm == STAFF:
         return role != Role.RESIDENT
+    if perm == HANDLES:
+        return role != ANON and bool(HANDLE_PERMISSIONS & ROLE_PERMISSIONS[role])
     if perm in (LOGGED_IN, SEES):
         return True
     if op.staff_only and role == Role.RESIDENT:
@@ -2370,6 +2641,8 @@ def granted(w, role: str, op: Op, target) -> bool:
     """Whether the role holds the op's permission over this object."""
     if op.perm == SEES:
         return sees(w, role, op.obj, target)
+    if op.perm == HANDLES:
+        return handles(w, role, target)
     if "&" in op.perm:
         return all(covers(w, role, p, op.obj, target) for p in op.perm.split("&"))
     return any(covers(w, role, p, op.obj, target) for p in op.perm.split("|"))
@@ -2432,7 +2705,7 @@ def expected_list(w, op: Op, role: str, target, key) -> tuple[str, set[int], boo
 
 
 DETAIL_KINDS = ("household", "resident", "application", "step", "outreach", "visit", "need")
-DETAIL_KINDS += ("assignment",)
+DETAIL_KINDS += ("assignment", "appeal")
 # Application lists start from `services.view` (an office finds its steps in its queue).
 LIST_PERM = {"application": "services.view"}
 PAGE_ROWS = 50  # the rows of one page of a list page
@@ -2449,6 +2722,7 @@ _ITEM_LINK = re.compile(r"/catalogue/(\d+)/")
 _VISIT_LINK = re.compile(r"/visits/(\d+)/")
 _NEED_LINK = re.compile(r"/visits/needs/(\d+)/")
 _ASSIGNMENT_LINK = re.compile(r"/visits/links/(\d+)/")
+_APPEAL_LINK = re.compile(r"/appeals/(\d+)/")
 _AREA_LINK = re.compile(r"(?:/areas/(\d+)/|[?&](?:amp;)?area=(\d+))")
 _AREA_SELECT = re.compile(r"<select[^>]*\bname=\"(?:area|parent)\"[^>]*>(.*?)</select>", re.S)
 _OPTION = re.compile(r"value=\"(\d+)\"")
@@ -2462,6 +2736,7 @@ def _named(kind: str, text: str) -> set[int]:
         "organisation": "name",
         "post": "holder_name",
         "application": "number",
+        "appeal": "number",
     }.get(kind)
     if field is None:
         return set()
@@ -2488,6 +2763,7 @@ def html_refs(text: str) -> dict[str, set[int]]:
         "visit": {int(v) for v in _VISIT_LINK.findall(text)},
         "need": {int(v) for v in _NEED_LINK.findall(text)},
         "assignment": {int(v) for v in _ASSIGNMENT_LINK.findall(text)},
+        "appeal": {int(v) for v in _APPEAL_LINK.findall(text)} | _named("appeal", text),
     }
 
 
@@ -2539,7 +2815,7 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
 
 # Kinds with a scope to leak out of (items, categories and the calendar are everyone's).
 LEAK_KINDS = ("area", "household", "resident", "organisation", "post", "application", "step")
-LEAK_KINDS += ("outreach", "visit", "need", "assignment")
+LEAK_KINDS += ("outreach", "visit", "need", "assignment", "appeal")
 
 
 def assert_nothing_out_of_scope(
@@ -2603,6 +2879,8 @@ def _path_kwargs(op: Op, target) -> dict:
         return {"year": target.year}
     if op.obj == "photo":
         return {"pk": target.application_id, "photo": target.pk}
+    if op.obj == "appeal_photo":
+        return {"pk": target.appeal_id, "photo": target.pk}
     return {"pk": target.pk}
 
 
@@ -2613,7 +2891,7 @@ def _path_kwargs(op: Op, target) -> dict:
 # imported there) and runs the cases whose URL or API operation is the module's.
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
-MODULES = ("core", "accounts", "registry", "hall", "visits")
+MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals")
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
     "api": "core",  # the API's own pages: its documentation and schema
@@ -2622,6 +2900,7 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "registry": "registry",
     "services": "hall",
     "visits": "visits",
+    "appeals": "appeals",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",

@@ -1,11 +1,9 @@
-"""The access matrix (tests/access_matrix.py) for appeals 诉求, at the level of the services and
-selectors: every role tries every operation on appeals in its own area, a sibling area and the
-parent area, at each tier, in the matrix's world.
+"""The access matrix (tests/access_matrix.py) for appeals 诉求: its pages, tried by every role on
+an appeal in its own area, a sibling area and the parent area (`test_page`), and — one layer
+down, at the level of the services and selectors — every operation on appeals at each tier, in
+the matrix's world.
 
-The appeals module has no pages or API operations yet; when they come, their URL names and
-operations go into tests/access_matrix.py (`PAGES`, `API`, the module tables and `MODULES`) and
-this file gains the page and API cases as the other modules' files have them. Until then the
-same rule is held here one layer down, with the expectations computed — as the matrix computes
+At the services' level the rule is held with the expectations computed — as the matrix computes
 them — from the role table (`ROLE_PERMISSIONS`), the grants' areas and `Area.path` prefixes, not
 from the module's own scoping code:
 
@@ -34,7 +32,7 @@ from linli.appeals import selectors, services
 from linli.appeals.models import Appeal
 from linli.core.scoping import OutOfScope
 from tests import access_matrix as m
-from tests.access_matrix import mx  # noqa: F401 — the fixture, used by name
+from tests.access_matrix import case_reads, mx  # noqa: F401 — the fixtures, used by name
 
 TIERS = ("village", "community", "street", "department")
 TIER_PERMISSION = {
@@ -162,10 +160,11 @@ def test_lists_show_exactly_what_each_role_sees(ax, db):
     for role in ROLES:
         user = ax.world.users[role]
         listed = set(selectors.appeal_list(user=user).values_list("pk", flat=True))
-        expected = {a.pk for a in ax.appeals.values() if sees(ax, role, a)}
+        every = list(Appeal.objects.select_related("area"))  # the matrix world's too
+        expected = {a.pk for a in every if sees(ax, role, a)}
         assert listed == expected, role
         queue = set(selectors.appeal_queue(user=user).values_list("pk", flat=True))
-        waiting = {a.pk for a in ax.appeals.values() if a.state == "waiting" and acts(ax, role, a)}
+        waiting = {a.pk for a in every if a.state == "waiting" and acts(ax, role, a)}
         assert queue == waiting, role
 
 
@@ -231,3 +230,18 @@ def test_raising_an_appeal_at_a_place(ax, db, role, relation, area_key):
         )
     )
     assert got == _expected(allowed, visible), (role, relation)
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+MODULE = "appeals"
+
+
+@pytest.mark.parametrize("case", m.page_params(MODULE))
+def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_page(mx, case)
+
+
+@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
+    m.check_page_refuses_unlisted_method(mx, name, method)

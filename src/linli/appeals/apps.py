@@ -8,10 +8,18 @@ class AppealsConfig(AppConfig):
     working-day calendar, and closed only after a return visit 回访.
 
     Its jobs (deadline escalation, deadlines moved when the calendar changes) are found in
-    `tasks.py` by the periodic schedule; its pages, tiles, figures and menu entries register here
-    once it has them."""
+    `tasks.py` by the periodic schedule; its workbench tiles and menu entries register here."""
 
     name = "linli.appeals"
     label = "appeals"
     verbose_name = _("Appeals and disputes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from linli.core.selectors import register_tiles
+
+        from .navigation import register_entries
+        from .tiles import appeal_tiles
+
+        register_tiles(appeal_tiles, place=45)
+        register_entries()

@@ -389,3 +389,20 @@ def period_dates(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
 def _month_end(day: dt.date) -> dt.date:
     following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return following - dt.timedelta(days=1)
+
+
+class NeedAppealForm(BootstrapFormMixin, forms.Form):
+    """转为诉求 — the need raised as an appeal: its category, and the description (the need's,
+    which the worker may complete)."""
+
+    category = forms.ModelChoiceField(label=_("Appeal category"), queryset=None)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        self.fields["category"].label_from_instance = lambda c: (
+            c.current.name if c.current_id else c.name
+        )

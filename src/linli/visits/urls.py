@@ -14,6 +14,7 @@ urlpatterns = [
     path("records/", views_visits.visit_list, name="visit_list"),
     path("needs/", views_visits.need_list, name="need_list"),
     path("needs/<int:pk>/application/", views_visits.need_application, name="need_application"),
+    path("needs/<int:pk>/appeal/", views_visits.need_appeal, name="need_appeal"),
     path("needs/<int:pk>/close/", views_visits.need_close, name="need_close"),
     path("overdue/", views_visits.overdue, name="overdue"),
     path("links/", views_links.assignment_list, name="assignment_list"),

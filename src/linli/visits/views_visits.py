@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from linli.appeals import selectors as appeal_selectors
 from linli.core.scoping import OutOfScope, covers
 from linli.core.web import form_page, posted, render_page
 from linli.hall.applications import selectors as hall_selectors
@@ -33,7 +34,14 @@ from linli.registry.models import Household
 from . import needs as need_rules
 from . import selectors, services
 from .choices import NeedCategory, NeedStatus, VisitChannel
-from .forms import MAX_NEEDS, NeedApplicationForm, NeedCloseForm, VisitForm, suggested_items
+from .forms import (
+    MAX_NEEDS,
+    NeedAppealForm,
+    NeedApplicationForm,
+    NeedCloseForm,
+    VisitForm,
+    suggested_items,
+)
 from .views_common import (
     RevealScope,
     area_options,
@@ -291,6 +299,33 @@ def _handed_on_message(application) -> str:
     if application.state == ApplicationState.COMPLETED:
         return _("Application %(number)s made from the need and completed.") % params
     return _("Application %(number)s made from the need; it is on its way in the hall.") % params
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_appeal(request, pk: int):
+    """转为诉求 — the need becomes an appeal 诉求 in one step: its category, the description
+    (the need's, to complete), at the household's place, reported by its head."""
+    user = request.user
+    need = _need_for_action(user, pk, "visits.record", "appeals.report")
+    form = NeedAppealForm(
+        posted(request),
+        categories=appeal_selectors.offered_categories(),
+        initial={"description": need.description},
+    )
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.need_to_appeal(
+            actor=user, need=need, category=data["category"], description=data["description"]
+        ),
+        success_message=lambda appeal: (
+            _("Appeal %(number)s raised from the need.") % {"number": appeal.number}
+        ),
+        success_url=lambda appeal: reverse("appeals:detail", args=[appeal.pk]),
+        template="visits/need_appeal.html",
+        context={"need": need},
+    )
 
 
 @login_required
