@@ -40,9 +40,9 @@ def dispute_of(appeal: Appeal) -> Dispute | None:
             ),
             Prefetch(
                 "sessions",
-                queryset=MediationSession.objects.prefetch_related(
-                    Prefetch("attended", queryset=DisputeParty.objects.select_related("resident"))
-                ).order_by("order"),
+                queryset=MediationSession.objects.prefetch_related("attended__resident").order_by(
+                    "order"
+                ),
             ),
         )
         .first()

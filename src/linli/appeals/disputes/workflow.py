@@ -74,7 +74,7 @@ TABLE = TransitionTable(
 )
 
 # What a fulfilment check finds → the action it performs.
-CHECK_ACTIONS = {
+CHECK_ACTIONS: dict[str, str] = {
     Fulfilment.KEPT: Action.CHECK_KEPT,
     Fulfilment.PARTLY: Action.CHECK_PARTLY,
     Fulfilment.NOT_KEPT: Action.CHECK_NOT_KEPT,
