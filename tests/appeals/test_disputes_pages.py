@@ -11,8 +11,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -217,6 +219,28 @@ def test_the_list_of_checks_due(a, clock):
     response = _cadre(a).post(_url("check_add", appeal), {"result": "kept", "note": ""})
     assert response.status_code == 302
     assert agreement.number not in html(_cadre(a).get(url))
+
+
+def test_the_list_of_checks_due_costs_the_same_queries_however_long(a, clock):
+    url = reverse("disputes:checks_due")
+
+    def count() -> int:
+        client = _cadre(a)  # a new session: a month on, the last one has timed out
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    for n in range(3):
+        appeal = d.raise_dispute(a, description=f"纠纷{n}")
+        d.ready_to_agree(a, appeal)
+        d.agree(a, appeal)
+        if n == 0:
+            clock.move_to(dt.datetime(2026, 12, 28, 9, 0, tzinfo=h.SHANGHAI))
+            one = count()
+            clock.move_to(h.WORLD_CLOCK)
+    clock.move_to(dt.datetime(2026, 12, 28, 9, 0, tzinfo=h.SHANGHAI))
+    assert html(_cadre(a).get(url)).count("TJ2026") == 3
+    assert count() == one
 
 
 # --- the A4 print page ---------------------------------------------------------------------

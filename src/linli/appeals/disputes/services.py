@@ -152,8 +152,9 @@ def _save(actor: Actor | None, dispute: Dispute, change: audit.AuditedChange) ->
 
 @transaction.atomic
 def dispute_mark(*, actor: Actor | None, appeal: Appeal) -> Dispute:
-    """标记为矛盾纠纷 — a handler marks an appeal (of any category) as a dispute to mediate.
-    Marked already (or of a dispute category, whose dispute is made now): a `Conflict`."""
+    """标记为矛盾纠纷 — a handler marks an appeal of another category as a dispute to mediate
+    (an appeal of a dispute category becomes one on its first step). Marked already: a
+    `Conflict`."""
     appeal = _locked_appeal(actor, appeal)
     _require_open_appeal(appeal)
     if Dispute.objects.filter(appeal=appeal).exists():
