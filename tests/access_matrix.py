@@ -2,9 +2,9 @@
 object in its own area, in a sibling area and in the parent area.
 
 This module holds the matrix, its world and its checks; the cases are tried module by module in
-tests/<module>/test_access_matrix.py (core, accounts, registry, services, visits), so that the
-test processes share them. tests/core/test_access_matrix.py checks that every case is tried in
-exactly one of those files.
+tests/<module>/test_access_matrix.py (core, accounts, registry, services, visits, appeals), so
+that the test processes share them. tests/core/test_access_matrix.py checks that every case is
+tried in exactly one of those files.
 
 The matrix (`PAGES`, `API`) is written by hand: for each URL name (read from the resolver) and
 each API operation (read from the OpenAPI document) it says the method, what kind of object the
@@ -692,6 +692,7 @@ FAMILY_VIEW = {
     "visit": "visits.view",
     "need": "visits.view",
     "assignment": "visits.view",
+    "appeal": "appeals.view",
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
@@ -706,6 +707,8 @@ def _path(kind: str, obj) -> str:
         return obj.area.path
     if kind in ("visit", "need"):
         return obj.household.area.path
+    if kind == "appeal":
+        return obj.area.path
     if kind == "assignment":
         return obj.scope_area.path
     if kind == "resident":
@@ -1495,6 +1498,54 @@ AUDIT_SCOPE = (("*", "audit.view"),)
 # The grant form offers the areas and organisations a security officer may grant over.
 GRANT_SCOPE = (("area", "grants.manage"), ("organisation", "grants.manage"))
 
+# Disputes 矛盾纠纷 (the appeals module): each household's dispute appeal (built by
+# tests/appeals/test_access_matrix.py as `dispute_appeals`) waits settled at the village with
+# an agreement and its signed scan. A page checks first that the role reads or handles appeals
+# at all (`gate`); appeals.view reads a dispute, appeals.village works on it where it waits.
+# Settled by its agreement, its mediation forms are no longer offered (GET 404 for the handler)
+# and a post is refused: the empty form (400), or the service (409, the mediator's form, whose
+# fields are all optional; a mark posted again is told on the page it goes back to: 302).
+_APPEALS_GATE = "appeals.view|appeals.village|appeals.community|appeals.street|appeals.department"
+_DISPUTE_HANDLER = "appeals.village"
+
+
+def _dispute_op(method: str, perm: str = _DISPUTE_HANDLER, **options) -> Op:
+    return Op(
+        method, perm, obj="appeal", pick="dispute", gate=_APPEALS_GATE, staff_only=True, **options
+    )
+
+
+def _reveal_reason(w, target) -> dict:
+    return {"reason": "打印协议供双方签字"}
+
+
+_DISPUTE_PAGES: dict[str, tuple[Op, ...]] = {
+    "disputes:dispute": (_dispute_op("GET", "appeals.view"),),
+    "disputes:mark": (_dispute_op("POST", ok=302),),
+    "disputes:party_add": (_dispute_op("GET", ok=404), _dispute_op("POST", ok=400)),
+    "disputes:mediator": (_dispute_op("GET", ok=404), _dispute_op("POST", ok=409)),
+    "disputes:session_add": (_dispute_op("GET", ok=404), _dispute_op("POST", ok=400)),
+    "disputes:agreement_add": (_dispute_op("GET", ok=404), _dispute_op("POST", ok=400)),
+    "disputes:refer": (_dispute_op("GET", ok=404), _dispute_op("POST", ok=400)),
+    "disputes:scan_upload": (_dispute_op("GET"), _dispute_op("POST", ok=400)),
+    "disputes:check_add": (_dispute_op("GET"), _dispute_op("POST", ok=400)),
+    # The A4 agreement: masked for whoever reads the dispute; in full, with a reason, for
+    # whoever may reveal there (each reveal audited).
+    "disputes:agreement_print": (
+        _dispute_op("GET", "appeals.view"),
+        _dispute_op("POST", "appeals.view&registry.reveal", body=_reveal_reason, writes=True),
+    ),
+    # Each look at the signed scan is audited.
+    "disputes:scan_file": (_dispute_op("GET", "appeals.view", writes=True),),
+    "disputes:checks_due": (
+        Op(
+            "GET",
+            "appeals.village|appeals.community|appeals.street|appeals.department",
+            staff_only=True,
+        ),
+    ),
+}
+
 PAGES: dict[str, tuple[Op, ...]] = {
     "core:workbench": (Op("GET", LOGGED_IN),),
     "core:area_tree": (
@@ -2229,6 +2280,7 @@ PAGES: dict[str, tuple[Op, ...]] = {
             writes=True,
         ),
     ),
+    **_DISPUTE_PAGES,
     # The API's own pages: the OpenAPI document and its docs are public (they describe the
     # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
@@ -2575,6 +2627,8 @@ def target_of(w, case: Case):
     if op.obj == "appeal_category":
         return AppealCategory.objects.select_related("current").get(pk=w.appeal_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
+    if op.obj == "appeal" and op.pick == "dispute":
+        return Appeal.objects.select_related("area").get(pk=w.dispute_appeals[key].pk)
     if op.obj in ("visit", "need"):
         model = {"visit": Visit, "need": Need}[op.obj]
         record = getattr(w, f"{op.obj}s")[key]
@@ -2901,6 +2955,7 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "services": "hall",
     "visits": "visits",
     "appeals": "appeals",
+    "disputes": "appeals",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/", include("linli.hall.urls")),
     path("visits/", include("linli.visits.urls")),
     path("appeals/", include("linli.appeals.urls")),
+    path("appeals/", include("linli.appeals.disputes.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

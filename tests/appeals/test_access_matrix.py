@@ -3,6 +3,8 @@ an appeal in its own area, a sibling area and the parent area (`test_page`), and
 down, at the level of the services and selectors — every operation on appeals at each tier, in
 the matrix's world.
 
+Its dispute pages 矛盾纠纷 run on a dispute appeal for every household (`dx`).
+
 At the services' level the rule is held with the expectations computed — as the matrix computes
 them — from the role table (`ROLE_PERMISSIONS`), the grants' areas and `Area.path` prefixes, not
 from the module's own scoping code:
@@ -25,10 +27,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.appeals import selectors, services
+from linli.appeals.disputes import services as disputes
 from linli.appeals.models import Appeal
 from linli.core.scoping import OutOfScope
 from tests import access_matrix as m
@@ -232,16 +237,75 @@ def test_raising_an_appeal_at_a_place(ax, db, role, relation, area_key):
     assert got == _expected(allowed, visible), (role, relation)
 
 
-# --- the pages ------------------------------------------------------------------------------------
+# --- the dispute pages, through the matrix ---------------------------------------------------------
 
 MODULE = "appeals"
+AGREEMENT_SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def _agreed_dispute(category, household) -> Appeal:
+    """A dispute between the household's head and an outsider, mediated at its tier and settled
+    by an agreement whose signed scan is uploaded."""
+    appeal = _raise(category, household)
+    head = disputes.dispute_add_party(
+        actor=None, appeal=appeal, side="applicant", resident=household.head
+    )
+    outsider = disputes.dispute_add_party(
+        actor=None, appeal=appeal, side="respondent", name="矩阵邻居", mobile="13900000002"
+    )
+    disputes.dispute_set_mediator(actor=None, appeal=appeal, mediator_name="矩阵调解员")
+    disputes.session_record(
+        actor=None,
+        appeal=appeal,
+        held_at=timezone.now(),
+        place="村委会调解室",
+        attended=[head, outsider],
+        notes="双方同意",
+    )
+    disputes.agreement_record(
+        actor=None,
+        appeal=appeal,
+        facts="排水沟纠纷",
+        terms="十日内改道",
+        signed_on=timezone.localdate(),
+    )
+    scan = SimpleUploadedFile("协议书.pdf", AGREEMENT_SCAN, content_type="application/pdf")
+    disputes.agreement_upload_scan(actor=None, appeal=appeal, scan=scan)
+    return appeal
+
+
+@pytest.fixture(scope="module")
+def dx(mx, django_db_blocker):  # noqa: F811
+    """A settled dispute appeal for every household of the matrix's world (`dispute_appeals`),
+    in a savepoint rolled back after the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        category = services.category_create(
+            actor=None,
+            code="MX-dispute",
+            name="矩阵纠纷",
+            village_days=3,
+            community_days=3,
+            street_days=3,
+            department_days=3,
+            dispute=True,
+        )
+        mx.dispute_appeals = {
+            key: _agreed_dispute(category, household) for key, household in mx.households.items()
+        }
+        m._SNAPSHOT.clear()
+        yield mx
+        del mx.dispute_appeals
+        m._SNAPSHOT.clear()
+        transaction.set_rollback(True)
+
+
+# The appeals have no API operations yet (`m.api_params(MODULE)` is empty): their cases join
+# here with them.
 @pytest.mark.parametrize("case", m.page_params(MODULE))
-def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
-    m.check_page(mx, case)
+def test_page(dx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_page(dx, case)
 
 
 @pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
-def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
-    m.check_page_refuses_unlisted_method(mx, name, method)
+def test_page_refuses_unlisted_methods(dx, db, name, method):
+    m.check_page_refuses_unlisted_method(dx, name, method)

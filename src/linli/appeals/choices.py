@@ -73,3 +73,41 @@ class ReturnVisitResult(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened at the same tier")
     HANDED_UP = "handed_up", _("Handed up")
+
+
+# --- disputes 矛盾纠纷 ---------------------------------------------------------------------------
+
+
+class DisputeState(models.TextChoices):
+    """调解状态 — where a dispute's mediation stands; `disputes.workflow.TABLE` says which follows
+    which."""
+
+    PREPARING = "preparing", _("Preparing the mediation")  # 调解准备
+    MEDIATING = "mediating", _("Being mediated")  # 调解中
+    AGREED = "agreed", _("Agreement reached")  # 达成调解协议
+    REFERRED = "referred", _("Mediation failed, referred on")  # 调解不成，已引导
+    FULFILLED = "fulfilled", _("Agreement kept")  # 协议已履行
+    NOT_FULFILLED = "not_fulfilled", _("Agreement not kept")  # 协议未履行
+
+
+class Referral(models.TextChoices):
+    """Where a failed mediation sends the parties on."""
+
+    LITIGATION = "litigation", _("A lawsuit")  # 诉讼
+    ARBITRATION = "arbitration", _("Arbitration")  # 仲裁
+    PETITION = "petition", _("Letters and visits")  # 信访
+
+
+class DisputeSide(models.TextChoices):
+    """Which side of a dispute a party is on."""
+
+    APPLICANT = "applicant", _("Applicant")  # 申请人
+    RESPONDENT = "respondent", _("Respondent")  # 被申请人
+
+
+class Fulfilment(models.TextChoices):
+    """履行情况 — what the check of an agreement found."""
+
+    KEPT = "kept", _("Kept")  # 已履行
+    PARTLY = "partly", _("Partly kept")  # 部分履行
+    NOT_KEPT = "not_kept", _("Not kept")  # 未履行

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_noop
 
 from linli.core.timeline import Event
 
-from .choices import AppealChannel, Satisfaction
+from .choices import AppealChannel, Fulfilment, Satisfaction
 
 
 class Verb(StrEnum):
@@ -129,3 +129,52 @@ CATEGORY_REVISED = Event(Verb.REVISED, gettext_noop("Version %(number)s made: %(
 CATEGORY_REVISED_WITHOUT_NOTE = Event(Verb.REVISED, gettext_noop("Version %(number)s made."))
 CATEGORY_WITHDRAWN = Event(Verb.WITHDRAWN, gettext_noop("Withdrawn: takes no new appeals."))
 CATEGORY_OFFERED = Event(Verb.OFFERED, gettext_noop("Takes new appeals again."))
+
+# --- a dispute 矛盾纠纷 (lines on its appeal's timeline) -----------------------------------------
+
+
+class DisputeVerb(StrEnum):
+    MARKED = "dispute_marked"
+    PARTY_ADDED = "dispute_party_added"
+    MEDIATOR_SET = "dispute_mediator_set"
+    SESSION = "dispute_session"
+    AGREED = "dispute_agreed"
+    SCAN = "dispute_scan"
+    REFERRED = "dispute_referred"
+    CHECKED = "dispute_checked"
+
+
+DISPUTE_MARKED = Event(DisputeVerb.MARKED, gettext_noop("Marked as a dispute to be mediated"))
+DISPUTE_PARTY_ADDED = Event(
+    DisputeVerb.PARTY_ADDED, gettext_noop("Party added (%(side)s): %(name)s")
+)
+DISPUTE_MEDIATOR_SET = Event(DisputeVerb.MEDIATOR_SET, gettext_noop("Mediator: %(mediator)s"))
+DISPUTE_SESSION = Event(
+    DisputeVerb.SESSION,
+    gettext_noop("Mediation session %(order)s held on %(when)s at %(place)s; present: %(who)s"),
+)
+DISPUTE_AGREED = Event(
+    DisputeVerb.AGREED,
+    gettext_noop(
+        "Mediation agreement %(number)s signed on %(signed)s; its keeping is checked on "
+        "%(follow_up)s"
+    ),
+)
+DISPUTE_SCAN = Event(DisputeVerb.SCAN, gettext_noop("Signed scan of agreement %(number)s uploaded"))
+DISPUTE_REFERRED = Event(
+    DisputeVerb.REFERRED, gettext_noop("Mediation failed, referred to %(referral)s: %(reason)s")
+)
+DISPUTE_CHECKED: dict[str, Event] = {
+    Fulfilment.KEPT: Event(
+        DisputeVerb.CHECKED, gettext_noop("Agreement %(number)s checked: kept. %(note)s")
+    ),
+    Fulfilment.PARTLY: Event(
+        DisputeVerb.CHECKED,
+        gettext_noop(
+            "Agreement %(number)s checked: partly kept, checked again on %(follow_up)s. %(note)s"
+        ),
+    ),
+    Fulfilment.NOT_KEPT: Event(
+        DisputeVerb.CHECKED, gettext_noop("Agreement %(number)s checked: not kept. %(note)s")
+    ),
+}

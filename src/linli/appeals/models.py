@@ -7,9 +7,9 @@ appeal keeps the version it was raised under. An `Appeal` 诉求 passes through 
 one for each time it waits at a tier (the first, each hand-over, each reopening) — and closes
 after a `ReturnVisit` 回访. Its `AppealPhoto`s are checked by their bytes.
 
-A dispute 矛盾纠纷 is an appeal with parties, a mediator, sessions and an agreement: those
-records will hang off `Appeal` (one-to-one and one-to-many), so nothing here needs to change
-for them.
+A dispute 矛盾纠纷 is an appeal with parties, a mediator, sessions and an outcome: a `Dispute`
+hangs off its `Appeal` (one to one), with its `DisputeParty`s, `MediationSession`s, and either
+an `Agreement` 调解协议书 (whose keeping is checked later: `FulfilmentCheck`) or a referral on.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from linli.registry.models import Household, Organisation, Resident
 from .choices import (
     AppealChannel,
     AppealState,
+    DisputeSide,
+    DisputeState,
+    Fulfilment,
+    Referral,
     ReturnVisitMethod,
     ReturnVisitResult,
     Satisfaction,
@@ -101,6 +105,8 @@ class AppealCategoryVersion(models.Model):
         related_name="+",
     )
     anonymous_allowed = models.BooleanField(_("may be raised anonymously"), default=False)
+    # Its appeals are disputes 矛盾纠纷 (邻里纠纷 …): mediated, with parties and an agreement.
+    dispute = models.BooleanField(_("its appeals are disputes (mediated)"), default=False)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -419,3 +425,251 @@ class ReturnVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}: {self.satisfaction}"
+
+
+# --- disputes 矛盾纠纷 ---------------------------------------------------------------------------
+
+DISPUTE_SCOPE = ScopeSpec(
+    family="appeals", area_path="appeal__area__path", household="appeal__household_id"
+)
+
+
+class Dispute(models.Model):
+    """矛盾纠纷 — an appeal mediated between parties: who mediates (a staff member of the tier
+    handling it, or a named people's mediator 人民调解员), the mediation committee
+    人民调解委员会 that signs the agreement, and where the mediation stands (`state`, moved only
+    through `disputes.workflow.TABLE`). A failed mediation keeps where the parties were sent
+    (诉讼、仲裁、信访) and why. `version` is the optimistic concurrency check."""
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="dispute")
+    state = models.CharField(
+        _("mediation"), max_length=16, choices=DisputeState.choices, default=DisputeState.PREPARING
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mediator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mediator_name = models.CharField(_("people's mediator"), max_length=50, blank=True)
+    committee = models.CharField(_("mediation committee"), max_length=100, blank=True)
+    referred_to = models.CharField(
+        _("referred to"), max_length=16, choices=Referral.choices, blank=True
+    )
+    referral_reason = models.TextField(_("why mediation failed"), max_length=2000, blank=True)
+    referred_at = models.DateTimeField(_("referred"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = DISPUTE_SCOPE
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        constraints = [
+            # One mediator: a staff member or a named people's mediator, not both.
+            models.CheckConstraint(
+                condition=Q(mediator__isnull=True) | Q(mediator_name=""),
+                name="dispute_one_mediator",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DisputeState.REFERRED) | ~Q(referred_to=""),
+                name="dispute_referred_says_where",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.state}"
+
+    @property
+    def mediator_display(self) -> str:
+        if self.mediator_id is not None:
+            return str(self.mediator)
+        return self.mediator_name
+
+
+class DisputeParty(models.Model):
+    """当事人 — one side's person in a dispute: a person in the registry, or a named outsider
+    with a mobile number (and, if they give it, their ID number for the agreement). The same
+    person is a party once."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    order = models.PositiveSmallIntegerField()
+    side = models.CharField(_("side"), max_length=16, choices=DisputeSide.choices)
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("person in the registry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals",
+        area_path="dispute__appeal__area__path",
+        household="dispute__appeal__household_id",
+    )
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["dispute_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "order"], name="dispute_party_order_once"),
+            models.UniqueConstraint(
+                fields=["dispute", "resident"],
+                condition=Q(resident__isnull=False),
+                name="dispute_party_person_once",
+            ),
+            models.UniqueConstraint(
+                fields=["dispute", "mobile"],
+                condition=Q(resident__isnull=True),
+                name="dispute_party_outsider_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(resident__isnull=False, name="", mobile="", id_number="")
+                | (Q(resident__isnull=True) & ~Q(name="") & ~Q(mobile="")),
+                name="dispute_party_person_or_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.resident.name if self.resident_id is not None else self.name
+
+    @property
+    def party_id_number(self) -> str:
+        return self.resident.id_number if self.resident_id is not None else self.id_number
+
+    @property
+    def party_mobile(self) -> str:
+        return self.resident.mobile if self.resident_id is not None else self.mobile
+
+
+class MediationSession(models.Model):
+    """调解会 — one sitting of a mediation: when, where, which parties came, and what was said."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    order = models.PositiveSmallIntegerField()
+    held_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=200)
+    attended = models.ManyToManyField(
+        DisputeParty, verbose_name=_("who came"), related_name="sessions"
+    )
+    notes = models.TextField(_("notes"), max_length=4000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals",
+        area_path="dispute__appeal__area__path",
+        household="dispute__appeal__household_id",
+    )
+
+    class Meta:
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+        ordering = ["dispute_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "order"], name="mediation_session_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}/{self.order}"
+
+
+class Agreement(models.Model):
+    """调解协议书 — what the parties agreed, printed on A4 for them and the mediator to sign, and
+    its signed scan (a picture or a PDF, checked by its bytes, kept under DATA_DIR/agreements).
+    `follow_up_on` is the day its keeping is to be checked."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    number = models.CharField(_("agreement number"), max_length=24, unique=True)
+    facts = models.TextField(_("the facts"), max_length=4000)
+    terms = models.TextField(_("the agreed terms"), max_length=4000)
+    signed_on = models.DateField(_("signed on"))
+    committee = models.CharField(_("mediation committee"), max_length=100)
+    follow_up_on = models.DateField(_("check its keeping on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    scan_name = models.CharField(max_length=100, blank=True)
+    scan_content_type = models.CharField(max_length=32, blank=True)
+    scan_size = models.PositiveIntegerField(default=0)
+    scan_digest = models.CharField(max_length=64, blank=True)
+    scan_uploaded_at = models.DateTimeField(null=True, blank=True)
+    scan_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals",
+        area_path="dispute__appeal__area__path",
+        household="dispute__appeal__household_id",
+    )
+
+    class Meta:
+        verbose_name = _("mediation agreement")
+        verbose_name_plural = _("mediation agreements")
+        indexes = [models.Index(fields=["follow_up_on"], name="agreement_follow_up")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up_on__gt=models.F("signed_on")),
+                name="agreement_follow_up_after_signing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FulfilmentCheck(models.Model):
+    """履行回访 — a check of whether an agreement is kept: kept, partly kept (checked again
+    later) or not kept, with a note."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="checks")
+    checked_on = models.DateField(_("checked on"))
+    result = models.CharField(_("found"), max_length=16, choices=Fulfilment.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope = ScopeSpec(
+        family="appeals",
+        area_path="agreement__dispute__appeal__area__path",
+        household="agreement__dispute__appeal__household_id",
+    )
+
+    class Meta:
+        verbose_name = _("fulfilment check")
+        verbose_name_plural = _("fulfilment checks")
+        ordering = ["agreement_id", "checked_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id}: {self.result}"

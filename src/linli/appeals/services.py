@@ -137,6 +137,7 @@ CATEGORY_FIELDS = (
     "public",
     "department",
     "anonymous_allowed",
+    "dispute",
 )
 LIMIT_FIELDS = ("village_days", "community_days", "street_days", "department_days")
 
@@ -175,7 +176,7 @@ def _clean_category_fields(fields: dict) -> dict:
         raise ValidationError(
             {"department": _("Its appeals start at the department: name the department.")}
         )
-    for flag in ("public", "anonymous_allowed"):
+    for flag in ("public", "anonymous_allowed", "dispute"):
         cleaned[flag] = bool(fields.get(flag))
     return cleaned
 
@@ -208,9 +209,11 @@ def category_create(
     public: bool = False,
     department: Organisation | None = None,
     anonymous_allowed: bool = False,
+    dispute: bool = False,
     sort_order: int = 100,
 ) -> AppealCategory:
-    """A new category with its first version (`appeals.categories`: the administrator)."""
+    """A new category with its first version (`appeals.categories`: the administrator).
+    `dispute`: its appeals are disputes 矛盾纠纷, mediated between parties."""
     _require_manager(actor)
     fields = _clean_category_fields(
         {
@@ -224,6 +227,7 @@ def category_create(
             "public": public,
             "department": department,
             "anonymous_allowed": anonymous_allowed,
+            "dispute": dispute,
         }
     )
     code = _text(code, "code", 20, required=_("Give the category a code."))
