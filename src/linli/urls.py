@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/", include("linli.hall.urls")),
     path("visits/", include("linli.visits.urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("linli.appeals.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
