@@ -448,3 +448,17 @@ def test_updated_datetime_follows_the_last_step(client, a, raised, clock):
     row = _requests(client, service_request_id=raised["open"])[0]
     assert row["updated_datetime"] == "2026-11-25T11:30:00+08:00"
     assert row["requested_datetime"] == "2026-11-25T09:30:00+08:00"
+
+
+def test_the_command_issues_lists_and_revokes_keys(a, capsys):
+    from django.core.management import call_command
+
+    call_command("open311_key", "issue", "gw-cli", "--channel", "hotline", "--create")
+    secret = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
+    key = keys.key_find(secret)
+    assert key is not None and key.channel == "hotline" and key.token.user.is_system_account
+    call_command("open311_key", "list")
+    listed = capsys.readouterr().out
+    assert "gw-cli" in listed and secret not in listed
+    call_command("open311_key", "revoke", str(key.pk))
+    assert keys.key_find(secret) is None
