@@ -102,6 +102,8 @@ from linli.accounts.models import Grant, User
 from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.accounts.services import api_token_issue
 from linli.api import api
+from linli.appeals import services as appeal_services
+from linli.appeals.models import Appeal
 from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
@@ -533,6 +535,39 @@ def _build_visits(world: SimpleNamespace) -> None:
     world.policy = visits_services.policy_save(actor=None, every=3, unit="month", is_default=True)
 
 
+def _build_appeals(world: SimpleNamespace) -> None:
+    """Appeals 诉求: for every household, one waiting at the lowest tier over its place (its
+    head the reporter) and one settled there, awaiting its return visit; their category names
+    the district department, so either may be sent on to it."""
+    category = appeal_services.category_create(
+        actor=None,
+        code="MX-HJWS",
+        name="矩阵环境卫生",
+        village_days=3,
+        community_days=5,
+        street_days=5,
+        department_days=10,
+        department=world.organisations["dept"],
+        public=True,
+    )
+    world.appeals = {}
+    for key, household in world.households.items():
+        for pick in ("waiting", "settled"):
+            appeal = appeal_services.appeal_create(
+                actor=None,
+                category=category,
+                channel="counter",
+                area=household.area,
+                description=f"{household.number} 门前排水沟堵塞",
+                reporter=household.head,
+            )
+            if pick == "settled":
+                appeal = appeal_services.appeal_settle(
+                    actor=None, appeal=appeal, what_was_done="已疏通"
+                )
+            world.appeals[key, pick] = appeal
+
+
 def _build_world() -> SimpleNamespace:
     areas: dict[str, Area] = {}
     for key, name, kind, parent in AREAS:
@@ -600,6 +635,7 @@ def _build_world() -> SimpleNamespace:
     )
     _build_hall(world)
     _build_visits(world)
+    _build_appeals(world)
     return world
 
 
@@ -643,6 +679,7 @@ FAMILY_VIEW = {
     "visit": "visits.view",
     "need": "visits.view",
     "assignment": "visits.view",
+    "appeal": "appeals.view",
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
@@ -668,7 +705,7 @@ def _path(kind: str, obj) -> str:
 def _household_id(kind: str, obj) -> int | None:
     if kind == "household":
         return obj.pk
-    if kind in ("resident", "application"):
+    if kind in ("resident", "application", "appeal"):
         return obj.household_id
     return None
 
@@ -713,7 +750,28 @@ def sees(w, role: str, kind: str, obj) -> bool:
         return True
     if kind == "application":
         return any(_reached(s) and acts_at(w, role, s.organisation) for s in obj.steps.all())
+    if kind == "appeal":  # a department's staff, once one of its steps has reached them
+        return role == Role.DEPARTMENT_STAFF and any(
+            s.department_id == w.organisations["dept"].pk for s in obj.steps.all()
+        )
     return False
+
+
+# Who acts on an appeal where it waits (take, settle, hand up, send to the department): the
+# tier's permission over its place, or, at the department tier, the department's own staff.
+APPEAL_HANDLER = "appeals.handle"
+TIER_PERMISSIONS = {
+    "village": "appeals.village",
+    "community": "appeals.community",
+    "street": "appeals.street",
+    "department": "appeals.department",
+}
+
+
+def handles_appeal(w, role: str, appeal) -> bool:
+    if appeal.tier == "department":
+        return role == Role.DEPARTMENT_STAFF and appeal.department_id == w.organisations["dept"].pk
+    return covers(w, role, TIER_PERMISSIONS[appeal.tier], "appeal", appeal)
 
 
 MODELS = {
@@ -730,6 +788,7 @@ MODELS = {
     "visit": Visit,
     "need": Need,
     "assignment": ContactAssignment,
+    "appeal": Appeal,
     "policy": VisitPolicy,
 }
 
@@ -771,6 +830,8 @@ def _read_all(kind: str):
         qs = qs.select_related("household__area")
     elif kind == "assignment":
         qs = qs.select_related("scope_area")
+    elif kind == "appeal":
+        qs = qs.select_related("area").prefetch_related("steps")
     return list(qs)
 
 
@@ -792,6 +853,10 @@ def attribute_ids(w, role: str, kind: str) -> set[int]:
         ids |= set(_all("public_department"))
         seen = in_scope_ids(w, role, "organisation")
         ids |= {o.parent_id for o in _all(kind) if o.pk in seen and o.parent_id}
+    if kind == "resident":  # the reporter of an appeal one sees
+        ids |= {
+            a.reporter_id for a in _all("appeal") if a.reporter_id and sees(w, role, "appeal", a)
+        }
     for application in _all("application"):
         if not sees(w, role, "application", application):
             continue
@@ -1974,6 +2039,21 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "api:api-root": (Op("GET", PUBLIC, anon=404, ok=404),),
 }
 
+
+def _appeal_action(body) -> tuple[Op]:
+    return (
+        Op(
+            "POST",
+            APPEAL_HANDLER,
+            obj="appeal",
+            pick="waiting",
+            body=body,
+            lists="appeal",
+            writes=True,
+        ),
+    )
+
+
 API: dict[tuple[str, str], tuple[Op, ...]] = {
     ("GET", "/api/areas"): (Op("GET", LOGGED_IN, lists="area"),),
     ("GET", "/api/areas/{id}"): (Op("GET", "area.view", obj="area", lists="area"),),
@@ -2173,6 +2253,57 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
             writes=True,
         ),
     ),
+    # Appeals 诉求: a new one's place is looked up like a path id (404 outside appeals.report,
+    # nothing written); the handler's operations go to whoever handles the appeal where it
+    # waits (APPEAL_HANDLER), the return visit to appeals.return_visit over its place.
+    ("GET", "/api/appeals"): (
+        Op("GET", LOGGED_IN, lists="appeal"),
+        Op("GET", LOGGED_IN, obj="area", via="filter", lists="appeal", label="area"),
+    ),
+    ("POST", "/api/appeals"): (
+        Op(
+            "POST",
+            "appeals.report",
+            obj="household_area",
+            via="hidden",
+            gate="appeals.report",
+            staff_only=True,
+            ok=201,
+            body=lambda w, area: {
+                "category": w.appeals[next(iter(w.appeals))].category_id,
+                "channel": "counter",
+                "area": area.pk,
+                "description": "路灯不亮",
+                "reporter_name": "过路人",
+                "reporter_mobile": "13900002222",
+            },
+            lists="appeal",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/appeals/{id}"): (Op("GET", SEES, obj="appeal", lists="appeal"),),
+    ("POST", "/api/appeals/{id}/take"): _appeal_action(lambda w, a: {}),
+    ("POST", "/api/appeals/{id}/settle"): _appeal_action(lambda w, a: {"what_was_done": "已疏通"}),
+    ("POST", "/api/appeals/{id}/hand-up"): _appeal_action(lambda w, a: {"reason": "需上级协调"}),
+    ("POST", "/api/appeals/{id}/send-to-department"): _appeal_action(
+        lambda w, a: {"reason": "属部门职责"}
+    ),
+    ("POST", "/api/appeals/{id}/return-visit"): (
+        Op(
+            "POST",
+            "appeals.return_visit",
+            obj="appeal",
+            pick="settled",
+            role_body=True,
+            body=lambda w, a, role: {
+                "satisfaction": "satisfied",
+                "method": "resident_phone" if role == Role.RESIDENT else "phone",
+            },
+            lists="appeal",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/appeal-categories"): (Op("GET", LOGGED_IN),),
 }
 
 
@@ -2205,11 +2336,18 @@ def _as_openapi_path(route: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
+# Open311 GeoReport v2 (/open311/v2/) is a protocol of its own: public reads and posts with
+# an Open311 key, answered in the spec's error format; tests/appeals/test_open311.py tries it.
+OWN_PROTOCOLS = ("open311:",)
+
+
 def page_routes() -> dict[str, str]:
     """The resolver's URLs that are not API operations (those are matched against `API`)."""
     api_paths = {path for _, path in api_operations()}
     return {
-        name: route for name, route in resolver_routes() if _as_openapi_path(route) not in api_paths
+        name: route
+        for name, route in resolver_routes()
+        if _as_openapi_path(route) not in api_paths and not name.startswith(OWN_PROTOCOLS)
     }
 
 
@@ -2315,6 +2453,9 @@ def target_of(w, case: Case):
         model = {"visit": Visit, "need": Need}[op.obj]
         record = getattr(w, f"{op.obj}s")[key]
         return model.objects.select_related("household__area").get(pk=record.pk)
+    if op.obj == "appeal":
+        appeal = w.appeals[key, op.pick or "waiting"]
+        return Appeal.objects.select_related("area").prefetch_related("steps").get(pk=appeal.pk)
     if op.obj == "assignment":
         return ContactAssignment.objects.select_related("scope_area").get(pk=w.assignments[key].pk)
     if op.obj == "photo":
@@ -2353,6 +2494,8 @@ def _holds(role: str, perm: str, op: Op) -> bool:
         return role != Role.RESIDENT
     if perm in (LOGGED_IN, SEES):
         return True
+    if perm == APPEAL_HANDLER:
+        return any(p in ROLE_PERMISSIONS[role] for p in TIER_PERMISSIONS.values())
     if op.staff_only and role == Role.RESIDENT:
         return False
     if op.resident_only and role != Role.RESIDENT:
@@ -2368,6 +2511,8 @@ def holds(role: str, op: Op) -> bool:
 
 def granted(w, role: str, op: Op, target) -> bool:
     """Whether the role holds the op's permission over this object."""
+    if op.perm == APPEAL_HANDLER:
+        return handles_appeal(w, role, target)
     if op.perm == SEES:
         return sees(w, role, op.obj, target)
     if "&" in op.perm:
@@ -2432,7 +2577,7 @@ def expected_list(w, op: Op, role: str, target, key) -> tuple[str, set[int], boo
 
 
 DETAIL_KINDS = ("household", "resident", "application", "step", "outreach", "visit", "need")
-DETAIL_KINDS += ("assignment",)
+DETAIL_KINDS += ("assignment", "appeal")
 # Application lists start from `services.view` (an office finds its steps in its queue).
 LIST_PERM = {"application": "services.view"}
 PAGE_ROWS = 50  # the rows of one page of a list page
@@ -2503,7 +2648,7 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
     """The records an API answer holds. Area references inside a registry record are the
     record's own attributes (see the module docstring) and are not counted as listed areas."""
     kinds = ("area", "household", "resident", "application", "step", "item", "category")
-    kinds += ("visit", "need", "assignment")
+    kinds += ("visit", "need", "assignment", "appeal")
     refs: dict[str, set[int]] = {k: set() for k in kinds}
     for record in _records(data):
         if kind == "area":
@@ -2531,6 +2676,10 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
             refs["need"] |= {n["id"] for n in record.get("needs", [])}
         elif kind == "assignment":
             refs[kind].add(record["id"])
+        elif kind == "appeal":  # its reporter is the record's own
+            refs[kind].add(record["id"])
+            if (record.get("reporter") or {}).get("resident"):
+                refs["resident"].add(record["reporter"]["resident"])
     text = json.dumps(data, ensure_ascii=False)
     for named in ("household", "resident", "application"):
         refs[named] |= _named(named, text)
@@ -2539,7 +2688,7 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
 
 # Kinds with a scope to leak out of (items, categories and the calendar are everyone's).
 LEAK_KINDS = ("area", "household", "resident", "organisation", "post", "application", "step")
-LEAK_KINDS += ("outreach", "visit", "need", "assignment")
+LEAK_KINDS += ("outreach", "visit", "need", "assignment", "appeal")
 
 
 def assert_nothing_out_of_scope(
@@ -2613,7 +2762,7 @@ def _path_kwargs(op: Op, target) -> dict:
 # imported there) and runs the cases whose URL or API operation is the module's.
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
-MODULES = ("core", "accounts", "registry", "hall", "visits")
+MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals")
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
     "api": "core",  # the API's own pages: its documentation and schema
@@ -2631,6 +2780,8 @@ _API_MODULE = {  # an API operation's first path segment
     "applications": "hall",
     "steps": "hall",
     "visits": "visits",
+    "appeals": "appeals",
+    "appeal-categories": "appeals",
 }
 
 
