@@ -104,6 +104,7 @@ from linli.accounts.services import api_token_issue
 from linli.api import api
 from linli.appeals import services as appeal_services
 from linli.appeals.models import Appeal
+from linli.appeals.open311 import keys as open311_keys
 from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
@@ -566,6 +567,9 @@ def _build_appeals(world: SimpleNamespace) -> None:
                     actor=None, appeal=appeal, what_was_done="已疏通"
                 )
             world.appeals[key, pick] = appeal
+    world.open311_key, _secret = open311_keys.key_issue(
+        actor=None, account=world.system_account, channel="open311", name="矩阵网关"
+    )
 
 
 def _build_world() -> SimpleNamespace:
@@ -2037,6 +2041,31 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
     "api:openapi-view": (Op("GET", PUBLIC, anon=200, ok=200),),
     "api:api-root": (Op("GET", PUBLIC, anon=404, ok=404),),
+    # Open311 keys: the administrator's (accounts.manage), like the system accounts they belong
+    # to; a key is shown on the answer that issues it, once.
+    "open311_keys:list": (Op("GET", "accounts.manage"),),
+    "open311_keys:issue": (
+        Op(
+            "POST",
+            "accounts.manage",
+            ok=200,
+            body=lambda w, _t: {
+                "account": w.system_account.pk,
+                "channel": "hotline",
+                "name": "12345",
+            },
+            writes=True,
+        ),
+    ),
+    "open311_keys:revoke": (
+        Op(
+            "POST",
+            "accounts.manage",
+            ok=302,
+            body=lambda w, _t: {"key": w.open311_key.pk},
+            writes=True,
+        ),
+    ),
 }
 
 
@@ -2771,6 +2800,7 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "registry": "registry",
     "services": "hall",
     "visits": "visits",
+    "open311_keys": "appeals",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",

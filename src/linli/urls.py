@@ -10,6 +10,7 @@ urlpatterns = [
     path("visits/", include("linli.visits.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("linli.appeals.open311.urls")),
+    path("open311/keys/", include("linli.appeals.open311.admin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -3,7 +3,7 @@ selectors: every role tries every operation on appeals in its own area, a siblin
 parent area, at each tier, in the matrix's world.
 
 The API operations are in tests/access_matrix.py (`API`) and tried at the end of this file, as
-the other modules' files try theirs; the pages' URL names go into `PAGES` with the pages. The
+the other modules' files try theirs, and so are its pages (`PAGES`). The
 same rule is held here one layer down too, with the expectations computed — as the matrix computes
 them — from the role table (`ROLE_PERMISSIONS`), the grants' areas and `Area.path` prefixes, not
 from the module's own scoping code:
@@ -234,9 +234,19 @@ def test_raising_an_appeal_at_a_place(ax, db, role, relation, area_key):
     assert got == _expected(allowed, visible), (role, relation)
 
 
-# --- the API (tests/access_matrix.py `API`; the pages are tried with the module's pages) --------
+# --- the pages and the API (tests/access_matrix.py `PAGES`, `API`) ---------------------------------
 
 MODULE = "appeals"
+
+
+@pytest.mark.parametrize("case", m.page_params(MODULE))
+def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_page(mx, case)
+
+
+@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
+    m.check_page_refuses_unlisted_method(mx, name, method)
 
 
 @pytest.mark.parametrize("case", m.api_params(MODULE))

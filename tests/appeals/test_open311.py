@@ -462,3 +462,25 @@ def test_the_command_issues_lists_and_revokes_keys(a, capsys):
     assert "gw-cli" in listed and secret not in listed
     call_command("open311_key", "revoke", str(key.pk))
     assert keys.key_find(secret) is None
+
+
+def test_the_administrator_issues_and_revokes_keys_on_the_page(client, a):
+    from linli.accounts import services as account_services
+
+    admin = a.users["administrator"]
+    account = account_services.system_account_create(actor=admin, username="gw-page")
+    client.force_login(a.users["village_cadre"])
+    assert client.get("/open311/keys/").status_code == 403
+    client.force_login(admin)
+    assert client.get("/open311/keys/").status_code == 200
+    refused = client.post("/open311/keys/issue/", {"account": account.pk, "channel": "counter"})
+    assert refused.status_code == 400 and not Open311Key.objects.exists()
+    issued = client.post("/open311/keys/issue/", {"account": account.pk, "channel": "hotline"})
+    assert issued.status_code == 200
+    secret = re.search(r'value="(lk_[^"]+)"', issued.content.decode()).group(1)
+    key = keys.key_find(secret)
+    assert key is not None and key.channel == "hotline"
+    listed = client.get("/open311/keys/").content.decode()
+    assert "gw-page" in listed and secret not in listed
+    revoked = client.post("/open311/keys/revoke/", {"key": key.pk})
+    assert revoked.status_code == 302 and keys.key_find(secret) is None
