@@ -104,6 +104,7 @@ from linli.accounts.services import api_token_issue
 from linli.api import api
 from linli.appeals import services as appeal_services
 from linli.appeals.models import Appeal, AppealCategory, AppealPhoto
+from linli.appeals.open311 import keys as open311_keys
 from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
@@ -567,6 +568,9 @@ def _build_appeals(world: SimpleNamespace) -> None:
             appeal=_raise_appeal(world, household, f"矩阵已办结{key}"),
             what_was_done="已处理",
         )
+    world.open311_key, _secret = open311_keys.key_issue(
+        actor=None, account=world.system_account, channel="open311", name="矩阵网关"
+    )
 
 
 def _raise_appeal(world, household: Household, text: str, photo: bytes = b"") -> Appeal:
@@ -696,7 +700,6 @@ FAMILY_VIEW = {
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
-    "appeal": "appeals.view",
 }
 
 
@@ -803,6 +806,10 @@ def _appeals_under(w, role, area):
     )
 
 
+# The API's appeal operations act where the appeal waits: the same rule as the pages'.
+APPEAL_HANDLER = HANDLES
+
+
 MODELS = {
     "area": Area,
     "household": Household,
@@ -860,7 +867,7 @@ def _read_all(kind: str):
     elif kind == "assignment":
         qs = qs.select_related("scope_area")
     elif kind == "appeal":
-        qs = qs.select_related("area")
+        qs = qs.select_related("area").prefetch_related("steps")
     return list(qs)
 
 
@@ -882,6 +889,10 @@ def attribute_ids(w, role: str, kind: str) -> set[int]:
         ids |= set(_all("public_department"))
         seen = in_scope_ids(w, role, "organisation")
         ids |= {o.parent_id for o in _all(kind) if o.pk in seen and o.parent_id}
+    if kind == "resident":  # the reporter of an appeal one sees
+        ids |= {
+            a.reporter_id for a in _all("appeal") if a.reporter_id and sees(w, role, "appeal", a)
+        }
     for application in _all("application"):
         if not sees(w, role, "application", application):
             continue
@@ -2286,7 +2297,47 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
     "api:openapi-view": (Op("GET", PUBLIC, anon=200, ok=200),),
     "api:api-root": (Op("GET", PUBLIC, anon=404, ok=404),),
+    # Open311 keys: the administrator's (accounts.manage), like the system accounts they belong
+    # to; a key is shown on the answer that issues it, once.
+    "open311_keys:list": (Op("GET", "accounts.manage"),),
+    "open311_keys:issue": (
+        Op(
+            "POST",
+            "accounts.manage",
+            ok=200,
+            body=lambda w, _t: {
+                "account": w.system_account.pk,
+                "channel": "hotline",
+                "name": "12345",
+            },
+            writes=True,
+        ),
+    ),
+    "open311_keys:revoke": (
+        Op(
+            "POST",
+            "accounts.manage",
+            ok=302,
+            body=lambda w, _t: {"key": w.open311_key.pk},
+            writes=True,
+        ),
+    ),
 }
+
+
+def _appeal_action(body) -> tuple[Op]:
+    return (
+        Op(
+            "POST",
+            APPEAL_HANDLER,
+            obj="appeal",
+            pick="waiting",
+            body=body,
+            lists="appeal",
+            writes=True,
+        ),
+    )
+
 
 API: dict[tuple[str, str], tuple[Op, ...]] = {
     ("GET", "/api/areas"): (Op("GET", LOGGED_IN, lists="area"),),
@@ -2487,6 +2538,57 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
             writes=True,
         ),
     ),
+    # Appeals 诉求: a new one's place is looked up like a path id (404 outside appeals.report,
+    # nothing written); the handler's operations go to whoever handles the appeal where it
+    # waits (APPEAL_HANDLER), the return visit to appeals.return_visit over its place.
+    ("GET", "/api/appeals"): (
+        Op("GET", LOGGED_IN, lists="appeal"),
+        Op("GET", LOGGED_IN, obj="area", via="filter", lists="appeal", label="area"),
+    ),
+    ("POST", "/api/appeals"): (
+        Op(
+            "POST",
+            "appeals.report",
+            obj="household_area",
+            via="hidden",
+            gate="appeals.report",
+            staff_only=True,
+            ok=201,
+            body=lambda w, area: {
+                "category": w.appeals[next(iter(w.appeals))].category_id,
+                "channel": "counter",
+                "area": area.pk,
+                "description": "路灯不亮",
+                "reporter_name": "过路人",
+                "reporter_mobile": "13900002222",
+            },
+            lists="appeal",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/appeals/{id}"): (Op("GET", SEES, obj="appeal", lists="appeal"),),
+    ("POST", "/api/appeals/{id}/take"): _appeal_action(lambda w, a: {}),
+    ("POST", "/api/appeals/{id}/settle"): _appeal_action(lambda w, a: {"what_was_done": "已疏通"}),
+    ("POST", "/api/appeals/{id}/hand-up"): _appeal_action(lambda w, a: {"reason": "需上级协调"}),
+    ("POST", "/api/appeals/{id}/send-to-department"): _appeal_action(
+        lambda w, a: {"reason": "属部门职责"}
+    ),
+    ("POST", "/api/appeals/{id}/return-visit"): (
+        Op(
+            "POST",
+            "appeals.return_visit",
+            obj="appeal",
+            pick="settled",
+            role_body=True,
+            body=lambda w, a, role: {
+                "satisfaction": "satisfied",
+                "method": "resident_phone" if role == Role.RESIDENT else "phone",
+            },
+            lists="appeal",
+            writes=True,
+        ),
+    ),
+    ("GET", "/api/appeal-categories"): (Op("GET", LOGGED_IN),),
 }
 
 
@@ -2519,11 +2621,18 @@ def _as_openapi_path(route: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
+# Open311 GeoReport v2 (/open311/v2/) is a protocol of its own: public reads and posts with
+# an Open311 key, answered in the spec's error format; tests/appeals/test_open311.py tries it.
+OWN_PROTOCOLS = ("open311:",)
+
+
 def page_routes() -> dict[str, str]:
     """The resolver's URLs that are not API operations (those are matched against `API`)."""
     api_paths = {path for _, path in api_operations()}
     return {
-        name: route for name, route in resolver_routes() if _as_openapi_path(route) not in api_paths
+        name: route
+        for name, route in resolver_routes()
+        if _as_openapi_path(route) not in api_paths and not name.startswith(OWN_PROTOCOLS)
     }
 
 
@@ -2833,7 +2942,7 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
     """The records an API answer holds. Area references inside a registry record are the
     record's own attributes (see the module docstring) and are not counted as listed areas."""
     kinds = ("area", "household", "resident", "application", "step", "item", "category")
-    kinds += ("visit", "need", "assignment")
+    kinds += ("visit", "need", "assignment", "appeal")
     refs: dict[str, set[int]] = {k: set() for k in kinds}
     for record in _records(data):
         if kind == "area":
@@ -2861,6 +2970,10 @@ def json_refs(data, kind: str | None) -> dict[str, set[int]]:
             refs["need"] |= {n["id"] for n in record.get("needs", [])}
         elif kind == "assignment":
             refs[kind].add(record["id"])
+        elif kind == "appeal":  # its reporter is the record's own
+            refs[kind].add(record["id"])
+            if (record.get("reporter") or {}).get("resident"):
+                refs["resident"].add(record["reporter"]["resident"])
     text = json.dumps(data, ensure_ascii=False)
     for named in ("household", "resident", "application"):
         refs[named] |= _named(named, text)
@@ -2956,6 +3069,7 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "visits": "visits",
     "appeals": "appeals",
     "disputes": "appeals",
+    "open311_keys": "appeals",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",
@@ -2965,6 +3079,8 @@ _API_MODULE = {  # an API operation's first path segment
     "applications": "hall",
     "steps": "hall",
     "visits": "visits",
+    "appeals": "appeals",
+    "appeal-categories": "appeals",
 }
 
 

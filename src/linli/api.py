@@ -24,6 +24,8 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from linli.accounts.services import api_token_find
+from linli.appeals.api import categories as appeal_categories
+from linli.appeals.api import router as appeals
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
@@ -77,7 +79,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "Areas, households and residents of the Linli registry; the service hall's public "
-        "catalogue, applications and the steps of their routes. Every list and record is "
+        "catalogue, applications and the steps of their routes; visits; appeals 诉求 and their "
+        "categories. Every list and record is "
         "limited to the caller's scope (the catalogue is public); ID and mobile numbers are "
         "masked except in a reveal."
     ),
@@ -91,6 +94,8 @@ api.add_router("/catalogue", catalogue)
 api.add_router("/applications", applications)
 api.add_router("/steps", steps)
 api.add_router("/visits", visits)
+api.add_router("/appeals", appeals)
+api.add_router("/appeal-categories", appeal_categories)
 
 
 # --- errors -------------------------------------------------------------------------------

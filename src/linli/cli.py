@@ -23,6 +23,7 @@ ALIASES = {
     "createsuperuser": "createadmin",  # Linli has no superusers; roles are separated
     "import-registry": "import_registry",
     "export-registry": "export_registry",
+    "open311-key": "open311_key",
 }
 # The server sets the channel and address per request itself, the worker per job.
 OWN_CONTEXT = {"serve", "runserver", "worker"}
@@ -59,6 +60,10 @@ COMMANDS = (
         "Export the households under an area to a workbook (masked; --reveal --reason TEXT: full)",
     ),
     ("registry template FILE", "Write the empty register import template"),
+    (
+        "open311-key issue ACCOUNT --channel C | revoke ID | list",
+        "Issue (shown once), revoke or list the keys other systems post Open311 requests with",
+    ),
     (
         "calendar seed | years",
         "Enter chinese-calendar's holiday arrangements; list the calendar's years",

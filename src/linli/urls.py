@@ -11,6 +11,8 @@ urlpatterns = [
     path("appeals/", include("linli.appeals.urls")),
     path("appeals/", include("linli.appeals.disputes.urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("linli.appeals.open311.urls")),
+    path("open311/keys/", include("linli.appeals.open311.admin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -41,6 +41,14 @@ EXPECTED = {
     "/api/visits/coverage/children": {"get"},
     "/api/visits/gaps": {"get"},
     "/api/visits/overdue": {"get"},
+    "/api/appeals": {"get", "post"},
+    "/api/appeals/{id}": {"get"},
+    "/api/appeals/{id}/take": {"post"},
+    "/api/appeals/{id}/settle": {"post"},
+    "/api/appeals/{id}/hand-up": {"post"},
+    "/api/appeals/{id}/send-to-department": {"post"},
+    "/api/appeals/{id}/return-visit": {"post"},
+    "/api/appeal-categories": {"get"},
 }
 
 
@@ -54,7 +62,7 @@ def test_openapi_document(client, db):
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(operation_ids) == len(set(operation_ids)) == 44
+    assert len(operation_ids) == len(set(operation_ids)) == 53
     writes = [doc["paths"]["/api/households"]["post"], doc["paths"]["/api/residents/{id}"]["patch"]]
     for op in writes:
         headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}

@@ -3,7 +3,8 @@ an appeal in its own area, a sibling area and the parent area (`test_page`), and
 down, at the level of the services and selectors — every operation on appeals at each tier, in
 the matrix's world.
 
-Its dispute pages 矛盾纠纷 run on a dispute appeal for every household (`dx`).
+Its dispute pages 矛盾纠纷 run on a dispute appeal for every household (`dx`); its API
+operations are in tests/access_matrix.py (`API`) and tried at the end of this file too.
 
 At the services' level the rule is held with the expectations computed — as the matrix computes
 them — from the role table (`ROLE_PERMISSIONS`), the grants' areas and `Area.path` prefixes, not
@@ -299,8 +300,6 @@ def dx(mx, django_db_blocker):  # noqa: F811
         transaction.set_rollback(True)
 
 
-# The appeals have no API operations yet (`m.api_params(MODULE)` is empty): their cases join
-# here with them.
 @pytest.mark.parametrize("case", m.page_params(MODULE))
 def test_page(dx, db, case_reads, case: m.Case):  # noqa: F811
     m.check_page(dx, case)
@@ -309,3 +308,13 @@ def test_page(dx, db, case_reads, case: m.Case):  # noqa: F811
 @pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
 def test_page_refuses_unlisted_methods(dx, db, name, method):
     m.check_page_refuses_unlisted_method(dx, name, method)
+
+
+@pytest.mark.parametrize("case", m.api_params(MODULE))
+def test_api(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_api(mx, case)
+
+
+@pytest.mark.parametrize(("method", "path"), m.unlisted_api(MODULE), ids=lambda v: str(v))
+def test_api_refuses_unlisted_methods(mx, db, method, path):  # noqa: F811
+    m.check_api_refuses_unlisted_method(mx, method, path)

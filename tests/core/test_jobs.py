@@ -104,9 +104,7 @@ def test_arguments_that_are_not_json_fail_at_once(db, django_capture_on_commit_c
     assert callbacks == []
 
 
-def test_a_refresh_waiting_in_the_queue_is_not_queued_twice(
-    db, django_capture_on_commit_callbacks
-):
+def test_a_refresh_waiting_in_the_queue_is_not_queued_twice(db, django_capture_on_commit_callbacks):
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             jobs.enqueue_once_on_commit(t.add, 2, b=3)

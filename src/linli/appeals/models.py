@@ -173,6 +173,8 @@ class Appeal(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     description = models.TextField(_("description"), max_length=2000)
+    # A link to a photo another system holds (Open311's media_url); never fetched.
+    media_url = models.URLField(_("photo link"), max_length=500, blank=True)
     # The reporter: a person in the registry, or a named outsider with a phone, or nobody
     # (anonymous, where the category allows it).
     reporter = models.ForeignKey(
@@ -673,3 +675,34 @@ class FulfilmentCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id}: {self.result}"
+
+
+# --- Open311 keys ----------------------------------------------------------------------------------
+
+
+class Open311Key(models.Model):
+    """Open311 接口密钥 — the `api_key` another system (a 12345 hotline gateway, an Open311
+    client) posts requests with: an API token of a system account (so only its SHA-256 is
+    stored, and it is shown once), tied to the channel its appeals are raised through.
+    Revoking the token revokes the key."""
+
+    token = models.OneToOneField(
+        "accounts.ApiToken", on_delete=models.CASCADE, related_name="open311_key"
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=[
+            (AppealChannel.OPEN311, AppealChannel.OPEN311.label),
+            (AppealChannel.HOTLINE, AppealChannel.HOTLINE.label),
+        ],
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.token} → {self.channel}"

@@ -62,7 +62,7 @@ class RequestContextMiddleware(MiddlewareMixin):
     """Tags every request's actions with the client address and channel (web or API)."""
 
     def __call__(self, request):
-        channel = "api" if request.path.startswith("/api/") else "web"
+        channel = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
         with context.acting(address=context.client_address(request), channel=channel):
             return self.get_response(request)
 
