@@ -8,6 +8,7 @@ urlpatterns = [
     path("registry/", include("linli.registry.urls")),
     path("services/", include("linli.hall.urls")),
     path("visits/", include("linli.visits.urls")),
+    path("appeals/", include("linli.appeals.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

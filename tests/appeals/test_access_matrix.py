@@ -34,7 +34,7 @@ from linli.appeals import selectors, services
 from linli.appeals.models import Appeal
 from linli.core.scoping import OutOfScope
 from tests import access_matrix as m
-from tests.access_matrix import mx  # noqa: F401 — the fixture, used by name
+from tests.access_matrix import case_reads, mx  # noqa: F401 — the fixtures, used by name
 
 TIERS = ("village", "community", "street", "department")
 TIER_PERMISSION = {
@@ -231,3 +231,18 @@ def test_raising_an_appeal_at_a_place(ax, db, role, relation, area_key):
         )
     )
     assert got == _expected(allowed, visible), (role, relation)
+
+
+# --- the pages (tests/access_matrix.py: PAGES) ----------------------------------------------------
+
+MODULE = "appeals"
+
+
+@pytest.mark.parametrize("case", m.page_params(MODULE))
+def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
+    m.check_page(mx, case)
+
+
+@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
+    m.check_page_refuses_unlisted_method(mx, name, method)

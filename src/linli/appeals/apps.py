@@ -8,10 +8,19 @@ class AppealsConfig(AppConfig):
     working-day calendar, and closed only after a return visit 回访.
 
     Its jobs (deadline escalation, deadlines moved when the calendar changes) are found in
-    `tasks.py` by the periodic schedule; its pages, tiles, figures and menu entries register here
-    once it has them."""
+    `tasks.py` by the periodic schedule; its figures (`figures.py`, the dashboard and
+    `linli figures`) and menu entries register here."""
 
     name = "linli.appeals"
     label = "appeals"
     verbose_name = _("Appeals and disputes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from linli.core.figure_sections import FigureSection, register
+
+        from .dashboard.navigation import register_entries
+        from .figures import SECTION_TITLE, figure_rows
+
+        register_entries()
+        register(FigureSection("appeals", SECTION_TITLE, figure_rows))
