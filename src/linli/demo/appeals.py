@@ -49,6 +49,7 @@ from linli.visits.models import Need, Visit
 
 from . import appeals_data as d
 from . import data
+from .visits import window_start
 
 APPEALS_PER_HOUSEHOLD_YEAR = 0.06
 CHANNELS = (
@@ -186,7 +187,7 @@ class Year:
         self.today = today
         self.now = timezone.now()
         self.zone = timezone.get_current_timezone()
-        self.start = today - dt.timedelta(days=365)
+        self.start = window_start(today)  # the twelve months the visits fill too
         self.calendar = WorkCalendar.load(
             self.start - dt.timedelta(days=10), today + dt.timedelta(days=120)
         )
