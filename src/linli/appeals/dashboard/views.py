@@ -49,6 +49,10 @@ SATISFACTION_COLOURS = {
     Satisfaction.DISSATISFIED: "#b22a2a",
 }
 GRID = {"left": 8, "right": 24, "bottom": 8, "top": 48, "containLabel": True}
+# Tooltips drawn on the canvas ("richText"): an HTML tooltip would set inline styles, which the
+# Content Security Policy refuses.
+TOOLTIP_AXIS = {"trigger": "axis", "axisPointer": {"type": "shadow"}, "renderMode": "richText"}
+TOOLTIP_ITEM = {"trigger": "item", "formatter": "{b}: {c} ({d}%)", "renderMode": "richText"}
 
 
 # --- what the page is about -----------------------------------------------------------------
@@ -225,7 +229,7 @@ def _link(area: Area, period: PeriodChoice) -> str:
 
 def _channel_chart(f: AppealFigures) -> dict:
     return {
-        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "tooltip": TOOLTIP_ITEM,
         "legend": {"bottom": 0, "type": "scroll"},
         "series": [
             {
@@ -268,7 +272,7 @@ def _tier_series(rows: list[AppealFigures]) -> list[dict]:
 
 def _stacked_chart(names: list[str], rows: list[AppealFigures]) -> dict:
     return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": TOOLTIP_AXIS,
         "legend": {"top": 0, "type": "scroll"},
         "grid": GRID,
         "xAxis": {"type": "value", "minInterval": 1},
@@ -281,7 +285,7 @@ def _days_chart(f: AppealFigures) -> dict:
     tiers = [t for t in Tier if f.steps_ended(t)]
     return {
         "color": ["#5470c6", "#c0c0c0"],
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": TOOLTIP_AXIS,
         "legend": {"top": 0},
         "grid": GRID,
         "xAxis": {"type": "category", "data": [str(t.label) for t in tiers]},
@@ -303,7 +307,7 @@ def _days_chart(f: AppealFigures) -> dict:
 
 def _satisfaction_chart(f: AppealFigures) -> dict:
     return {
-        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "tooltip": TOOLTIP_ITEM,
         "legend": {"bottom": 0},
         "series": [
             {
