@@ -1345,6 +1345,14 @@ def _coverage_ops(perm: str = "visits.view", method: str = "GET", **extra) -> tu
     )
 
 
+def _appeal_figures_ops(**extra) -> tuple[Op, Op]:
+    gate = {"staff_only": True, "gate": "appeals.view", **extra}
+    return (
+        Op("GET", "appeals.view", **gate),
+        Op("GET", "appeals.view", obj="area", via="query", label="area", **gate),
+    )
+
+
 # The export with full numbers 明文导出: a POST stating why, by who may export and reveal there.
 _FULL_EXPORT = "registry.export&registry.reveal"
 
@@ -2092,6 +2100,10 @@ PAGES: dict[str, tuple[Op, ...]] = {
         Op("GET", "hall.view"),
         Op("GET", "hall.view", obj="area", via="query", label="area"),
     ),
+    # The appeals dashboard 诉求统计: appeals.view over the area (`?area=`, 404 outside what
+    # the role sees, else the working area); the workbook is masked and recorded as an export.
+    "appeals:dashboard": _appeal_figures_ops(),
+    "appeals:dashboard_export": _appeal_figures_ops(writes=True),
     # Five links and visits 五联与走访: visits.view reads, visits.record records and hands
     # needs on, visits.assign links contacts, visits.policy (the deployment's) sets how often.
     "visits:my_households": (Op("GET", "visits.record", staff_only=True),),

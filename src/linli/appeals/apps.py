@@ -23,3 +23,10 @@ class AppealsConfig(AppConfig):
 
         register_tiles(appeal_tiles, place=45)
         register_entries()
+        from linli.core.figure_sections import FigureSection, register
+
+        from .dashboard.navigation import register_entries as register_dashboard_entries
+        from .figures import SECTION_TITLE, figure_rows
+
+        register_dashboard_entries()
+        register(FigureSection("appeals", SECTION_TITLE, figure_rows))

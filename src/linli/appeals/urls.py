@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .dashboard import urls as urls_dashboard
 
 app_name = "appeals"
 
@@ -23,4 +24,5 @@ urlpatterns = [
     path("categories/new/", views.category_create, name="category_create"),
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     path("categories/<int:pk>/offer/", views.category_offer, name="category_offer"),
+    *urls_dashboard.urlpatterns,
 ]

@@ -34,7 +34,7 @@ GROUPS = {
     "registry": _("Registry"),
     "hall": _("Service hall"),
     "visits": _("Five links and visits"),
-    "appeals": _("Appeals"),
+    "appeals": _("Appeals and disputes"),
     "system": _("System"),
     "account": _("My account"),
 }

@@ -13,7 +13,8 @@ system job, so each has its audit record), the households and people through the
 writer an Excel import uses (`registry.importing.writer`: bulk rows, one timeline line per
 household, one audit record for the batch), and what happened after registration through the
 services again, by the people who did it. Last come the five links and a year of visits
-(visits.py), with the visit states and coverage summaries the visits module keeps.
+(visits.py), and a year of appeals 诉求 from every channel with their categories (appeals.py),
+with the visit states and coverage summaries the visits module keeps.
 
 `size="small"` builds the same places, organisations and posts with only a handful of
 households a village — for tests and for trying things out.

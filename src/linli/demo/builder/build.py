@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from linli.accounts.models import User
+from linli.appeals.models import Appeal, AppealCategory, ReturnVisit
 from linli.core import bulk
 from linli.core.choices import AreaKind
 from linli.core.models import Area
@@ -17,6 +18,7 @@ from linli.registry.models import Household, Organisation, Post, Resident
 from linli.visits.models import ContactAssignment, Need, Visit
 
 from .. import data
+from ..appeals import build_appeals
 from ..catalogue import build_catalogue
 from ..hall import build_hall_history, seed_outreach
 from ..visits import build_links_and_visits, refresh_visit_figures
@@ -109,6 +111,9 @@ def build_demo(
             build_links_and_visits(seed=seed, today=planner.today, villages=villages)
         lap("five links and visits")
         with transaction.atomic():
+            build_appeals(seed=seed, today=planner.today)
+        lap("appeals")
+        with transaction.atomic():
             refresh_visit_figures(today=planner.today)
         lap("visit states and coverage")
         bulk.refresh_all_statistics()
@@ -140,6 +145,9 @@ def demo_counts() -> dict[str, int]:
         "contact_assignments": ContactAssignment.objects.count(),
         "visits": Visit.objects.count(),
         "needs": Need.objects.count(),
+        "appeal_categories": AppealCategory.objects.count(),
+        "appeals": Appeal.objects.count(),
+        "return_visits": ReturnVisit.objects.count(),
     }
 
 

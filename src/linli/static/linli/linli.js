@@ -11,6 +11,12 @@ function linliRenderCharts(root) {
     if (!source || el.dataset.rendered) { return; }
     var chart = window.echarts.init(el);
     chart.setOption(JSON.parse(source.textContent));
+    // A drill-down: a click on a bar or slice opens the URL given for its category.
+    var links = el.dataset.chartLinks && document.getElementById(el.dataset.chartLinks);
+    if (links) {
+      var urls = JSON.parse(links.textContent);
+      chart.on("click", function (p) { if (urls[p.dataIndex]) { window.location.href = urls[p.dataIndex]; } });
+    }
     el.dataset.rendered = "1";
     window.addEventListener("resize", function () { chart.resize(); });
   });

@@ -109,6 +109,17 @@ class Command(BaseCommand):
                 "needs": c["needs"],
             }
         )
+        self.stdout.write(
+            _(
+                "%(categories)d appeal categories, %(appeals)d appeals, "
+                "%(return_visits)d return visits."
+            )
+            % {
+                "categories": c["appeal_categories"],
+                "appeals": c["appeals"],
+                "return_visits": c["return_visits"],
+            }
+        )
         if self.verbosity >= 2:
             for step, seconds in summary.timings.items():
                 self.stdout.write(f"  {step}: {seconds:.1f} s")
