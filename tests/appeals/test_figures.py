@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from linli.appeals import figures as figures_module
 from linli.appeals import services
+from linli.appeals.disputes import services as disputes
 from linli.appeals.figures import (
     FigurePart,
     Period,
@@ -30,10 +31,11 @@ from linli.appeals.figures import (
 )
 from linli.core.models import AuditRecord
 
+from . import dispute_helpers as d
 from . import helpers as h
 
 WORLD_CLOCK = h.WORLD_CLOCK  # Wednesday 2026-11-25 09:30
-SHARED = {"appeals": h.build_appeals}
+SHARED = {"appeals": h.build_appeals, "disputes": d.build_disputes}
 TODAY = dt.date(2026, 12, 1)
 WEEK = Period(dt.date(2026, 11, 25), TODAY)
 
@@ -197,6 +199,60 @@ def test_a_part_adds_its_figures_everywhere(a, week):
         assert report.total.as_dict()["disputes"] == 1
     finally:
         figures_module.PARTS[:] = [p for p in figures_module.PARTS if p.key != "test"]
+
+
+def test_the_disputes_mediated_and_the_agreements_kept(clock, shared):
+    """The disputes' part, from known records: of five disputes raised in the week in 文岭一村
+    (and one the day before, not counted), four mediated; two agreed, one of them found kept;
+    one referred on; one only marked as a dispute. By area, by category and in the rows."""
+    a = shared("disputes")
+    cadre = a.users["village_cadre"]
+    _at(clock, 24, 15)
+    before = d.raise_dispute(a, actor=None)  # the grants start on the 25th
+    _at(clock, 25, 9, 30)
+    d.ready_to_agree(a, before)
+    kept, agreed, referred, failing = (d.raise_dispute(a) for _ in range(4))
+    marked = h.raise_appeal(a)  # another category, marked a dispute by the handler
+    disputes.dispute_mark(actor=cadre, appeal=marked)
+    _at(clock, 25, 15)
+    for appeal in (kept, agreed, referred, failing):
+        d.ready_to_agree(a, appeal)
+    d.agree(a, kept)
+    d.agree(a, agreed)
+    disputes.dispute_refer(
+        actor=cadre, appeal=referred, referred_to="litigation", reason="双方分歧过大"
+    )
+    _at(clock, 30, 10)
+    disputes.fulfilment_check_record(actor=cadre, appeal=kept, result="kept", note="已改道")
+    _at(clock, 1, 10, month=12)
+
+    report = appeal_report(user=None, area=a.world.district, period=WEEK, today=TODAY)
+    expected = {
+        "disputes": 5,
+        "disputes_mediated": 4,
+        "disputes_agreed": 2,
+        "disputes_agreed_share": 0.5,
+        "disputes_referred": 1,
+        "agreements_kept": 1,
+        "agreements_kept_share": 0.5,
+    }
+    total = report.total.as_dict()
+    assert {name: total[name] for name in expected} == expected
+    rows = {name: value for name, _label, value in figure_labels(report)}
+    assert {name: rows[name] for name in expected} == expected
+    street = report.branches[a.street.path].as_dict()
+    assert (street["disputes"], street["agreements_kept"]) == (5, 1)
+    by_category = {
+        report.category_codes[pk]: (f.more["disputes"], f.more["disputes_agreed"])
+        for pk, f in report.categories.items()
+    }
+    assert by_category == {"LLTJ": (4, 2), "HJWS": (1, 0)}
+    # The village cadre's own dashboard shows them as cards; another area's figures have none.
+    mine = appeal_report(user=cadre, area=a.village, period=WEEK, today=TODAY)
+    assert mine.total.more["disputes_mediated"] == 4
+    far = appeal_report(user=None, area=a.far_village, period=WEEK, today=TODAY)
+    assert far.total.as_dict()["disputes"] == 0
+    assert far.total.as_dict()["agreements_kept_share"] is None
 
 
 def test_queries_do_not_grow_with_the_appeals(a, week, clock):

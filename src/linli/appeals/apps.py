@@ -26,7 +26,9 @@ class AppealsConfig(AppConfig):
         from linli.core.figure_sections import FigureSection, register
 
         from .dashboard.navigation import register_entries as register_dashboard_entries
+        from .disputes.figures import register as register_dispute_figures
         from .figures import SECTION_TITLE, figure_rows
 
         register_dashboard_entries()
         register(FigureSection("appeals", SECTION_TITLE, figure_rows))
+        register_dispute_figures()
