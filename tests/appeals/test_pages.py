@@ -513,6 +513,12 @@ def test_menu_and_workbench_tiles(a):
     page = client.get(reverse("core:workbench")).content.decode()
     assert reverse("appeals:queue") in page
     assert "Appeals waiting for me" in page
+    # The handlers find the disputes' checks due in the menu; the administrator the Open311 keys.
+    checks_due, keys = reverse("disputes:checks_due"), reverse("open311_keys:list")
+    cadre = client_for(a, "village_cadre").get(reverse("core:workbench")).content.decode()
+    assert f'href="{checks_due}"' in cadre and f'href="{keys}"' not in cadre
+    admin = client_for(a, "administrator").get(reverse("core:workbench")).content.decode()
+    assert f'href="{keys}"' in admin and f'href="{checks_due}"' not in admin
     resident = client_for(a, "resident").get(reverse("core:workbench")).content.decode()
     assert reverse("appeals:mine") in resident
     assert f'href="{reverse("appeals:queue")}"' not in resident
