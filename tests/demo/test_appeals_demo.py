@@ -154,3 +154,46 @@ def test_linli_figures_prints_the_appeals(today):
     appeals = json.loads(out.getvalue())["appeals"]
     assert appeals["raised"] > 0 and 0.65 <= appeals["village_share"] <= 0.92
     assert all(appeals[f"channel_{c}"] > 0 for c in AppealChannel.values)
+
+
+def test_a_few_disputes_mediated_at_the_village(demo, today):
+    """Two disputes in the small demo, in the dispute category: two neighbours of one grid,
+    mediated by the village cadre, each settled at the village by its agreement and closed
+    after its return visit; one kept at its check, one in the demo logins' village due to be
+    checked (on the handler's list); counted by the disputes' figures."""
+    from linli.accounts.models import User
+    from linli.appeals.disputes.selectors import fulfilment_checks_due
+    from linli.appeals.models import Dispute
+
+    disputes = list(
+        Dispute.objects.select_related("appeal__category_version", "agreement").order_by("pk")
+    )
+    assert len(disputes) == 2 and demo.counts["disputes"] == demo.counts["agreements"] == 2
+    for dispute in disputes:
+        appeal = dispute.appeal
+        assert appeal.category_version.dispute and appeal.category.code == "MDTJ"
+        assert (appeal.state, appeal.tier) == ("closed", Tier.VILLAGE)
+        parties = list(dispute.parties.select_related("resident__household"))
+        assert [p.side for p in parties] == ["applicant", "respondent"]
+        assert len({p.resident.household.area_id for p in parties}) == 1
+        assert dispute.mediator == appeal.handler and dispute.sessions.exists()
+        assert dispute.agreement.signed_on <= timezone.localdate(appeal.settled_at)
+        assert appeal.return_visits.get().satisfaction == Satisfaction.SATISFIED
+        assert appeal.steps.get().outcome == StepOutcome.SETTLED
+    assert [d.state for d in disputes] == ["agreed", "fulfilled"]
+    cadre = User.objects.get(username="village_cadre")
+    assert list(fulfilment_checks_due(user=cadre, today=today)) == [disputes[0].agreement]
+    verbs = set(
+        TimelineEvent.objects.filter(
+            object_id=disputes[1].appeal_id, content_type__model="appeal"
+        ).values_list("verb", flat=True)
+    )
+    assert {"dispute_party_added", "dispute_session", "dispute_agreed", "dispute_checked"} <= verbs
+    district = Area.objects.get(parent=None)
+    rows = appeal_report(user=None, area=district, today=today).total.as_dict()
+    assert (rows["disputes_mediated"], rows["disputes_agreed"], rows["agreements_kept"]) == (
+        2,
+        2,
+        1,
+    )
+    assert AuditRecord.objects.filter(object_repr="demo: disputes mediated").count() == 1

@@ -641,9 +641,13 @@ def _insert(model, objects: list) -> None:
     bulk.insert_rows(model, ["id", *(f.name for f in fields)], rows)
 
 
-def build_appeals(*, seed: int, today: dt.date) -> dict[str, int]:
-    """The categories and the year of appeals (see the module's docstring)."""
+def build_appeals(*, seed: int, today: dt.date, small: bool = False) -> dict[str, int]:
+    """The categories and the year of appeals (see the module's docstring), with a handful of
+    disputes mediated in it (disputes.py; two in the small demo)."""
+    from .disputes import Disputes, build_dispute_category
+
     build_appeal_categories()
+    dispute_category = build_dispute_category()
     year = Year(seed=seed, today=today)
     named = Resident.objects.filter(name__in=[p.name for p in data.NAMED_RESIDENTS])
     households = list(
@@ -653,4 +657,7 @@ def build_appeals(*, seed: int, today: dt.date) -> dict[str, int]:
         .values_list("pk", "area_id", "head_id")
     )
     year.year(households)
-    return year.write()
+    disputes = Disputes(year, dispute_category, seed=seed, small=small)
+    disputes.plan(households)
+    counts = year.write()
+    return counts | disputes.write()

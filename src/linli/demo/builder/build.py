@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from linli.accounts.models import User
-from linli.appeals.models import Appeal, AppealCategory, ReturnVisit
+from linli.appeals.models import Agreement, Appeal, AppealCategory, Dispute, ReturnVisit
 from linli.core import bulk
 from linli.core.choices import AreaKind
 from linli.core.models import Area
@@ -111,7 +111,7 @@ def build_demo(
             build_links_and_visits(seed=seed, today=planner.today, villages=villages)
         lap("five links and visits")
         with transaction.atomic():
-            build_appeals(seed=seed, today=planner.today)
+            build_appeals(seed=seed, today=planner.today, small=size == "small")
         lap("appeals")
         with transaction.atomic():
             refresh_visit_figures(today=planner.today)
@@ -148,6 +148,8 @@ def demo_counts() -> dict[str, int]:
         "appeal_categories": AppealCategory.objects.count(),
         "appeals": Appeal.objects.count(),
         "return_visits": ReturnVisit.objects.count(),
+        "disputes": Dispute.objects.count(),
+        "agreements": Agreement.objects.count(),
     }
 
 
