@@ -45,3 +45,10 @@ def test_in_a_template_it_is_escaped_like_any_value():
         Context({"record": record})
     )
     assert html == "&lt;b&gt;"
+
+
+def test_no_record_shows_nothing():
+    html = Template('{% load choices %}[{{ record|choice_label:"action" }}]').render(
+        Context({"record": None})
+    )
+    assert html == "[]"

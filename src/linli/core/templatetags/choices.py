@@ -18,7 +18,10 @@ def _labels(field) -> dict:
 def choice_label(record, field_name: str):
     """`{{ record|choice_label:"action" }}` — what `record.get_action_display` gives. Django
     builds the table of the field's choices afresh on every call (translating each label to
-    hash it); a list asks it on every row, so here the table is built once per field."""
+    hash it); a list asks it on every row, so here the table is built once per field. No
+    record (an empty relation) shows nothing, as a missing variable would."""
+    if record is None:
+        return ""
     field = record._meta.get_field(field_name)
     value = getattr(record, field.attname)
     return force_str(_labels(field).get(value, value), strings_only=True)
