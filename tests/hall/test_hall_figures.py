@@ -157,6 +157,36 @@ def test_period_and_scope(world):
     assert before.total.applications == 0
 
 
+def test_ratings_and_overdue_steps_are_counted_within_scope(world):
+    """Steps and ratings count by their application's scope: a community's worker does not
+    see the other community's; the command line, which sees everything, counts both."""
+    w = world
+    for household in (w["h1"], w["h2"]):
+        done = _app(w, household, w["quick"], "completed", used=0)
+        Rating.objects.create(
+            application=done,
+            score=4,
+            source="resident",
+            rated_at=timezone.make_aware(dt.datetime(2026, 6, 20, 15)),
+        )
+        late = _app(w, household, w["illness"], "in_progress", due=dt.date(2026, 11, 1))
+        ApplicationStep.objects.create(
+            application=late,
+            order=1,
+            name="社区受理",
+            office_kind="hall",
+            organisation=w["hall1"],
+            state="active",
+            due_on=dt.date(2026, 10, 30),
+        )
+    worker = f.user_with("community_worker", w["c1"])
+    period = Period(dt.date(2026, 1, 1), TODAY)
+    mine = hall_report(user=worker, area=w["d"], period=period, today=TODAY).total
+    everything = hall_report(user=None, area=w["d"], period=period, today=TODAY).total
+    assert (mine.ratings, mine.overdue_steps_now) == (1, 1)
+    assert (everything.ratings, everything.overdue_steps_now) == (2, 2)
+
+
 def test_dashboard_page(world, client):
     w = world
     a = _app(w, w["h1"], w["illness"], "completed", used=10, promised=15, number="BJ-ZBL")

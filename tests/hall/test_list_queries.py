@@ -1,21 +1,24 @@
 """The step queue and the application lists: a fixed number of queries whatever the number of
-rows (bench/list_pages.py holds them to 100 ms with the demo district loaded), and the step
-queue's result forms written out as the form's widgets would write them."""
+rows (bench/list_pages.py holds them to 100 ms with the demo district loaded), the step queue's
+result forms written out as the form's widgets would write them, and the application list's
+cells written out as their partials write them."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from pytest_django.asserts import assertHTMLEqual
 
-from linli.hall.applications import services
+from linli.hall.applications import selectors, services, workflow
 from linli.hall.applications.forms import StepFinishForm
-from linli.hall.choices import StepState
-from linli.hall.models import ApplicationStep
+from linli.hall.choices import ApplicationState, StepState
+from linli.hall.models import Application, ApplicationStep
 
 from . import app_helpers as h
 
@@ -126,3 +129,59 @@ def test_a_fresh_step_form_is_written_as_its_widgets_write_it(hall, language):
     assert 'type="radio"' in by_hand and "<textarea" in by_hand and "checked" in by_hand
     assert f'id="step{step.pk}_note"' in by_hand
     assertHTMLEqual(by_hand, by_widgets)
+
+
+def _one_of_each_state(hall) -> None:
+    """Applications in every state the list shows; one running and one completed are past their
+    deadline, a provisional one (only the running one is overdue)."""
+    worker = hall.users["hall_worker"]
+    h.take(hall, hall.items.illness, submit=False)  # draft
+    h.take(hall, hall.items.guidance)  # submitted: guidance at the counter, no route
+    h.take(hall, hall.items.illness, materials=["身份证"])  # returned
+    moving = h.take(hall, hall.items.illness)
+    h.approve(hall, moving, "hall_worker")  # in progress, at the street office
+    done = h.take(hall, hall.items.illness)
+    h.carry_illness_through(hall, done)  # completed
+    refused = h.take(hall, hall.items.guidance)
+    services.application_reject(actor=worker, application=refused, reason="不符合条件")
+    dropped = h.take(hall, hall.items.guidance)
+    services.application_withdraw(actor=worker, application=dropped, reason="本人撤回")
+    late = timezone.localdate() - dt.timedelta(days=3)
+    Application.objects.filter(pk__in=[moving.pk, done.pk]).update(due_on=late, due_assumed=True)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_application_lists_cells_are_written_as_their_partials_write_them(hall, language):
+    """The list writes each row's state, where it stands and its deadline out by hand (fifty
+    rows to a page); the partials the other pages include give the same HTML, state by state."""
+    _one_of_each_state(hall)
+    user = hall.users["hall_worker"]
+    client = h.client_for(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    page = client.get(reverse("services:application_list")).content.decode()
+    rows = page.split("<tr>")
+    applications = list(selectors.application_list(user=user))
+    assert {a.state for a in applications} == set(ApplicationState.values)
+    today = timezone.localdate()
+    with translation.override(language):
+        labels = {key: translation.gettext(key) for key in ("State", "Where it is", "Due")}
+        for a in applications:
+            (row,) = [r for r in rows if f">{a.number}</a>" in r]
+            due = {
+                "due": a.due_on,
+                "assumed": a.due_assumed,
+                "open": a.state in workflow.RUNNING_STATES,
+                "today": today,
+            }
+            cells = {
+                "State": render_to_string(
+                    "services/applications/partials/state.html", {"application": a}
+                ),
+                "Where it is": render_to_string(
+                    "services/applications/partials/where.html", {"application": a}
+                ),
+                "Due": render_to_string("partials/due.html", due),
+            }
+            for key, html in cells.items():
+                assert f'<td data-label="{labels[key]}">{html}</td>' in row, (a.state, key)
+    assert "text-danger fw-semibold" in page and "text-bg-warning text-wrap" in page

@@ -94,15 +94,16 @@ def _masked(person):
     return person
 
 
-def _mark(user, rows) -> list:
-    """What the templates ask of each row: is its clock running, may the user rate it."""
+def _mark(user, rows, *, rating: bool = True) -> list:
+    """What the templates ask of each row: is its clock running, and (`rating`: the pages that
+    offer it) may the user rate it."""
     rows = list(rows)
     for application in rows:
         application.is_running = application.state in workflow.RUNNING_STATES
         application.can_rate = (
-            "rate" in selectors.application_actions(user=user, application=application)
-            if application.state == ApplicationState.COMPLETED
-            else False
+            rating
+            and application.state == ApplicationState.COMPLETED
+            and "rate" in selectors.application_actions(user=user, application=application)
         )
     return rows
 
@@ -138,7 +139,7 @@ def application_list(request):
     page = page_by_ids(apps, PAGE_SIZE, request.GET.get("page"))
     context = {
         **_page_context(page),
-        "rows": _mark(user, page.object_list),
+        "rows": _mark(user, page.object_list, rating=False),  # the staff list offers no rating
         "params": params,
         "states": ApplicationState.choices,
         "items": selectors.offered_item_choices(),

@@ -33,6 +33,7 @@ from ..models import (
     Rating,
     ServiceCategory,
     ServiceItem,
+    ServiceItemVersion,
 )
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied
@@ -163,8 +164,14 @@ def _visible(model, user) -> QuerySet:
     return model._default_manager.restrict(user, "view")
 
 
-def _steps_visible(user) -> QuerySet:
-    return ApplicationStep.objects.filter(application__in=_visible(Application, user).values("pk"))
+def _of_visible_applications(qs: QuerySet, user) -> QuerySet:
+    """The steps or ratings in `qs` of the applications `user` may see. Who sees every
+    application (the command line, a leader of the whole district) needs no test: asked of each
+    row, it costs the count a look-up of the row's application."""
+    visible = _visible(Application, user)
+    if not visible.query.where:  # `restrict` left no condition: every application
+        return qs
+    return qs.filter(application__in=visible.values("pk"))
 
 
 @dataclass
@@ -237,27 +244,37 @@ class _Counter:
         )
 
     def _applications(self, apps: QuerySet) -> None:
+        # By the item's version, its name and time limit looked up after: joining the catalogue
+        # to every application of the period, and grouping by its text, costs the count more.
         rows = self._grouped(
             apps,
             "item_id",
-            "item__name",
-            "item_version__time_limit_days",
+            "item_version_id",
             "state",
             "working_days_used",
             "promised_days",
             one_trip=Count("pk", filter=rules.WITHIN_TRIP_PROMISE),
             trips=Sum("trip_count"),
         )
+        versions: dict[int, int] = {}  # item id → one of its versions in the period
         for row in rows:
             item_id, state, n = row["item_id"], row["state"], row["n"]
-            self.item_names[item_id] = row["item__name"]
-            self.item_promises[item_id] = row["item_version__time_limit_days"]
+            versions[item_id] = row["item_version_id"]
             for figures in self._targets(row["branch"], item_id):
                 figures.applications += n
                 figures.by_state[ApplicationState(state)] += n
                 figures.trips += row["trips"]
                 if state == ApplicationState.COMPLETED:
                     self._completed(figures, row)
+        self.item_names.update(
+            ServiceItem.objects.filter(pk__in=versions).values_list("pk", "name")
+        )
+        limits = dict(
+            ServiceItemVersion.objects.filter(pk__in=versions.values()).values_list(
+                "pk", "time_limit_days"
+            )
+        )
+        self.item_promises.update((item, limits[version]) for item, version in versions.items())
 
     @staticmethod
     def _completed(figures: HallFigures, row: dict) -> None:
@@ -279,7 +296,7 @@ class _Counter:
                 figures.overdue_now += row["n"]
 
     def _overdue_steps(self, user, area: Area, today: dt.date) -> None:
-        steps = _steps_visible(user).filter(
+        steps = _of_visible_applications(ApplicationStep.objects.all(), user).filter(
             rules.overdue_steps(today), starts_with("application__area__path", area.path)
         )
         rows = (
@@ -293,10 +310,9 @@ class _Counter:
                 figures.overdue_steps_now += row["n"]
 
     def _ratings(self, user, area: Area, period: Period) -> None:
-        ratings = Rating.objects.filter(
-            period.condition("rated_at"),
-            application__in=_visible(Application, user).values("pk"),
-        ).filter(starts_with("application__area__path", area.path))
+        ratings = _of_visible_applications(Rating.objects.all(), user).filter(
+            period.condition("rated_at"), starts_with("application__area__path", area.path)
+        )
         rows = (
             ratings.annotate(branch=Substr("application__area__path", 1, self.length))
             .values("branch", "application__item_id", "score")
