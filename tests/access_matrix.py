@@ -673,9 +673,11 @@ def mx(django_db_setup, django_db_blocker):
             client = Client()
             client.force_login(user)
             world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-        _SNAPSHOT.clear()
+        # The audit trail's changes as built: every case starts from this count.
+        world.audit_writes = _audit_writes()
+        _WORLD_READS.clear()
         yield world
-        _SNAPSHOT.clear()
+        _WORLD_READS.clear()
         transaction.set_rollback(True)
     data_dir.cleanup()
 
@@ -829,15 +831,19 @@ MODELS = {
 }
 
 
-# Read-only cases share one reading of each table (the world does not change under them);
-# a case that writes reads afresh and leaves nothing behind for the next.
-_SNAPSHOT: dict[str, list] = {}
+# Every case starts from the world as built (the case before it rolled back to it), so the
+# read-only cases share one reading of each table, taken once for the module. A case that writes
+# reads the tables afresh after its request, into readings of its own that go with it
+# (`case_reads`).
+_WORLD_READS: dict[str, list] = {}
+_case_reads: dict[str, list] | None = None
 
 
 def _all(kind: str):
-    if kind not in _SNAPSHOT:
-        _SNAPSHOT[kind] = _read_all(kind)
-    return _SNAPSHOT[kind]
+    reads = _WORLD_READS if _case_reads is None else _case_reads
+    if kind not in reads:
+        reads[kind] = _read_all(kind)
+    return reads[kind]
 
 
 _STEPS = Prefetch("steps", queryset=ApplicationStep.objects.select_related("organisation"))
@@ -2915,7 +2921,17 @@ def _named(kind: str, text: str) -> set[int]:
     }.get(kind)
     if field is None:
         return set()
-    return {obj.pk for obj in _all(kind) if getattr(obj, field) in text}
+    return {pk for pk, name in _names(kind, field) if name in text}
+
+
+def _names(kind: str, field: str) -> list[tuple[int, str]]:
+    """(id, number or name) of every record of `kind`: what `_named` looks for, read without
+    the records themselves (a case that writes reads them again after its request)."""
+    reads = _WORLD_READS if _case_reads is None else _case_reads
+    key = f"{kind} {field}"
+    if key not in reads:
+        reads[key] = list(MODELS[kind].objects.values_list("pk", field))
+    return reads[key]
 
 
 def html_refs(text: str) -> dict[str, set[int]]:
@@ -3150,12 +3166,17 @@ def _logged_in(w, role: str) -> Client:
 
 @pytest.fixture
 def case_reads(case):
-    """Writes change the tables: such a case reads them afresh, and so does the one after."""
-    if case.op.method != "GET":
-        _SNAPSHOT.clear()
-    yield
-    if case.op.method != "GET":
-        _SNAPSHOT.clear()
+    """Writes change the tables: such a case reads them afresh, into readings of its own; the
+    next case, back on the world as built, shares the module's again."""
+    global _case_reads
+    if case.op.method == "GET":
+        yield
+        return
+    _case_reads = {}
+    try:
+        yield
+    finally:
+        _case_reads = None
 
 
 def _request_page(w, case: Case, target):
@@ -3177,7 +3198,7 @@ def check_page(mx, case: Case) -> None:
     """One page case: the status, where a redirect leads, nothing out of scope in the answer,
     a list complete, and an audit record for an allowed write only."""
     target = target_of(mx, case)
-    writes_before = _audit_writes()
+    writes_before = mx.audit_writes
     response = _request_page(mx, case, target)
     want = expected_status(mx, case.op, "page", case.role, target)
     # The page echoes its own address (the language form's "next", the links to its next page);
@@ -3237,7 +3258,7 @@ def check_api(mx, case: Case) -> None:
     the answer, a list exactly the records in scope, and an audit record for an allowed write
     only."""
     target = target_of(mx, case)
-    writes_before = _audit_writes()
+    writes_before = mx.audit_writes
     response = _request_api(mx, case, target)
     want = expected_status(mx, case.op, "api", case.role, target)
     data = response.json()

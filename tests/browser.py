@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,27 @@ DESKTOP = {"width": 1366, "height": 900}
 # Playwright's sync API runs an event loop in this thread; the database calls the tests make
 # between browser steps are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _live_server_answers_at_once() -> None:
+    """The live server (`live_server`, Django's LiveServerThread) writes an answer's headers and
+    its body in separate sends; with Nagle's algorithm on, the body can then wait ~40 ms for the
+    browser's delayed acknowledgement of the headers (seen on some pages, never needed). Its
+    connections send at once instead (waitress, which `linli serve` runs, buffers the whole
+    answer anyway)."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class ImmediateWSGIServer(ThreadedWSGIServer):
+        def get_request(self):
+            connection, address = super().get_request()
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+    LiveServerThread.server_class = ImmediateWSGIServer
+
+
+_live_server_answers_at_once()
 
 
 def _browser_missing_reason() -> str | None:
