@@ -177,6 +177,10 @@ LINLI_BACKUP_DIR = Path(os.environ.get("LINLI_BACKUP_DIR", DATA_DIR / "backups")
 # Readiness (/readyz, core/health.py): not ready when the oldest job ready to run has waited
 # longer than this for a worker.
 LINLI_READY_MAX_QUEUE_AGE_MINUTES = float(os.environ.get("LINLI_READY_MAX_QUEUE_AGE_MINUTES", "10"))
+# Open311 places a request given by coordinates alone inside this box (south, west, north, east;
+# the demo district 峡山区's by default): `LINLI_OPEN311_BOUNDS="36.30,119.20,36.70,119.70"`.
+if os.environ.get("LINLI_OPEN311_BOUNDS"):
+    OPEN311_BOUNDS = tuple(float(v) for v in os.environ["LINLI_OPEN311_BOUNDS"].split(","))
 
 # Notifications (core/senders.py): the console by default; an SMS gateway or the WeChat
 # official account's template messages through the district's intranet gateway.

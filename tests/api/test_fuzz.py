@@ -5,7 +5,7 @@ schema-valid and schema-breaking examples, with generated ids and with ids of re
 the writes reach the services, not only the 404). The examples are derandomised so that a run
 is reproducible; the count is modest to keep the suite fast.
 
-One pass covers every operation outside the visits API (those are fuzzed with real ids of their
+One pass covers every operation outside the visits API, the appeals' included (those are fuzzed with real ids of their
 own in tests/visits/test_api.py), the service hall's catalogue, applications and steps included:
 the token is the community worker's, who works at the hall where the application was taken, so
 writes on the application and its active step reach the services.
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from linli.accounts.services import api_token_issue
+from linli.appeals import services as appeals
 from tests.hall import app_helpers as hall_helpers
 
 EXAMPLES = 12
@@ -68,6 +69,24 @@ def test_no_server_errors(world, wsgi_app):
     # The hall's lists hold one application of each handling mode, not only the proxy one.
     hall_helpers.take(hall, hall.items.guidance)
     hall_helpers.take(hall, hall.items.residence)
+    # An appeal waiting at the community worker's community, so its operations reach the services.
+    category = appeals.category_create(
+        actor=None,
+        code="FZ",
+        name="模糊测试诉求",
+        village_days=3,
+        community_days=3,
+        street_days=3,
+        department_days=3,
+    )
+    appeal = appeals.appeal_create(
+        actor=None,
+        category=category,
+        channel="counter",
+        area=application.area,
+        description="路灯不亮",
+        reporter=application.resident,
+    )
     _, key = api_token_issue(actor=None, user=world.users["community_worker"], name="fuzz")
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
@@ -78,6 +97,7 @@ def test_no_server_errors(world, wsgi_app):
         "/api/catalogue": hall.items.illness.pk,
         "/api/applications": application.pk,
         "/api/steps": hall_helpers.active_step(application).pk,
+        "/api/appeals": appeal.pk,
     }
     failures, operations, elsewhere = [], 0, 0
     for result in schema.get_all_operations():
@@ -94,5 +114,5 @@ def test_no_server_errors(world, wsgi_app):
                 base = "/api/" + operation.path.split("/")[2]
                 real = {"id": real_ids[base]}
                 failures += _fuzz(operation, headers, mode, path_parameters=real)
-    assert (operations, elsewhere) == (29, 15)
+    assert (operations, elsewhere) == (38, 15)
     assert not failures, "\n\n".join(failures[:5])

@@ -293,10 +293,13 @@ def dx(mx, django_db_blocker):  # noqa: F811
         mx.dispute_appeals = {
             key: _agreed_dispute(category, household) for key, household in mx.households.items()
         }
-        m._SNAPSHOT.clear()
+        # The world's tables and audit trail now hold the disputes: every case starts from here.
+        built_writes, mx.audit_writes = mx.audit_writes, m._audit_writes()
+        m._WORLD_READS.clear()
         yield mx
         del mx.dispute_appeals
-        m._SNAPSHOT.clear()
+        mx.audit_writes = built_writes
+        m._WORLD_READS.clear()
         transaction.set_rollback(True)
 
 

@@ -136,7 +136,10 @@ def _next(cursor, sequence: str) -> int | None:
 
 
 def sequences(name: str) -> list[str]:
-    """The sequences of a counter name's keys, oldest key first."""
+    """The sequences of a counter name's keys, oldest key first (none on SQLite, which keeps
+    its counters in rows)."""
+    if connection.vendor != "postgresql":
+        return []
     prefix = sequence_name(name, "")
     with connection.cursor() as cursor:
         cursor.execute(
