@@ -55,8 +55,8 @@ def take() -> DatabaseCopy:
         copy.sqlite = sqlite3.connect(":memory:", check_same_thread=False)
         connection.connection.backup(copy.sqlite)
         return copy
-    if connection.vendor != "postgresql":
-        raise NotImplementedError(connection.vendor)
+    if connection.vendor != "postgresql":  # Linli runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no database copy for {connection.vendor}: SQLite or PostgreSQL")
     quote = connection.ops.quote_name
     with connection.connection.cursor() as cursor:
         for table in _tables():
