@@ -200,6 +200,7 @@ def _refused(a, field: str, words: str, **extra) -> None:
         ("channel", "Choose where the appeal came from", {"channel": "fax"}),
         ("channel", "raised by the resident", {"channel": "resident_phone"}),
         ("description", "Say what the appeal is about", {"description": "   "}),
+        ("description", "Say what the appeal is about", {"description": "\u200b\u200e\u202e"}),
         ("description", "At most 2000 characters", {"description": "堵" * 2001}),
         ("description", "cannot be stored", {"description": "堵塞\x00"}),
         ("address", "At most 200 characters", {"address": "路" * 201}),

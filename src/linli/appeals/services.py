@@ -37,7 +37,7 @@ from linli.core.errors import Conflict
 from linli.core.models import Area
 from linli.core.notify import notify
 from linli.core.scoping import OutOfScope, can, covers
-from linli.core.validators import normalise_mobile, text_problem, validate_mobile
+from linli.core.validators import clean_text, normalise_mobile, text_problem, validate_mobile
 from linli.core.workdays import add_working_days
 from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation, Resident
@@ -100,23 +100,8 @@ def _user(actor: Actor | None) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _text(value, field: str, limit: int, *, required: str = "") -> str:
-    """Trimmed text: refused when required and empty, too long, or holding a character that
-    cannot be stored or shown (NUL, control and invisible characters)."""
-    value = str(value if value is not None else "").strip()
-    if required and not value:
-        raise ValidationError({field: required})
-    if len(value) > limit:
-        raise ValidationError(
-            {field: _("At most %(limit)s characters, please.") % {"limit": limit}}
-        )
-    if "\x00" in value:
-        raise ValidationError({field: _("The text holds a character that cannot be stored.")})
-    return value
-
-
 def _name(value, field: str, label: str, *, required: str) -> str:
-    name = _text(value, field, NAME_LENGTH, required=required)
+    name = clean_text(value, field, NAME_LENGTH, required=required)
     problem = text_problem(name, name=True)
     if problem is not None:
         message, params = problem
@@ -159,8 +144,10 @@ def _check_limit(field: str, value) -> int:
 
 def _clean_category_fields(fields: dict) -> dict:
     cleaned = dict(fields)
-    cleaned["name"] = _text(fields.get("name"), "name", 60, required=_("Give the category a name."))
-    cleaned["description"] = _text(fields.get("description"), "description", 300)
+    cleaned["name"] = clean_text(
+        fields.get("name"), "name", 60, required=_("Give the category a name.")
+    )
+    cleaned["description"] = clean_text(fields.get("description"), "description", 300)
     if fields.get("default_tier") not in Tier.values:
         raise ValidationError({"default_tier": _("Choose the tier its appeals start at.")})
     for field in LIMIT_FIELDS:
@@ -230,7 +217,7 @@ def category_create(
             "dispute": dispute,
         }
     )
-    code = _text(code, "code", 20, required=_("Give the category a code."))
+    code = clean_text(code, "code", 20, required=_("Give the category a code."))
     if AppealCategory.objects.filter(code=code).exists():
         raise ValidationError(
             {"code": _("Another category has the code %(code)s.") % {"code": code}}
@@ -524,13 +511,13 @@ def appeal_create(
         mobile=reporter_mobile,
         anonymous=anonymous,
     )
-    description = _text(
+    description = clean_text(
         description,
         "description",
         DESCRIPTION_LENGTH,
         required=_("Say what the appeal is about."),
     )
-    address = _text(address, "address", ADDRESS_LENGTH)
+    address = clean_text(address, "address", ADDRESS_LENGTH)
     lat, lon = _coordinates(latitude, longitude)
     checked = _check_photos(photos_sent, known=set())
     place = tiers.starting_place(place_area, version)
@@ -809,7 +796,7 @@ def appeal_settle(
     _require_handler(actor, appeal, expected_version)
     _require_running(appeal)
     _check_version(appeal, expected_version)
-    what = _text(what_was_done, "what_was_done", NOTE_LENGTH, required=_("Say what was done."))
+    what = clean_text(what_was_done, "what_was_done", NOTE_LENGTH, required=_("Say what was done."))
     change = audit.audited_change(actor=actor, obj=appeal)
     appeal.state = TABLE.next(appeal.state, Action.SETTLE)
     _end_step(actor, open_step(appeal), StepOutcome.SETTLED, what)
@@ -867,7 +854,7 @@ def appeal_hand_up(
     _require_running(appeal)
     _check_version(appeal, expected_version)
     _refuse(appeal, Operation.HAND_UP)
-    reason = _text(reason, "reason", NOTE_LENGTH, required=_("Say why it goes up."))
+    reason = clean_text(reason, "reason", NOTE_LENGTH, required=_("Say why it goes up."))
     place = tiers.place_above(appeal.tier, appeal.area, appeal.category_version)
     if place is None:
         raise ValidationError(
@@ -893,7 +880,9 @@ def appeal_send_to_department(
     _require_running(appeal)
     _check_version(appeal, expected_version)
     _refuse(appeal, Operation.SEND_TO_DEPARTMENT)
-    reason = _text(reason, "reason", NOTE_LENGTH, required=_("Say why it goes to the department."))
+    reason = clean_text(
+        reason, "reason", NOTE_LENGTH, required=_("Say why it goes to the department.")
+    )
     place = tiers.department_place(appeal.category_version)
     assert place is not None  # `_refuse` found the department named
     source = appeal.place_name
@@ -995,7 +984,7 @@ def return_visit_record(
     step = _check_awaits_return_visit(appeal, expected_version)
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose how satisfied the reporter is.")})
-    note = _text(
+    note = clean_text(
         note,
         "note",
         RETURN_VISIT_NOTE_LENGTH,

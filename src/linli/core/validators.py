@@ -68,6 +68,28 @@ def text_problem(value: str, *, name: bool = False) -> tuple[str, dict] | None:
     return None
 
 
+def has_visible_text(value: str) -> bool:
+    """Whether `value` shows anything: a text made only of spaces and invisible characters
+    (zero-width spaces, direction marks, Hangul fillers …) is empty to whoever reads it."""
+    return any(not char.isspace() and not hidden_characters(char) for char in value)
+
+
+def clean_text(value, field: str, limit: int, *, required: str = "") -> str:
+    """A free text as typed (a description, a note; line breaks allowed), trimmed: refused with
+    `required` when it shows nothing, when longer than `limit`, or when it holds a NUL byte,
+    which the database cannot store. Names and numbers get the stricter `text_problem`."""
+    value = str(value if value is not None else "").strip()
+    if required and not has_visible_text(value):
+        raise ValidationError({field: required})
+    if len(value) > limit:
+        raise ValidationError(
+            {field: _("At most %(limit)s characters, please.") % {"limit": limit}}
+        )
+    if "\x00" in value:
+        raise ValidationError({field: _("The text holds a character that cannot be stored.")})
+    return value
+
+
 def _refuse_hidden(value: str, label) -> None:
     """A number's own validator names its field: the form shows why, before any shape check."""
     hidden = hidden_characters(value or "")

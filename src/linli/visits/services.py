@@ -34,6 +34,7 @@ from linli.core.jobs import enqueue_on_commit, enqueue_once_on_commit
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
 from linli.core.timeline import Event
+from linli.core.validators import clean_text
 from linli.hall.applications import services as hall_services
 from linli.hall.choices import ApplicationChannel
 from linli.registry.choices import OrganisationKind, PostKind
@@ -111,20 +112,6 @@ def _require_over(actor: Actor | None, area: Area, perm: str, model, pk) -> None
     raise OutOfScope(model, pk)
 
 
-def _text(value, field: str, limit: int, *, required: str = "") -> str:
-    """Trimmed text: refused when required and empty, too long, or holding a NUL byte."""
-    value = str(value or "").strip()
-    if required and not value:
-        raise ValidationError({field: required})
-    if len(value) > limit:
-        raise ValidationError(
-            {field: _("At most %(limit)s characters, please.") % {"limit": limit}}
-        )
-    if "\x00" in value:
-        raise ValidationError({field: _("The text holds a character that cannot be stored.")})
-    return value
-
-
 def _village_of(area: Area) -> Area | None:
     """The village an area lies in (itself when it is one)."""
     if area.kind == AreaKind.VILLAGE:
@@ -163,7 +150,7 @@ def _check_channel(channel) -> str:
 def _clean_need(category, description, field: str = "") -> tuple[str, str]:
     if category not in NeedCategory.values:
         raise ValidationError({f"{field}category": _("Choose the category of the need.")})
-    text = _text(
+    text = clean_text(
         description,
         f"{field}description",
         NEED_LENGTH,
@@ -244,7 +231,7 @@ def visit_record(
     visited_on = visited_on or today
     _check_visit_day(visited_on, today)
     channel = _check_channel(channel)
-    note = _text(note, "note", NOTE_LENGTH)
+    note = clean_text(note, "note", NOTE_LENGTH)
     found = _clean_needs(needs)
     photo_kind = _photo_kind(photo) if photo else None
     assignment = _assignment_for(actor, household, visited_on)
@@ -442,7 +429,7 @@ def need_close(
     check_version(need.version, version, STALE_RECORD)
     action = workflow.Action.RESOLVE if resolved else workflow.Action.CLOSE
     _check_open(need, action)
-    note = _text(
+    note = clean_text(
         note,
         "note",
         CLOSING_NOTE_LENGTH,
@@ -679,7 +666,7 @@ def assignment_create(
     scope_area = _scope_area(target)
     _require_over(actor, scope_area, ASSIGN, type(target), target.pk)
     _check_dates(starts_on, ends_on)
-    note = _text(note, "note", ASSIGNMENT_NOTE_LENGTH)
+    note = clean_text(note, "note", ASSIGNMENT_NOTE_LENGTH)
     _check_level(level, contact, target)
     _check_post_in_force(contact, starts_on)
     _check_no_overlap(contact_field, contact, target_field, target, starts_on, ends_on)

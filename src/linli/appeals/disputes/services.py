@@ -30,6 +30,7 @@ from linli.core.choices import AuditAction
 from linli.core.errors import Conflict
 from linli.core.scoping import OutOfScope, can, covers
 from linli.core.validators import (
+    clean_text,
     normalise_id_number,
     normalise_mobile,
     parse_id_number,
@@ -70,7 +71,6 @@ AGREEMENT_PREFIX = "TJ"  # 调解
 AGREEMENT_COUNTER = "appeals.agreement"
 REVEAL = "registry.reveal"
 
-_text = appeal_services._text
 _name = appeal_services._name
 _user = appeal_services._user
 
@@ -305,7 +305,7 @@ def dispute_set_mediator(
             _("The mediator's name"),
             required=_("Choose a staff member or name a people's mediator."),
         )
-    committee = _text(committee, "committee", COMMITTEE_LENGTH) or dispute.committee
+    committee = clean_text(committee, "committee", COMMITTEE_LENGTH) or dispute.committee
     change = audit.audited_change(actor=actor, obj=dispute)
     dispute.mediator, dispute.mediator_name, dispute.committee = user, mediator_name, committee
     _save(actor, dispute, change)
@@ -360,8 +360,8 @@ def session_record(
     if not dispute.mediator_display:
         raise ValidationError(_("Name the mediator first."), code="no_mediator")
     held_at = _check_held_at(appeal, held_at)
-    place = _text(place, "place", PLACE_LENGTH, required=_("Say where the session was held."))
-    notes = _text(notes, "notes", NOTES_LENGTH, required=_("Say what was said and done."))
+    place = clean_text(place, "place", PLACE_LENGTH, required=_("Say where the session was held."))
+    notes = clean_text(notes, "notes", NOTES_LENGTH, required=_("Say what was said and done."))
     parties = _attendees(dispute, attended)
     last = MediationSession.objects.filter(dispute=dispute).aggregate(last=Max("order"))["last"]
     session = MediationSession.objects.create(
@@ -456,10 +456,10 @@ def agreement_record(
     new_state = TABLE.next(dispute.state, Action.AGREE)
     if DisputeParty.objects.filter(dispute=dispute).count() < 2:
         raise ValidationError(_("An agreement is between two parties at least."), code="parties")
-    facts = _text(facts, "facts", NOTES_LENGTH, required=_("State the facts of the dispute."))
-    terms = _text(terms, "terms", NOTES_LENGTH, required=_("State what the parties agreed."))
+    facts = clean_text(facts, "facts", NOTES_LENGTH, required=_("State the facts of the dispute."))
+    terms = clean_text(terms, "terms", NOTES_LENGTH, required=_("State what the parties agreed."))
     signed_on, follow_up_on = _check_dates(dispute, signed_on, follow_up_on)
-    committee = _text(committee, "committee", COMMITTEE_LENGTH) or dispute.committee
+    committee = clean_text(committee, "committee", COMMITTEE_LENGTH) or dispute.committee
     if not committee:
         raise ValidationError({"committee": _("Name the mediation committee.")})
     agreement = Agreement.objects.create(
@@ -512,7 +512,7 @@ def dispute_refer(
     new_state = TABLE.next(dispute.state, Action.REFER)
     if referred_to not in Referral.values:
         raise ValidationError({"referred_to": _("Choose where the parties are sent on.")})
-    reason = _text(reason, "reason", REASON_LENGTH, required=_("Say why mediation failed."))
+    reason = clean_text(reason, "reason", REASON_LENGTH, required=_("Say why mediation failed."))
     change = audit.audited_change(actor=actor, obj=dispute)
     dispute.state = new_state
     dispute.referred_to, dispute.referral_reason = referred_to, reason
@@ -645,7 +645,7 @@ def fulfilment_check_record(
         raise ValidationError(
             {"checked_on": _("The check is made after the agreement was signed, and not ahead.")}
         )
-    note = _text(
+    note = clean_text(
         note,
         "note",
         NOTE_LENGTH,
