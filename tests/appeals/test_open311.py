@@ -18,8 +18,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from linli.accounts.models import ApiToken
 from linli.appeals import services
-from linli.appeals.models import Appeal, Open311Key
-from linli.appeals.open311 import keys, places
+from linli.appeals.models import Appeal, Open311Intake, Open311Key
+from linli.appeals.open311 import keys, places, queue
+from linli.core.jobs import run_pending_jobs
 from linli.core.models import Area, AuditRecord
 
 from . import helpers as h
@@ -47,6 +48,15 @@ def gw(a):
     return o.gateway(a)
 
 
+@pytest.fixture(autouse=True)
+def commits_at_once(monkeypatch):
+    """A post's work commits when it is answered, as on the server; here the test's own
+    transaction holds it, so what waits for the commit (queueing the intake job) runs at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 def _json(response):
     assert response["Content-Type"].startswith("application/json")
     assert "charset=utf-8" in response["Content-Type"]
@@ -65,6 +75,15 @@ def _xml(response, root: str, item: str | None = None):
 
 def _post(client, fields, fmt="json", **headers):
     return client.post(f"{o.ROOT}requests.{fmt}", data=fields, headers=headers)
+
+
+def _raised(client, fields, **headers) -> str:
+    """Post, let the intake job raise it, and return the request's id its token gives."""
+    response = _post(client, fields, **headers)
+    assert response.status_code == 201, response.content
+    token = _json(response)[0]["token"]
+    run_pending_jobs()
+    return _json(client.get(f"{o.ROOT}tokens/{token}.json"))[0]["service_request_id"]
 
 
 def _error(response, status: int, fmt: str = "json") -> str:
@@ -163,13 +182,23 @@ def test_an_unknown_format_or_jurisdiction(client, a):
 # --- posting a request -------------------------------------------------------------------------
 
 
-def test_a_post_raises_an_appeal_in_the_named_village(client, a, gw):
+def test_a_post_is_answered_with_a_token_and_raised_as_an_appeal_in_the_named_village(
+    client, a, gw
+):
     response = _post(client, o.post_fields(gw.secret))
     assert response.status_code == 201
     rows = _json(response)
-    assert len(rows) == 1 and set(rows[0]) == o.POST_FIELDS
+    assert len(rows) == 1 and set(rows[0]) == o.POST_FIELDS - {"service_request_id"}
+    token = rows[0]["token"]
+    assert token.startswith("tk") and "tokens/" + token in rows[0]["service_notice"]
+    # Waiting in the intake queue: no appeal yet, the token answers without an id.
+    assert not Appeal.objects.exists()
+    waiting = _json(client.get(f"{o.ROOT}tokens/{token}.json"))
+    assert waiting == [{"token": token}]
+    assert run_pending_jobs() >= 1
     appeal = Appeal.objects.get()
-    assert rows[0]["service_request_id"] == rows[0]["token"] == appeal.number
+    rows = _json(client.get(f"{o.ROOT}tokens/{token}.json"))
+    assert rows == [{"service_request_id": appeal.number, "token": token}]
     assert appeal.channel == "open311" and appeal.area == a.village
     assert (appeal.tier, appeal.tier_area) == ("village", a.village)
     assert appeal.reporter_name == "张建国" and appeal.reporter_mobile == "13912345678"
@@ -177,10 +206,11 @@ def test_a_post_raises_an_appeal_in_the_named_village(client, a, gw):
     assert appeal.address.endswith("大槐树旁")
     assert appeal.media_url == "https://photos.example.cn/drain.jpg"
     assert str(appeal.latitude) == "36.501234"  # six decimals kept
-    assert "文岭一村" in rows[0]["service_notice"]
+    assert "文岭一村" in queue.answer_row(Open311Intake.objects.get())["service_notice"]
     # The post is audited under the key's system account; the appeal's records name its token.
     post = AuditRecord.objects.get(object_id=str(appeal.pk), actor=gw.account)
-    assert post.changes["open311_key"] == gw.key.pk
+    assert post.changes["open311_key"] == gw.key.pk and post.changes["token"] == token
+    assert post.source == f"api-token:{gw.key.token_id}"
     created = AuditRecord.objects.filter(object_type="appeals.appeal", actor__isnull=True)
     assert created and {r.source for r in created} == {f"api-token:{gw.key.token_id}"}
     assert {r.channel for r in created} == {"api"}
@@ -192,7 +222,9 @@ def test_a_post_in_xml_and_through_the_hotline_key(client, a):
     response = _post(client, fields, fmt="xml")
     assert response.status_code == 201
     rows = _xml(response, "service_requests", "request")
-    assert set(rows[0]) == o.POST_FIELDS
+    assert set(rows[0]) == o.POST_FIELDS - {"service_request_id"}
+    run_pending_jobs()
+    rows = _xml(client.get(f"{o.ROOT}tokens/{rows[0]['token']}.xml"), "service_requests", "request")
     assert Appeal.objects.get(number=rows[0]["service_request_id"]).channel == "hotline"
 
 
@@ -200,21 +232,18 @@ def test_an_anonymous_post_where_the_category_allows_it(client, a, gw):
     fields = o.post_fields(
         gw.secret, first_name=None, last_name=None, phone=None, **{"attribute[ANONYMOUS]": "1"}
     )
-    assert _post(client, fields).status_code == 201
-    assert Appeal.objects.get().anonymous
+    assert Appeal.objects.get(number=_raised(client, fields)).anonymous
 
 
 def test_a_post_by_address_id_and_a_department_category(client, a, gw):
     Area.objects.filter(pk=a.far_village.pk).update(code="370772102201")
     places.forget()
     fields = o.post_fields(gw.secret, address_string=None, address_id="370772102201")
-    assert _post(client, fields).status_code == 201
-    assert Appeal.objects.get().area_id == a.far_village.pk
+    assert Appeal.objects.get(number=_raised(client, fields)).area_id == a.far_village.pk
     # Coordinates alone place it in the district: a category with a department takes it.
     fields = o.post_fields(gw.secret, service_code="ZCZX", address_string=None)
     fields.pop("attribute[ANONYMOUS]", None)
-    assert _post(client, fields).status_code == 201
-    assert Appeal.objects.get(category=a.categories.policy).tier == "department"
+    assert Appeal.objects.get(number=_raised(client, fields)).tier == "department"
 
 
 def test_the_same_post_retried_with_its_idempotency_key_raises_one_appeal(client, a, gw):
@@ -223,6 +252,9 @@ def test_the_same_post_retried_with_its_idempotency_key_raises_one_appeal(client
     again = _post(client, fields, **{"Idempotency-Key": "gw-2026-0001"})
     assert first.status_code == again.status_code == 201
     assert _json(first) == _json(again) and again["Idempotent-Replayed"] == "true"
+    run_pending_jobs()
+    late = _post(client, fields, **{"Idempotency-Key": "gw-2026-0001"})  # after it was raised
+    assert _json(late) == _json(first) and Open311Intake.objects.count() == 1
     assert Appeal.objects.count() == 1
     other = _post(
         client,
@@ -231,6 +263,48 @@ def test_the_same_post_retried_with_its_idempotency_key_raises_one_appeal(client
     )
     _error(other, 400)
     assert Appeal.objects.count() == 1
+
+
+def test_the_intake_job_raises_each_post_once(client, a, gw):
+    for description in ("排水沟堵了", "路灯不亮", "垃圾没人清"):
+        assert _post(client, o.post_fields(gw.secret, description=description)).status_code == 201
+    rows = list(Open311Intake.objects.order_by("id"))
+    assert [r.state for r in rows] == ["waiting"] * 3 and not Appeal.objects.exists()
+    # One run raises one row; the same row again (a retried job, a second worker) does nothing.
+    assert queue.raise_one(rows[0].pk) == "raised"
+    assert queue.raise_one(rows[0].pk) == ""
+    assert queue.raise_waiting() == {"raised": 2, "refused": 0}
+    assert queue.raise_waiting() == {"raised": 0, "refused": 0}
+    assert Appeal.objects.count() == 3
+    assert sorted(Open311Intake.objects.values_list("appeal__description", flat=True)) == sorted(
+        Appeal.objects.values_list("description", flat=True)
+    )
+    assert AuditRecord.objects.filter(actor=gw.account, action="create").count() == 3
+
+
+def test_a_post_whose_service_is_withdrawn_before_it_is_raised_is_refused_on_its_token(
+    client, a, gw
+):
+    token = _json(_post(client, o.post_fields(gw.secret)))[0]["token"]
+    services.category_set_offered(actor=None, category=a.categories.sanitation, offered=False)
+    run_pending_jobs()
+    row = Open311Intake.objects.get()
+    assert row.state == "refused" and row.appeal is None and "HJWS" in row.refusal
+    assert not Appeal.objects.exists()
+    description = _error(client.get(f"{o.ROOT}tokens/{token}.json"), 404)
+    assert token in description and "HJWS" in description
+    refused = AuditRecord.objects.filter(actor=gw.account, outcome="failure").get()
+    assert refused.changes["token"] == token
+    # The administrator sees it on the keys page, with the key's count of posts.
+    client.force_login(a.users["administrator"])
+    page = client.get("/open311/keys/").content.decode()
+    assert token in page and "HJWS" in page
+    assert [(k.posts, k.waiting, k.refused) for k in keys.key_list()] == [(1, 0, 1)]
+
+
+def test_an_unknown_token_is_not_found(client, a, gw):
+    _error(client.get(f"{o.ROOT}tokens/tk0000.json"), 404)
+    _error(client.get(f"{o.ROOT}tokens/tk0000.xml"), 404, "xml")
 
 
 BAD_POSTS = {
@@ -273,6 +347,8 @@ def test_bad_posts_are_refused_in_the_spec_error_format_and_store_nothing(client
     response = _post(client, o.post_fields(gw.secret, **changes), fmt=fmt)
     description = _error(response, status, fmt)
     assert description
+    assert not Open311Intake.objects.exists()  # refused at once, nothing queued
+    run_pending_jobs()
     assert not Appeal.objects.exists()
     assert (
         AuditRecord.objects.filter(object_type="appeals.appeal", outcome="success").count()
@@ -338,13 +414,11 @@ def test_keys_are_issued_by_the_administrator_to_system_accounts_only(a):
 def raised(client, a, gw):
     """Two posted requests (one settled and closed), one at the counter in a public category,
     one in a category that is not public."""
-    first = _json(_post(client, o.post_fields(gw.secret)))[0]["service_request_id"]
-    second = _json(
-        _post(
-            client,
-            o.post_fields(gw.secret, description="路灯不亮", **{"attribute[URGENCY]": "normal"}),
-        )
-    )[0]["service_request_id"]
+    first = _raised(client, o.post_fields(gw.secret))
+    second = _raised(
+        client,
+        o.post_fields(gw.secret, description="路灯不亮", **{"attribute[URGENCY]": "normal"}),
+    )
     closed = Appeal.objects.get(number=second)
     services.appeal_settle(actor=None, appeal=closed, what_was_done="已疏通")
     services.return_visit_record(

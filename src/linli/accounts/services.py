@@ -398,16 +398,24 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 def api_token_find(key: str) -> ApiToken | None:
     """The token this key belongs to, with its user, if it works now: not revoked, not expired,
     its account active. Notes when it was last used (at most every five minutes)."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_key(key), revoked=False)
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
+    token = api_tokens_of_key(ApiToken.objects.select_related("user"), key).first()
+    return token if token is not None and api_token_works(token) else None
+
+
+def api_tokens_of_key(tokens, key: str, prefix: str = ""):
+    """`tokens` (or rows reaching a token through `prefix`, such as "token__") narrowed to the
+    unrevoked token of this key: one indexed look-up by the key's hash."""
+    return tokens.filter(**{f"{prefix}key_hash": _hash_key(key), f"{prefix}revoked": False})
+
+
+def api_token_works(token: ApiToken) -> bool:
+    """Whether the token found for a key works now (its account active, not expired); notes
+    when it was last used, at most every five minutes."""
+    if not token.user.is_active:
+        return False
     now = timezone.now()
     if token.expires_at and token.expires_at < now:
-        return None
+        return False
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    return True

@@ -706,3 +706,46 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} → {self.channel}"
+
+
+class Open311Intake(models.Model):
+    """Open311 受理登记 — a request posted to Open311, accepted at once and raised as an appeal
+    moments later by a job (the spec's `token`: the answer to the post gives the token, and
+    `tokens/{token}` gives the request's id once the appeal is raised).
+
+    The post's fields were checked before the row was written, so a row is a request that was
+    well-formed when it came; the job checks them again (a category may have been withdrawn in
+    between) and either raises the appeal or records why it could not (`refusal`)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("waiting to be raised")
+        RAISED = "raised", _("raised as an appeal")
+        REFUSED = "refused", _("refused")
+
+    token = models.CharField(_("token"), max_length=40, unique=True)
+    key = models.ForeignKey(Open311Key, on_delete=models.PROTECT, related_name="intakes")
+    fields = models.JSONField(_("posted fields"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    address = models.CharField(_("client address"), max_length=45, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.WAITING
+    )
+    appeal = models.OneToOneField(
+        "Appeal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="open311_intake",
+    )
+    refusal = models.CharField(_("refusal"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 intake")
+        verbose_name_plural = _("Open311 intakes")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], name="open311_intake_waiting", condition=Q(state="waiting"))
+        ]
+
+    def __str__(self) -> str:
+        return self.token

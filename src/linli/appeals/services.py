@@ -478,6 +478,73 @@ def _insert_numbered(appeal: Appeal) -> None:
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class AppealInput:
+    """What an appeal is raised from, checked (`appeal_input`)."""
+
+    channel: str
+    version: AppealCategoryVersion
+    area: Area
+    who: _Reporter
+    description: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    photos: list
+
+
+def appeal_input(
+    *,
+    actor: Actor | None,
+    category: AppealCategory | int | str | None,
+    channel: str,
+    area: Area | int | None,
+    description: str,
+    address: str = "",
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+    reporter: Resident | None = None,
+    reporter_name: str = "",
+    reporter_mobile: str = "",
+    anonymous: bool = False,
+    photos_sent: Sequence[UploadedFile] = (),
+) -> AppealInput:
+    """Check what an appeal would be raised from, as `appeal_create` does, storing nothing:
+    raises `ValidationError` naming the field. (Open311 answers a post at once from this and
+    raises the appeal later.)"""
+    channel = _check_channel(channel)
+    version = _offered_version(category)
+    place_area = _area(area)
+    _check_recorder(actor, place_area, channel)
+    who = _reporter(
+        actor,
+        version,
+        resident=reporter,
+        name=reporter_name,
+        mobile=reporter_mobile,
+        anonymous=anonymous,
+    )
+    description = clean_text(
+        description,
+        "description",
+        DESCRIPTION_LENGTH,
+        required=_("Say what the appeal is about."),
+    )
+    address = clean_text(address, "address", ADDRESS_LENGTH)
+    lat, lon = _coordinates(latitude, longitude)
+    return AppealInput(
+        channel=channel,
+        version=version,
+        area=place_area,
+        who=who,
+        description=description,
+        address=address,
+        latitude=lat,
+        longitude=lon,
+        photos=_check_photos(photos_sent, known=set()),
+    )
+
+
 def appeal_create(
     *,
     actor: Actor | None,
@@ -499,27 +566,24 @@ def appeal_create(
     tier that covers the place (not below the category's starting tier), with that tier's time
     limit on the working-day calendar. Photos are checked by their bytes before anything is
     stored."""
-    channel = _check_channel(channel)
-    version = _offered_version(category)
-    place_area = _area(area)
-    _check_recorder(actor, place_area, channel)
-    who = _reporter(
-        actor,
-        version,
-        resident=reporter,
-        name=reporter_name,
-        mobile=reporter_mobile,
+    given = appeal_input(
+        actor=actor,
+        category=category,
+        channel=channel,
+        area=area,
+        description=description,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        reporter=reporter,
+        reporter_name=reporter_name,
+        reporter_mobile=reporter_mobile,
         anonymous=anonymous,
+        photos_sent=photos_sent,
     )
-    description = clean_text(
-        description,
-        "description",
-        DESCRIPTION_LENGTH,
-        required=_("Say what the appeal is about."),
-    )
-    address = clean_text(address, "address", ADDRESS_LENGTH)
-    lat, lon = _coordinates(latitude, longitude)
-    checked = _check_photos(photos_sent, known=set())
+    version, place_area, who, checked = given.version, given.area, given.who, given.photos
+    channel, description, address = given.channel, given.description, given.address
+    lat, lon = given.latitude, given.longitude
     place = tiers.starting_place(place_area, version)
     appeal = Appeal(
         category_id=version.category_id,

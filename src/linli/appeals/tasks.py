@@ -3,6 +3,8 @@
 - `escalate_overdue_appeals` — escalation 超时上报 (hourly; it acts from 08:00 local time, so
   nobody is messaged at night): hands up each appeal whose tier's time limit has passed and
   tells the next tier and the supervisors (see `appeals.escalation`).
+- `raise_open311_intakes` — queued by each Open311 post (once while a run waits): raises the
+  posts accepted into the intake queue as appeals (`appeals.open311.queue`).
 - `refresh_appeal_deadlines` — queued whenever the working-day calendar changes: moves the
   deadlines of the open steps the change affects, and clears their "provisional" mark once the
   years they reach into are entered (`core.workdays.move_deadline`).
@@ -43,6 +45,15 @@ def escalate_overdue_appeals() -> dict:
         "overdue_at_top": report.overdue_at_top,
         "notifications": report.notifications,
     }
+
+
+@retried(attempts=5, backoff=10, stale_after=600)
+@task()
+def raise_open311_intakes() -> dict:
+    """Raise the Open311 posts waiting in the intake queue; returns how many."""
+    from .open311 import queue
+
+    return queue.raise_waiting()
 
 
 @retried(attempts=5, backoff=60, stale_after=1800)

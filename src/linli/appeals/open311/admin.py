@@ -1,5 +1,6 @@
-"""Open311 keys 接口密钥, the administrator's page: the keys and their system accounts, a form
-to issue one (its key shown on that one answer only) and a button to revoke one."""
+"""Open311 keys 接口密钥, the administrator's page: the keys and their system accounts with the
+posts each brought, a form to issue one (its key shown on that one answer only), a button to
+revoke one, and the latest posts that could not be raised as appeals (and why)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from linli.accounts.models import User
 from linli.core.web import act, submit
 
-from . import keys
+from . import keys, queue
 
 MANAGE = keys.MANAGE
 
@@ -46,7 +47,11 @@ class KeyForm(forms.Form):
 
 
 def _page(request, form=None, status: int = 200):
-    context = {"keys": keys.key_list(), "form": form or KeyForm()}
+    context = {
+        "keys": keys.key_list(),
+        "refused": queue.refused_lately(),
+        "form": form or KeyForm(),
+    }
     return render(request, "appeals/open311/keys.html", context, status=status)
 
 

@@ -4,8 +4,9 @@ Each field is checked in the spec's terms before anything is stored, and every r
 `Open311Error` (the HTTP status and the description the error list carries): a missing or
 unknown `service_code`, a category that is not public, a location outside the district, a
 missing required attribute or one with a value the definition does not list, a `media_url`
-that is not http(s). The appeal itself is raised by `services.appeal_create` as a trusted
-gateway (the key was checked; a system account holds no grants), whose own refusals come back
+that is not http(s) — and then as `services.appeal_input` checks an appeal (so a post the
+appeal's own rules would refuse is refused at once). The appeal itself is raised by
+`services.appeal_create` as a trusted gateway (the key was checked; a system account holds no grants), whose own refusals come back
 as 400 with their message.
 """
 
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import selectors, services
+from ..choices import AppealChannel
 from ..models import Appeal, AppealCategory
 from . import places
 from .definitions import attribute_lines, check_attributes
@@ -165,9 +167,11 @@ def _validation_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def raise_request(data, *, channel: str) -> Appeal:
-    """Check the posted fields and raise the appeal, all in one transaction; nothing is stored
-    when anything is refused."""
+def check_request(data) -> dict:
+    """Check the posted fields in the spec's terms, then as `appeal_create` would (a phone
+    number, the description's length); reads only, stores nothing. Returns the arguments the
+    appeal is raised with."""
+    check_jurisdiction(data.get("jurisdiction_id"))
     category = public_category(data.get("service_code", ""))
     version = category.current_version
     attributes = check_attributes(version, data)
@@ -176,24 +180,34 @@ def raise_request(data, *, channel: str) -> Appeal:
     if not description:
         raise bad(_("description is required: say what the request is about."))
     link = media_url(data.get("media_url"))
-    reporter = _reporter(data, category, attributes.anonymous)
     lines = attribute_lines(attributes)
     address = where.address
     if attributes.location_detail:
         address = f"{address} {attributes.location_detail}".strip()
+    arguments = {
+        "category": category,
+        "area": where.area_id,
+        "description": "\n".join([description, *lines]) if lines else description,
+        "address": address[: services.ADDRESS_LENGTH],
+        "latitude": where.lat,
+        "longitude": where.lon,
+        **_reporter(data, category, attributes.anonymous),
+    }
+    try:
+        services.appeal_input(actor=None, channel=AppealChannel.OPEN311, **arguments)
+    except ValidationError as error:
+        raise bad(_validation_text(error)) from None
+    return {**arguments, "media_url": link}
+
+
+def raise_checked(arguments: dict, *, channel: str) -> Appeal:
+    """Raise the appeal of a checked post (`check_request`) in one transaction; nothing is
+    stored when the appeal's own rules refuse it (400 with their message)."""
+    arguments = dict(arguments)
+    link = arguments.pop("media_url", "")
     try:
         with transaction.atomic():
-            appeal = services.appeal_create(
-                actor=None,
-                category=category,
-                channel=channel,
-                area=where.area_id,
-                description="\n".join([description, *lines]) if lines else description,
-                address=address[: services.ADDRESS_LENGTH],
-                latitude=where.lat,
-                longitude=where.lon,
-                **reporter,
-            )
+            appeal = services.appeal_create(actor=None, channel=channel, **arguments)
             if link:
                 Appeal.objects.filter(pk=appeal.pk).update(media_url=link)
                 appeal.media_url = link

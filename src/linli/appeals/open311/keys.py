@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from linli.accounts import services as account_services
@@ -21,7 +22,7 @@ from linli.core import audit
 from linli.core.actors import Actor
 
 from ..choices import AppealChannel
-from ..models import Open311Key
+from ..models import Open311Intake, Open311Key
 
 KEY_CHANNELS = (AppealChannel.OPEN311, AppealChannel.HOTLINE)
 MANAGE = "accounts.manage"
@@ -64,21 +65,30 @@ def key_find(secret: str) -> Open311Key | None:
     account active), with its token and account; None otherwise."""
     if not isinstance(secret, str) or not secret.startswith("lk_") or len(secret) > 200:
         return None
-    token = account_services.api_token_find(secret)
-    if token is None or not token.user.is_system_account:
+    key = (
+        account_services.api_tokens_of_key(
+            Open311Key.objects.select_related("token__user"), secret, prefix="token__"
+        )
+        .filter(token__user__is_system_account=True)
+        .first()
+    )
+    if key is None or not account_services.api_token_works(key.token):
         return None
-    key = Open311Key.objects.filter(token=token).first()
-    if key is None:
-        return None
-    key.token = token
     return key
 
 
 def key_list() -> list[Open311Key]:
+    """Every key, newest first, with how many posts it brought (`posts`) and how many of them
+    wait in the intake queue (`waiting`) or could not be raised (`refused`)."""
+    waiting, refused = Open311Intake.State.WAITING, Open311Intake.State.REFUSED
     return list(
-        Open311Key.objects.select_related("token__user", "token__issued_by").order_by(
-            "-created_at", "-id"
+        Open311Key.objects.select_related("token__user", "token__issued_by")
+        .annotate(
+            posts=Count("intakes"),
+            waiting=Count("intakes", filter=Q(intakes__state=waiting)),
+            refused=Count("intakes", filter=Q(intakes__state=refused)),
         )
+        .order_by("-created_at", "-id")
     )
 
 

@@ -57,7 +57,7 @@ def _expected(appeal: Appeal) -> str:
     return iso(timezone.make_aware(end))
 
 
-def _notice(appeal: Appeal) -> str:
+def notice(appeal: Appeal) -> str:
     if appeal.state in (AppealState.SETTLED, AppealState.CLOSED):
         return ""
     where = appeal.place_name
@@ -97,7 +97,7 @@ def request_row(appeal: Appeal, directory: places.Directory | None) -> dict:
         "service_code": appeal.category.code,
         "description": public_description(appeal),
         "agency_responsible": appeal.place_name,
-        "service_notice": _notice(appeal),
+        "service_notice": notice(appeal),
         "requested_datetime": iso(appeal.created_at),
         "updated_datetime": iso(updated),
         "expected_datetime": _expected(appeal),

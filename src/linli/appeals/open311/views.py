@@ -8,8 +8,11 @@ too); the appeal's own records carry the key's token as their source.
 
 Retries: a client that sends an `Idempotency-Key` header (as the JSON API's clients do) gets the
 first answer back for the same key and body, and no second appeal (`core.idempotency`, per
-system account). The answer gives `service_request_id` at once (and the same value as `token`,
-so `tokens/{token}` answers too).
+system account).
+
+A good post is answered at once with a `token` (201): it waits in the intake queue and a job
+raises it as an appeal moments later (`queue`); `tokens/{token}` then gives its
+`service_request_id`. A refusal is answered at once, as before.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from linli.core import audit, context, idempotency
 from linli.core.choices import AuditAction, AuditOutcome
 
-from . import definitions, intake, keys, places, reads, render
+from . import definitions, intake, keys, places, queue, reads, render
 from .intake import Open311Error, bad
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -198,25 +201,8 @@ def _post(request, fmt: str):
     context.using_api_token(key.token_id)
 
     def write():
-        intake.check_jurisdiction(request.POST.get("jurisdiction_id"))
-        appeal = intake.raise_request(request.POST, channel=key.channel)
-        audit.record(
-            action=AuditAction.CREATE,
-            actor=account,
-            obj=appeal,
-            changes={
-                "open311_key": key.pk,
-                "channel": key.channel,
-                "service_code": appeal.category.code,
-            },
-        )
-        row = {
-            "service_request_id": appeal.number,
-            "token": appeal.number,
-            "service_notice": reads._notice(appeal),
-            "account_id": "",
-        }
-        return 201, {"rows": [row]}
+        row = queue.accept(request.POST, key=key, address=context.current().address)
+        return 201, {"rows": [queue.answer_row(row)]}
 
     try:
         status, body, replayed = idempotency.run(
@@ -266,9 +252,18 @@ def request_detail(request, number: str, fmt: str):
 
 @_guarded
 def token(request, token: str, fmt: str):
-    """The request a token stands for: tokens are the request ids themselves, given at once."""
+    """The request a token stands for: its id once the post is raised as an appeal, the token
+    alone while it waits. (Before the intake queue, tokens were the request ids themselves.)"""
     _only(request, "GET", "HEAD")
     intake.check_jurisdiction(request.GET.get("jurisdiction_id"))
+    row = queue.find(token)
+    if row is not None:
+        if row.state == row.State.REFUSED:
+            raise Open311Error(404, queue.refusal_text(row))
+        answer = {"token": row.token}
+        if row.appeal_id is not None:
+            answer = {"service_request_id": row.appeal.number, "token": row.token}
+        return render.answer(fmt, "service_requests", [answer])
     number = reads.public_requests().filter(number=token).values_list("number", flat=True).first()
     if number is None:
         raise Open311Error(
