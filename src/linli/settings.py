@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "linli.registry",
     "linli.hall",
     "linli.appeals",
+    "linli.decide",
     "linli.visits",
     "linli.demo",
 ]

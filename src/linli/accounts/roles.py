@@ -55,18 +55,47 @@ _VISITS_LEAD = _VISITS_RECORD | {"visits.assign"}
 # limit passes at the tiers below; appeals.categories edits the appeal categories.
 _APPEALS_FRONT = {"appeals.view", "appeals.report", "appeals.return_visit"}
 
+# Residents decide 由民做主: decide.view reads the matters, votes, tasks and commitments of the
+# grant's area (a resident reads their own community's on the board, whatever their grant);
+# decide.propose raises a matter there (a resident: in their own community, for themselves; an
+# opinion collector or staff: on a resident's behalf) and records neighbours' opinions;
+# decide.participate supports, votes and rates as a resident of the community; decide.manage
+# runs the community's side (take up, merge, meetings, votes, tasks, the board);
+# decide.advise writes options as an advisory panel member; decide.inspect records inspections
+# as a supervision panel member; decide.task reports on tasks given to the grant's organisation;
+# decide.categories edits the matter categories.
+_DECIDE_FRONT = {"decide.view", "decide.propose"}
+_DECIDE_STAFF = _DECIDE_FRONT | {"decide.manage"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(
-        {"registry.view", "services.view", "services.apply", "services.rate"} | _APPEALS_FRONT
+        {"registry.view", "services.view", "services.apply", "services.rate"}
+        | _APPEALS_FRONT
+        | {"decide.propose", "decide.participate"}
     ),
     Role.GRID_WORKER: frozenset(
-        _REGISTRY_WORKER | _VISITING_WORKER | _VISITS_RECORD | _APPEALS_FRONT | {"appeals.village"}
+        _REGISTRY_WORKER
+        | _VISITING_WORKER
+        | _VISITS_RECORD
+        | _APPEALS_FRONT
+        | {"appeals.village"}
+        | _DECIDE_FRONT
     ),
     Role.VILLAGE_CADRE: frozenset(
-        _REGISTRY_WORKER | _VISITING_WORKER | _VISITS_LEAD | _APPEALS_FRONT | {"appeals.village"}
+        _REGISTRY_WORKER
+        | _VISITING_WORKER
+        | _VISITS_LEAD
+        | _APPEALS_FRONT
+        | {"appeals.village"}
+        | _DECIDE_STAFF
     ),
     Role.COMMUNITY_WORKER: frozenset(
-        _REGISTRY_WORKER | _HALL_WORKER | _VISITS_LEAD | _APPEALS_FRONT | {"appeals.community"}
+        _REGISTRY_WORKER
+        | _HALL_WORKER
+        | _VISITS_LEAD
+        | _APPEALS_FRONT
+        | {"appeals.community"}
+        | _DECIDE_STAFF
     ),
     Role.STREET_CADRE: frozenset(
         {"area.view", "registry.view", "registry.reveal", "registry.export", "organisation.view"}
@@ -74,17 +103,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VISITS_LEAD
         | _APPEALS_FRONT
         | {"appeals.street", "appeals.supervise"}
+        | {"decide.view"}
     ),
     Role.DEPARTMENT_STAFF: frozenset(
-        {"area.view", "organisation.view", "services.step", "appeals.department"}
+        {"area.view", "organisation.view", "services.step", "appeals.department", "decide.task"}
     ),
     Role.DISTRICT_LEADER: frozenset(
         {"area.view", "registry.view", "registry.export", "organisation.view"}
         | {"services.view", "outreach.view", "hall.view"}
         | _VISITS_LEAD
         | {"appeals.view", "appeals.supervise"}
+        | {"decide.view"}
     ),
-    Role.PANEL_MEMBER: frozenset({"area.view"}),
+    Role.PANEL_MEMBER: frozenset({"area.view", "decide.view", "decide.advise", "decide.inspect"}),
     Role.ADMINISTRATOR: frozenset(
         {
             "area.view",
@@ -98,6 +129,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "calendar.manage",
             "visits.policy",
             "appeals.categories",
+            "decide.categories",
         }
     ),
     Role.SECURITY_OFFICER: frozenset({"area.view", "grants.manage", "accounts.unlock"}),

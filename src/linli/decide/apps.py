@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DecideConfig(AppConfig):
+    """由民做主 — residents decide: a matter 议事事项 raised by a resident (or an opinion collector
+    on their behalf) passes through the five steps of the five-democracy method 五民主工作法 —
+    propose 民主提事, deliberate 民主议事, decide 民主决策, manage 民主管理, supervise 民主监督 —
+    in the open, on the community's public board 公开栏, beside the party members' public
+    commitments 党员公开承诺榜."""
+
+    name = "linli.decide"
+    label = "decide"
+    verbose_name = _("Residents decide")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,71 @@
+"""The lines a matter's timeline 时间线 may hold (`core.timeline.Event`), named once. Other parts
+of the module (votes, tasks, inspections, ratings) add theirs here too."""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_noop
+
+from linli.core.timeline import Event
+
+from .choices import MatterChannel
+from .workflow import Action
+
+
+class Verb(StrEnum):
+    CREATED = "created"
+    SUPPORTED = "supported"
+    OPINION = "opinion"
+    MERGED = "merged"
+    MOVED = "moved"  # from one stage to the next
+    OPTION = "option"
+    MEETING = "meeting"
+    VOTE = "vote"
+    TASK = "task"
+    PROGRESS = "progress"
+    INSPECTION = "inspection"
+    RATED = "rated"
+
+
+RAISED: dict[str, Event] = {
+    MatterChannel.RESIDENT_PHONE: Event(
+        Verb.CREATED, gettext_noop("Proposed by a resident on the phone: %(title)s")
+    ),
+    MatterChannel.COLLECTOR: Event(
+        Verb.CREATED,
+        gettext_noop("Proposed by an opinion collector on a resident's behalf: %(title)s"),
+    ),
+    MatterChannel.STAFF: Event(
+        Verb.CREATED, gettext_noop("Registered by community staff: %(title)s")
+    ),
+    MatterChannel.APPEAL: Event(
+        Verb.CREATED, gettext_noop("Raised from appeal %(appeal)s: %(title)s")
+    ),
+}
+# Each move of the stage, by the table's action (workflow.Action), with what the mover said
+# (`note`, may be empty) and the round it starts or ends (`round`).
+MOVED: dict[str, Event] = {
+    Action.DELIBERATE: Event(Verb.MOVED, gettext_noop("Taken up for deliberation. %(note)s")),
+    Action.MERGE: Event(Verb.MERGED, gettext_noop("Merged into a similar matter. %(note)s")),
+    Action.DROP: Event(Verb.MOVED, gettext_noop("Closed without deliberation: %(note)s")),
+    Action.PUT_TO_VOTE: Event(Verb.MOVED, gettext_noop("Put to the vote. %(note)s")),
+    Action.DECIDED: Event(
+        Verb.MOVED, gettext_noop("The vote passed: the decision is carried out. %(note)s")
+    ),
+    Action.REJECTED: Event(Verb.MOVED, gettext_noop("The vote did not pass: closed. %(note)s")),
+    Action.NO_QUORUM: Event(
+        Verb.MOVED,
+        gettext_noop("The vote missed its quorum: nothing decided, back to deliberation. %(note)s"),
+    ),
+    Action.SUPERVISE: Event(
+        Verb.MOVED, gettext_noop("Every task of round %(round)s done: supervision begins. %(note)s")
+    ),
+    Action.FINISH: Event(Verb.MOVED, gettext_noop("Rated by the residents: done. %(note)s")),
+    Action.SEND_BACK: Event(
+        Verb.MOVED,
+        gettext_noop(
+            "Too many residents dissatisfied: back to manage for round %(round)s. %(note)s"
+        ),
+    ),
+}
+MERGED_INTO = Event(Verb.MERGED, gettext_noop("Merged into %(number)s: %(note)s"))
+MERGED_FROM = Event(Verb.MERGED, gettext_noop("%(number)s merged into this matter"))
