@@ -13,3 +13,14 @@ class DecideConfig(AppConfig):
     label = "decide"
     verbose_name = _("Residents decide")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .board import navigation as board_navigation
+        from .manage import navigation as manage_navigation
+        from .navigation import register_entries
+        from .votes import navigation as votes_navigation
+
+        register_entries()
+        votes_navigation.register_entries()
+        manage_navigation.register_entries()
+        board_navigation.register_entries()

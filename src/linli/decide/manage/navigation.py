@@ -1,0 +1,5 @@
+"""This part's menu entries (registered by `DecideConfig.ready`)."""
+
+
+def register_entries() -> None:
+    """Nothing yet."""

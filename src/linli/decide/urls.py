@@ -1,0 +1,5 @@
+"""The residents-decide pages 由民做主, under /decide/."""
+
+app_name = "decide"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Votes 表决 of residents-decide: rules fixed before opening, the roll, ballots, the tally."""

@@ -1,0 +1,5 @@
+"""Pages of this part of residents-decide."""
+
+app_name = "votes"
+
+urlpatterns: list = []
