@@ -24,13 +24,14 @@ from django.views.decorators.http import require_GET
 from linli.core import selectors as core_selectors
 from linli.core.downloads import attachment
 from linli.core.models import Area
+from linli.core.periods import Period, period_of
 from linli.core.scoping import OutOfScope, covers
 from linli.core.web import render_page
 from linli.core.workspace import current_area
 
 from .. import figures
 from ..choices import AppealChannel, Satisfaction, StepOutcome, Tier
-from ..figures import PARTS, AppealFigures, AppealReport, Period
+from ..figures import PARTS, AppealFigures, AppealReport
 from . import exports
 from .forms import PERIOD_CHOICES, PeriodForm
 
@@ -89,7 +90,7 @@ def _period(request, today: dt.date) -> PeriodChoice:
         if kind == "custom":
             data = form.cleaned_data
             return PeriodChoice(kind, Period(data["start"], data["end"]), form)
-    return PeriodChoice(kind, figures.period_of(kind, today), form)
+    return PeriodChoice(kind, period_of(kind, today), form)
 
 
 def _area(request) -> Area:
