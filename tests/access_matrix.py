@@ -1357,12 +1357,17 @@ def _coverage_ops(perm: str = "visits.view", method: str = "GET", **extra) -> tu
     )
 
 
-def _appeal_figures_ops(**extra) -> tuple[Op, Op]:
-    gate = {"staff_only": True, "gate": "appeals.view", **extra}
+def _figures_ops(perm: str, **extra) -> tuple[Op, Op]:
+    """A dashboard: `perm` over the working area, or over the area asked for (`?area=`)."""
+    gate = {"staff_only": True, "gate": perm, **extra}
     return (
-        Op("GET", "appeals.view", **gate),
-        Op("GET", "appeals.view", obj="area", via="query", label="area", **gate),
+        Op("GET", perm, **gate),
+        Op("GET", perm, obj="area", via="query", label="area", **gate),
     )
+
+
+def _appeal_figures_ops(**extra) -> tuple[Op, Op]:
+    return _figures_ops("appeals.view", **extra)
 
 
 # The export with full numbers 明文导出: a POST stating why, by who may export and reveal there.
@@ -2116,6 +2121,9 @@ PAGES: dict[str, tuple[Op, ...]] = {
     # the role sees, else the working area); the workbook is masked and recorded as an export.
     "appeals:dashboard": _appeal_figures_ops(),
     "appeals:dashboard_export": _appeal_figures_ops(writes=True),
+    # The residents-decide dashboard 由民做主统计: decide.view over the area, like the appeals'.
+    "decide_dashboard:dashboard": _figures_ops("decide.view"),
+    "decide_dashboard:export": _figures_ops("decide.view", writes=True),
     # Five links and visits 五联与走访: visits.view reads, visits.record records and hands
     # needs on, visits.assign links contacts, visits.policy (the deployment's) sets how often.
     "visits:my_households": (Op("GET", "visits.record", staff_only=True),),
@@ -3092,7 +3100,7 @@ def _path_kwargs(op: Op, target) -> dict:
 # imported there) and runs the cases whose URL or API operation is the module's.
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
-MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals")
+MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals", "decide")
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
     "api": "core",  # the API's own pages: its documentation and schema
@@ -3104,6 +3112,11 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "appeals": "appeals",
     "disputes": "appeals",
     "open311_keys": "appeals",
+    "decide": "decide",
+    "decide_dashboard": "decide",
+    "votes": "decide",
+    "matter_tasks": "decide",
+    "board": "decide",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",
@@ -3115,6 +3128,7 @@ _API_MODULE = {  # an API operation's first path segment
     "visits": "visits",
     "appeals": "appeals",
     "appeal-categories": "appeals",
+    "decide": "decide",
 }
 
 
