@@ -294,13 +294,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # Hashed, compressed names wherever `linli serve` collected them (core/static_storage.py).
+    "staticfiles": {"BACKEND": "linli.core.static_storage.StaticStorage"},
 }
-# Embedded runs serve straight from the package; production serves the collected, hashed files.
+# `linli serve` collects the hashed, compressed files on start; outside production the package's
+# own files are served by their own names too (tests, `manage.py runserver`).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
