@@ -14,15 +14,18 @@ import copy
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from linli.demo import data
-from linli.demo.builder import DemoSummary, build_demo
 
 from . import database_copy
+
+if TYPE_CHECKING:  # the builder's models load once Django is set up
+    from linli.demo.builder import DemoSummary
 
 
 @dataclass
@@ -42,6 +45,8 @@ def _found(size: str, seed: int, day: dt.date) -> _Built | None:
 
 
 def _build(size: str, seed: int) -> DemoSummary:
+    from linli.demo.builder import build_demo
+
     summary = build_demo(seed=seed, size=size)
     _BUILT[(size, seed, timezone.localdate())] = _Built(
         database_copy.take(), copy.deepcopy(summary), timezone.now()
