@@ -14,9 +14,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -52,6 +50,8 @@ from linli.visits.models import (
     VisitPolicy,
 )
 
+from ..demo_district import module_demo
+
 # Building the district takes a while: `make test-fast` leaves this module out.
 pytestmark = pytest.mark.slow
 
@@ -65,17 +65,12 @@ BUILT_ON = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Build once per module inside a transaction that is rolled back afterwards, so the
-    district never leaks into other tests, with the clock at BUILT_ON (and running on from
-    there) for the build and the module's tests. Each test still runs in its own savepoint."""
-    with time_machine.travel(BUILT_ON, tick=True), django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield builder.build_demo(seed=SEED, size="small")
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    """The small district built with the clock at BUILT_ON (and running on from there) for the
+    build and the module's tests: once per test process, put back from its copy for the other
+    modules that build it on the same day (tests/demo_district.py), and emptied after the
+    module. Each test still runs in its own transaction."""
+    with django_db_blocker.unblock(), module_demo(BUILT_ON, seed=SEED) as summary:
+        yield summary
 
 
 @pytest.fixture
