@@ -237,7 +237,7 @@ def matter_opinions(matter: Matter) -> QuerySet[Opinion]:
     """The opinions written down for the matter and for those merged into it."""
     return (
         Opinion.objects.filter(matter_id__in=family(matter))
-        .select_related("resident", "matter")
+        .select_related("resident", "matter__area")
         .order_by("collected_at", "id")
     )
 

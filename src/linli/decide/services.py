@@ -524,7 +524,8 @@ def matter_from_appeal(
     community = community_of(found.area)
     if community is None:
         raise ValidationError(_("The appeal's place is not in a community."))
-    require_in_area(actor, community, MANAGE)
+    if actor is not None and not covers(actor, community, MANAGE):
+        raise PermissionDenied
     existing = Matter.objects.filter(appeal=found).first()
     if existing is not None:
         raise Conflict(
@@ -632,7 +633,7 @@ def opinion_add(
             raise PermissionDenied
         name = ""
     else:
-        require_in_area(actor, found.area, PROPOSE)
+        _require_on(actor, found, PROPOSE)
         person = _resident(resident)
         if person is not None and (
             (actor is not None and not can(actor, person, "view"))
@@ -660,8 +661,14 @@ def opinion_add(
     return opinion
 
 
+def _require_on(actor: Actor | None, matter: Matter, perm: str) -> None:
+    """The actor, who sees the matter, holds `perm` over its place: else 403."""
+    if actor is not None and not covers(actor, matter.area, perm):
+        raise PermissionDenied
+
+
 def _require_manager_of(actor: Actor | None, matter: Matter) -> None:
-    require_in_area(actor, matter.area, MANAGE)
+    _require_on(actor, matter, MANAGE)
 
 
 @transaction.atomic
@@ -841,6 +848,17 @@ def advisers(matter: Matter):
     )
 
 
+def sees_names(actor: Actor | None, matter: Matter) -> bool:
+    """Whether the actor is shown the names of the matter's proposer and of the neighbours who
+    gave opinions: the community's staff and opinion collectors there (who hold the registry);
+    panel members, others and residents see them masked."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return actor.is_staff_member and (
+        covers(actor, matter.area, MANAGE) or covers(actor, matter.area, PROPOSE)
+    )
+
+
 def adviser_seat(actor: Actor | None, matter: Matter) -> PanelMember | None:
     """The actor's seat on the advisory panel of the matter's community, where it studies the
     matter's category, and the actor holds `decide.advise` there."""
@@ -864,7 +882,7 @@ def option_add(
     seat = None
     if actor is not None and not covers(actor, found.area, MANAGE):
         if not covers(actor, found.area, ADVISE):
-            require_in_area(actor, found.area, MANAGE)
+            raise PermissionDenied
         seat = adviser_seat(actor, found)
         if seat is None:
             raise PermissionDenied(

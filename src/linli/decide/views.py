@@ -61,7 +61,13 @@ QUEUE_PAGE_SIZE = 30
 SEARCH_MAX_LENGTH = 50
 SEARCH_LIMIT = 20
 # Where a matter may be placed: a community, or a building / grid / compound in one.
-PLACE_KINDS = (AreaKind.COMMUNITY, AreaKind.COMPOUND, AreaKind.GRID, AreaKind.BUILDING)
+PLACE_KINDS = (
+    AreaKind.COMMUNITY,
+    AreaKind.VILLAGE,
+    AreaKind.COMPOUND,
+    AreaKind.GRID,
+    AreaKind.BUILDING,
+)
 # The pages of the other parts of the module, linked from the matter page once they exist.
 PART_LINKS = (
     ("votes:matter", gettext_lazy("Votes")),
@@ -105,13 +111,13 @@ def _detail_url(matter) -> str:
     return reverse("decide:detail", args=[matter.pk])
 
 
-def _proposer_label(matter, staff: bool) -> str:
-    """Who raised it, as the page may show it: staff see the name and the masked mobile, a
-    resident the masked name."""
+def _proposer_label(matter, names: bool) -> str:
+    """Who raised it, as the page may show it: the community's staff and opinion collectors see
+    the name and the masked mobile (`services.sees_names`), everyone else the masked name."""
     person = matter.proposer
     if person is None:
         return ""
-    if staff:
+    if names:
         return f"{person.name} {mask(person.mobile, MOBILE)}".strip()
     return mask(person.name, NAME)
 
@@ -245,6 +251,7 @@ def matter_detail(request, pk: int):
     user = request.user
     matter = selectors.matter_get(user=user, pk=pk)
     staff = user.is_staff_member
+    names = services.sees_names(user, matter)
     actions = selectors.matter_actions(user=user, matter=matter)
     meetings = list(matter.meetings.all())
     for meeting in meetings:
@@ -255,12 +262,12 @@ def matter_detail(request, pk: int):
     opinions = list(selectors.matter_opinions(matter))
     for opinion in opinions:
         said = opinion.resident.name if opinion.resident_id else opinion.name
-        opinion.said_by = (said if staff else mask(said, NAME)) if said else ""
+        opinion.said_by = (said if names else mask(said, NAME)) if said else ""
     context = {
         "matter": matter,
         "staff": staff,
         "steps": _stage_bar(matter),
-        "proposer": _proposer_label(matter, staff),
+        "proposer": _proposer_label(matter, names),
         "supporters": selectors.supporter_count(matter),
         "supported": selectors.has_supported(user, matter),
         "opinions": opinions,
@@ -348,9 +355,11 @@ def _matter_for(request, pk: int, name: str):
     user = request.user
     matter = selectors.matter_get(user=user, pk=pk)
     if name in (Action.DELIBERATE, Action.DROP, Action.MERGE, "meeting"):
-        services.require_in_area(user, matter.area, services.MANAGE)
+        if not covers(user, matter.area, services.MANAGE):
+            raise PermissionDenied
     elif name == "opinion":
-        services.require_in_area(user, matter.area, services.PROPOSE)
+        if not (user.is_staff_member and covers(user, matter.area, services.PROPOSE)):
+            raise PermissionDenied
     elif name == "option":
         manages = covers(user, matter.area, services.MANAGE)
         if not manages and services.adviser_seat(user, matter) is None:
@@ -506,7 +515,8 @@ def _meeting_for(request, pk: int, meeting: int) -> Meeting:
     )
     if found is None:
         raise OutOfScope(Meeting, meeting)
-    services.require_in_area(user, matter.area, services.MANAGE)
+    if not covers(user, matter.area, services.MANAGE):
+        raise PermissionDenied
     found.matter = matter
     return found
 
@@ -610,17 +620,16 @@ def matter_propose(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def matter_from_appeal(request, appeal: int):
+def matter_from_appeal(request, pk: int):
     """转为议事 — an appeal of the community raised to a matter in one step."""
     from linli.appeals import selectors as appeal_selectors
 
     user = request.user
     _require_staff(user, services.MANAGE)
-    found = appeal_selectors.appeal_get(user=user, pk=appeal)
+    found = appeal_selectors.appeal_get(user=user, pk=pk)
     community = services.community_of(found.area)
-    if community is None:
+    if community is None or not covers(user, community, services.MANAGE):
         raise PermissionDenied
-    services.require_in_area(user, community, services.MANAGE)
     form = FromAppealForm(
         posted(request),
         categories=selectors.offered_categories(),

@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from linli.core.api import Id, InputSchema, Label, OutputSchema, PageQuery, Version, caller, text
 from linli.core.masking import MOBILE, NAME, mask
 
-from .. import selectors
+from .. import selectors, services
 from ..choices import MatterChannel, Stage
 from ..services import DESCRIPTION_LENGTH, NOTE_LENGTH, TITLE_LENGTH
 
@@ -66,7 +66,7 @@ class OpinionOut(OutputSchema):
         said = opinion.resident.name if opinion.resident_id else opinion.name
         if not said:
             return ""
-        return said if caller(context).is_staff_member else mask(said, NAME)
+        return said if services.sees_names(caller(context), opinion.matter) else mask(said, NAME)
 
 
 class OptionOut(OutputSchema):
@@ -119,7 +119,9 @@ class EventOut(OutputSchema):
 
 class MatterDetailOut(MatterOut):
     description: str
-    proposer: str = Field(description="Staff: name and masked mobile; residents: masked name")
+    proposer: str = Field(
+        description="The community's staff: name and masked mobile; others: the masked name"
+    )
     supporters: int
     supported: bool = Field(description="You support it")
     closing_note: str
@@ -135,7 +137,7 @@ class MatterDetailOut(MatterOut):
         person = matter.proposer
         if person is None:
             return ""
-        if caller(context).is_staff_member:
+        if services.sees_names(caller(context), matter):
             return f"{person.name} {mask(person.mobile, MOBILE)}".strip()
         return mask(person.name, NAME)
 
