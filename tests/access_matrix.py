@@ -1674,7 +1674,7 @@ def _decide_propose(w, _target, role):
     """Staff raise it at the top of their grant for the resident of HG1 (inside it for every
     role that may); a resident for themselves."""
     body = {"category": w.matter_category.pk, "title": "矩阵提事", "description": "矩阵提事说明"}
-    if role == Role.RESIDENT:
+    if role not in GRANT_AREA or role == Role.RESIDENT:
         return body
     return {**body, "area": w.areas[GRANT_AREA[role]].pk, "resident": w.households["HG1"].head_id}
 
