@@ -182,14 +182,10 @@ def _detail_queryset(qs: QuerySet[Matter]) -> QuerySet[Matter]:
         "category", "area", "proposer", "household", "merged_into", "appeal", "raised_by"
     ).prefetch_related(
         Prefetch("options", queryset=MatterOption.objects.select_related("written_by")),
+        Prefetch("meetings", queryset=Meeting.objects.all()),
         Prefetch(
-            "meetings",
-            queryset=Meeting.objects.prefetch_related(
-                Prefetch(
-                    "invitees",
-                    queryset=MeetingInvitee.objects.select_related("organisation", "resident"),
-                )
-            ),
+            "meetings__invitees",
+            queryset=MeetingInvitee.objects.select_related("organisation", "resident"),
         ),
     )
 

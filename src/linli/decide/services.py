@@ -450,9 +450,10 @@ def matter_propose(
         require_in_area(actor, place, PROPOSE)
         community = _matter_place(place)
         channel = _check_channel(actor, place, channel)
-        proposer = _resident(resident)
-        if proposer is None:
+        named = _resident(resident)
+        if named is None:
             raise ValidationError({"resident": _("Name the resident who raises the matter.")})
+        proposer = named
         if not _lives_in(proposer, community):
             raise ValidationError(
                 {
@@ -924,12 +925,9 @@ def _invitee_row(actor, community: Area, invitee: Invitee) -> MeetingInvitee:
         raise ValidationError({"invitees": _("Say as what each one is invited.")})
     person = _resident(invitee.resident)
     organisation = None
-    if invitee.organisation not in (None, ""):
-        pk = (
-            invitee.organisation.pk
-            if isinstance(invitee.organisation, Organisation)
-            else invitee.organisation
-        )
+    if invitee.organisation is not None:
+        given = invitee.organisation
+        pk = given.pk if isinstance(given, Organisation) else given
         organisation = Organisation.objects.filter(pk=pk).first()
         if organisation is None:
             raise ValidationError({"invitees": _("There is no such department.")})
