@@ -274,3 +274,17 @@ def test_categories_page(d):
     )
     assert not MatterCategory.objects.get(pk=category.pk).active
     assert client_for(d, "community_worker").get(reverse("decide:categories")).status_code == 403
+
+
+def test_the_workbench_tile_counts_what_waits(d):
+    from linli.decide.tiles import decide_tiles
+
+    helpers.propose(d)
+    helpers.propose(d, title="楼道灯不亮")
+    tiles = decide_tiles(user=d.users["community_worker"], area=None)
+    assert [t["value"] for t in tiles] == [2]
+    assert decide_tiles(user=d.users["adviser"], area=None)[0]["value"] == 0
+    assert decide_tiles(user=d.users["wang"], area=None) == []
+    assert decide_tiles(user=d.users["city_staff"], area=None) == []
+    page = client_for(d, "community_worker").get(reverse("core:workbench"))
+    assert page.status_code == 200 and reverse("decide:queue") in page.content.decode()
