@@ -32,6 +32,7 @@ from linli.appeals.api import router as appeals
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
+from linli.decide.api import router as decide_matters
 from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
 from linli.visits.api import router as visits
@@ -121,6 +122,7 @@ api.add_router("/steps", steps)
 api.add_router("/visits", visits)
 api.add_router("/appeals", appeals)
 api.add_router("/appeal-categories", appeal_categories)
+api.add_router("/decide/matters", decide_matters)
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
-"""The access matrix (tests/access_matrix.py) for residents decide 由民做主: its pages and API
-operations, tried by every role on a record in its own area, a sibling area and the parent area."""
+"""The access matrix (tests/access_matrix.py) for residents decide 由民做主 — proposing and
+deliberating: the matters pages and API operations, tried by every role on a matter raised in
+its own area, a sibling area and the parent area. A resident sees (and supports) the matters of
+their own community, on the board, whatever their grant; staff see those under their
+`decide.view` grant."""
 
 from __future__ import annotations
 
@@ -16,14 +19,14 @@ def test_page(mx, db, case_reads, case: m.Case):  # noqa: F811
     m.check_page(mx, case)
 
 
-@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
-def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
-    m.check_page_refuses_unlisted_method(mx, name, method)
-
-
 @pytest.mark.parametrize("case", m.api_params(MODULE))
 def test_api(mx, db, case_reads, case: m.Case):  # noqa: F811
     m.check_api(mx, case)
+
+
+@pytest.mark.parametrize(("name", "method"), m.unlisted_pages(MODULE), ids=lambda v: str(v))
+def test_page_refuses_unlisted_methods(mx, db, name, method):  # noqa: F811
+    m.check_page_refuses_unlisted_method(mx, name, method)
 
 
 @pytest.mark.parametrize(("method", "path"), m.unlisted_api(MODULE), ids=lambda v: str(v))
