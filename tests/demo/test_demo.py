@@ -80,7 +80,13 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def district(demo, db):
-    return Area.objects.get(parent=None)
+    """峡山区, the district in full (under the city 潍坊市)."""
+    return Area.objects.get(kind="district", code=data.DISTRICT_CODE)
+
+
+def _in(district: Area, qs, path: str = "area__path"):
+    """The rows of `qs` under `district` (the city also holds 奎文区)."""
+    return qs.filter(**{f"{path}__startswith": district.path})
 
 
 @pytest.fixture
@@ -98,13 +104,14 @@ def _tags(person_or_household) -> dict[str, str]:
 
 def test_the_area_tree_has_the_promised_shape(district):
     assert (district.name, district.kind, district.code) == ("峡山区", "district", "370772000000")
-    streets = Area.objects.filter(kind="street")
+    assert (district.parent.name, district.parent.kind) == ("潍坊市", "city")
+    streets = _in(district, Area.objects.filter(kind="street"), "path")
     assert sorted(s.name for s in streets) == sorted(
         ["太保庄街道", "王家庄街道", "岞山街道", "郑公街道"]
     )
     assert all(s.parent_id == district.pk for s in streets)
     taibao = streets.get(name="太保庄街道")
-    communities = Area.objects.filter(kind="community")
+    communities = _in(district, Area.objects.filter(kind="community"), "path")
     assert communities.count() == 26
     assert {"文岭社区", "营辉社区"} <= set(
         communities.filter(parent=taibao).values_list("name", flat=True)
@@ -122,13 +129,13 @@ def test_the_area_tree_has_the_promised_shape(district):
             f"{village.name}{name}" for name in data.GRID_NAMES[: len(grids)]
         }
         assert village.code.startswith(village.parent.parent.code[:9]), village.name
-    with_households = Household.objects.values_list("area__parent_id", flat=True).distinct()
-    assert set(with_households) == {v.pk for v in villages}
-    assert Area.objects.under(district).count() == Area.objects.count()
+    with_households = _in(district, Household.objects).values_list("area__parent_id", flat=True)
+    assert set(with_households.distinct()) == {v.pk for v in villages}
+    assert Area.objects.under(district.parent).count() == Area.objects.count()
 
 
 def test_a_handful_of_households_a_village_of_one_to_five_members(district):
-    households = Household.objects.prefetch_related("members").select_related("area")
+    households = _in(district, Household.objects.prefetch_related("members").select_related("area"))
     assert 277 * 4 <= households.count() <= 277 * 6
     for household in households:
         members = list(household.members.all())
@@ -229,7 +236,7 @@ def test_organisations_have_the_source_figures(district):
     """26 general party branches, halls, 22 clinics, 24 police rooms; 275 village party branches
     for 277 villages (two joint branches), a committee in every village."""
     kinds = {}
-    for kind in Organisation.objects.values_list("kind", flat=True):
+    for kind in _in(district, Organisation.objects).values_list("kind", flat=True):
         kinds[kind] = kinds.get(kind, 0) + 1
     assert kinds == {
         "department": len(data.DEPARTMENTS),
@@ -241,7 +248,7 @@ def test_organisations_have_the_source_figures(district):
         "village_party_branch": 275,
         "village_committee": 277,
     }
-    for community in Area.objects.filter(kind="community"):
+    for community in _in(district, Area.objects.filter(kind="community"), "path"):
         kinds = set(community.organisations.values_list("kind", flat=True))
         assert {"general_party_branch", "service_hall"} <= kinds
         assert ("clinic" in kinds) == (community.name not in data.COMMUNITIES_WITHOUT_CLINIC)
@@ -357,16 +364,18 @@ def test_a_wrong_password_is_refused(district, client):
 
 
 def test_the_audit_trail_and_timelines_are_real(demo, district):
-    """Households and people go in as an import does: one audit record for the batch, one
-    timeline line per household; everything else has its own audit record."""
+    """Households and people go in as an import does: one audit record for each district's
+    batch (峡山区's register, then 奎文区's), one timeline line per household; everything else has
+    its own audit record."""
     report = audit.verify()
     assert report.ok, report.problems
     households = Household.objects.count()
     imports = AuditRecord.objects.filter(action="import", object_type="registry.household")
-    assert imports.count() == 1
-    created = imports.get().changes["created"]
-    assert created["households_created"] == households
-    assert created["residents_created"] == Resident.objects.count()
+    assert imports.count() == 2
+    first, second = (record.changes["created"] for record in imports.order_by("pk"))
+    assert first["households_created"] == _in(district, Household.objects).count()
+    assert first["households_created"] + second["households_created"] == households
+    assert first["residents_created"] + second["residents_created"] == Resident.objects.count()
     registered = TimelineEvent.objects.filter(verb="created", content_type__model="household")
     assert registered.values("object_id").distinct().count() == households
     created = AuditRecord.objects.filter(action="create")
@@ -421,8 +430,13 @@ def test_every_community_has_its_hall_staff_and_every_grid_its_grid_worker(distr
         reverse("accounts:login"), {"username": "hall_yinghui", "password": data.DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    record = AuditRecord.objects.get(object_repr__endswith="staff accounts of the halls and grids")
-    assert record.changes["grants"] == {
+    # One batch record a district (峡山区's, then 奎文区's).
+    records = AuditRecord.objects.filter(
+        object_repr__endswith="staff accounts of the halls and grids"
+    )
+    assert records.count() == 2
+    grants = sum((Counter(r.changes["grants"]) for r in records), Counter())
+    assert grants == {
         "community_worker": communities.count(),
         "grid_worker": grids.count() - 1,  # the demo grid worker's grid has its login already
     }
@@ -489,15 +503,24 @@ def _visited(start: dt.date, end: dt.date):
     return Visit.objects.filter(visited_on__gte=start, visited_on__lte=end)
 
 
+def _xiashan() -> Area:
+    return Area.objects.get(kind="district", code=data.DISTRICT_CODE)
+
+
+def _households():
+    """峡山区's households: the five links and visits are its own."""
+    return _in(_xiashan(), Household.objects)
+
+
 def _poor_households():
-    return Household.objects.filter(tag_links__tag__name=POOR)
+    return _households().filter(tag_links__tag__name=POOR)
 
 
 def test_the_source_claim_holds_for_the_past_twelve_months(today):
     start, end = _window(today)
     assert start == years_before(today, 1) + dt.timedelta(days=1)
     visited = _visited(start, end)
-    households = Household.objects.all()
+    households = _households()
     assert households.exclude(pk__in=visited.values("household_id")).count() == 0
     poor = _poor_households()
     assert poor.count() >= 20
@@ -512,17 +535,17 @@ def test_the_source_claim_holds_for_the_past_twelve_months(today):
 
 def test_the_calendar_year_so_far_is_covered_too(today):
     visited = _visited(dt.date(today.year, 1, 1), today)
-    assert Household.objects.exclude(pk__in=visited.values("household_id")).count() == 0
+    assert _households().exclude(pk__in=visited.values("household_id")).count() == 0
 
 
 def test_coverage_counted_by_the_module_is_full(today):
     from linli.visits.coverage import coverage_live
 
-    district = Area.objects.get(parent=None)
+    district = _xiashan()
     start, end = _window(today)
     coverage = coverage_live(area=district, start=start, end=end)
     assert (coverage.villages, coverage.villages_reached) == (277, 277)
-    households = Household.objects.count()
+    households = _households().count()
     assert (coverage.households, coverage.households_reached) == (households, households)
     poor = _poor_households().count()
     assert (coverage.poor, coverage.poor_reached) == (poor, poor)
@@ -548,8 +571,9 @@ def test_visits_follow_the_policies(today):
 
 
 def test_some_households_are_overdue_today_but_not_most(today):
-    households = Household.objects.count()
-    states = HouseholdVisitState.objects.all()
+    assert HouseholdVisitState.objects.count() == Household.objects.count()
+    households = _households().count()
+    states = _in(_xiashan(), HouseholdVisitState.objects, "household__area__path")
     assert states.count() == households
     last = dict(Visit.objects.values_list("household_id").annotate(last=Max("visited_on")))
     assert all(s.last_visited_on == last[s.household_id] for s in states)
@@ -575,7 +599,7 @@ def test_all_five_levels_have_assignments(today):
     assignments = ContactAssignment.objects.all()
     by_level = Counter(assignments.values_list("level", flat=True))
     assert set(by_level) == set(LinkLevel.values)
-    streets = Area.objects.filter(kind=AreaKind.STREET)
+    streets = _in(_xiashan(), Area.objects.filter(kind=AreaKind.STREET), "path")
     level1 = assignments.filter(level=LinkLevel.DISTRICT_LEADER).select_related("contact_post")
     assert set(level1.values_list("area_id", flat=True)) == set(
         streets.values_list("pk", flat=True)
@@ -620,10 +644,11 @@ def test_the_gap_list_is_small_but_not_empty(today):
     leader = User.objects.get(username="district_leader")
     for level in (LinkLevel.DISTRICT_LEADER, LinkLevel.DEPARTMENT, LinkLevel.CADRE):
         assert gap_list(user=leader, level=level, on=today).count() == 0
-    members = Resident.objects.filter(tag_links__tag__name="党员").count()
+    members = _in(_xiashan(), Resident.objects, "household__area__path")
+    members = members.filter(tag_links__tag__name="党员").count()
     member_gaps = gap_list(user=leader, level=LinkLevel.VILLAGE_CADRE, on=today).count()
     assert 1 <= member_gaps <= max(2, members // 100)
-    households = Household.objects.count()
+    households = _households().count()
     household_gaps = gap_list(user=leader, level=LinkLevel.CENTRAL_HOUSEHOLD, on=today)
     assert 1 <= household_gaps.count() <= max(2, households // 100)
     # Unlinked, yet visited like everyone else.

@@ -17,7 +17,9 @@ class Role(models.TextChoices):
     STREET_CADRE = "street_cadre", _("Street cadre")
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     DISTRICT_LEADER = "district_leader", _("District leader")
-    PANEL_MEMBER = "panel_member", _("Advisory or supervision panel member")
+    PANEL_MEMBER = "panel_member", _("Advisory panel member")
+    SUPERVISION_PANEL_MEMBER = "supervision_panel_member", _("Supervision panel member")
+    OPINION_COLLECTOR = "opinion_collector", _("Opinion collector")
     ADMINISTRATOR = "administrator", _("Administrator")
     SECURITY_OFFICER = "security_officer", _("Security officer")
     AUDITOR = "auditor", _("Auditor")
@@ -84,7 +86,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VISITS_LEAD
         | {"appeals.view", "appeals.supervise"}
     ),
+    # The residents-decide roles: a panel member of the advisory panel 顾问团 or the supervision
+    # panel 监督团, and an opinion collector 民情服务队员 (keen elders, building heads 楼长). They
+    # hold no more than the area tree for now; the residents-decide module gives them their
+    # permissions (proposing for residents, writing options, inspecting).
     Role.PANEL_MEMBER: frozenset({"area.view"}),
+    Role.SUPERVISION_PANEL_MEMBER: frozenset({"area.view"}),
+    Role.OPINION_COLLECTOR: frozenset({"area.view"}),
     Role.ADMINISTRATOR: frozenset(
         {
             "area.view",

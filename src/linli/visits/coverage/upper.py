@@ -37,7 +37,9 @@ def _upper_levels(area: Area, start: dt.date, end: dt.date) -> _Upper:
     under these links are found through their assignments, so the year's visits are never
     scanned)."""
     upper = _Upper({}, {}, {})
-    for level, kind, depth in UPPER_LEVELS:
+    district_depth = Area.objects.district_depth()
+    for level, kind, below_district in UPPER_LEVELS:
+        depth = district_depth + below_district
         upper.targets[level], upper.linked[level], upper.reached[level] = [], set(), set()
         if area.depth > depth:
             continue
