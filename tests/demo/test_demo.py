@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import statistics
 from collections import Counter
 from io import StringIO
@@ -23,7 +24,7 @@ from django.utils import timezone, translation
 from stdnum.cn import ric
 
 from linli.accounts.models import Grant, User
-from linli.accounts.roles import Role
+from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.core import audit
 from linli.core.choices import AreaKind
 from linli.core.dates import age_on, years_before
@@ -40,6 +41,7 @@ from linli.hall.models import (
     ServiceItem,
 )
 from linli.hall.outreach import eligibility
+from linli.registry.figures import area_figures
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
 from linli.registry.selectors import household_timeline
 from linli.visits.choices import LinkLevel, NeedCategory, NeedStatus
@@ -799,3 +801,245 @@ def test_liu_zhihuis_household_is_eligible_for_the_student_loan_subsidy(demo, db
     assert not found.exclude(tag_links__tag=poor).exists()
     zhang = Resident.objects.get(name=data.ZHANG_BINGLI.name)
     assert not found.filter(pk=zhang.household_id).exists()
+
+
+# --- the city: 潍坊市, and 奎文区东关街道 beside 峡山区 ----------------------------------------------
+
+
+def _kuiwen() -> Area:
+    return Area.objects.get(kind="district", code=data.URBAN_DISTRICT_CODE)
+
+
+def test_the_city_is_the_root_with_both_districts_under_it(district):
+    city = Area.objects.get(parent=None)
+    assert (city.name, city.kind, city.code) == ("潍坊市", "city", "370700000000")
+    districts = Area.objects.filter(parent=city).order_by("pk")
+    assert [(d.name, d.kind, d.code) for d in districts] == [
+        ("峡山区", "district", "370772000000"),
+        ("奎文区", "district", "370705000000"),
+    ]
+    assert Area.objects.district_depth() == 1
+    # 峡山区 is the district it was, one level down: its villages at depth 4, its grids at 5.
+    villages = Area.objects.filter(kind="village")
+    assert set(villages.values_list("depth", flat=True)) == {4}
+
+
+def test_dongguan_street_has_its_communities_and_their_buildings(district):
+    street = Area.objects.get(parent=_kuiwen())
+    assert (street.name, street.kind, street.code) == ("东关街道", "street", "370705001000")
+    communities = {c.name: c for c in Area.objects.filter(parent=street)}
+    assert {"工福街社区", "苇湾社区"} <= set(communities)
+    assert len(communities) >= 5
+    assert all(
+        c.kind == "community" and c.code.startswith("370705001") for c in communities.values()
+    )
+    heads = Post.objects.filter(kind="building_head").select_related("holder__household", "area")
+    for community in communities.values():
+        buildings = list(Area.objects.filter(parent=community))
+        assert len(buildings) >= 5, community.name
+        for building in buildings:
+            assert building.kind == "grid", building.name
+            # Its building head 楼长 lives there and heads a household of it; a grid worker too.
+            head = heads.get(area=building)
+            assert head.holder is not None and head.holder.household.area_id == building.pk
+            assert head.holder.relation == "head" and head.holder_name == head.holder.name
+            assert head.title == f"{building.name}楼长"
+            assert head.organisation.name == f"{community.name}居民委员会"
+            assert Post.objects.filter(kind="grid_worker", area=building).count() == 1
+    assert {"游麟路东院", "苇湾小区"} <= set(
+        Area.objects.filter(parent__in=communities.values()).values_list("name", flat=True)
+    )
+
+
+def test_the_street_households_live_in_flats_of_old_estates(district):
+    households = _in(_kuiwen(), Household.objects.select_related("area", "area__parent"))
+    buildings = Area.objects.filter(kind="grid", parent__parent__parent=_kuiwen())
+    low, high = data.SMALL_COMPOUND_HOUSEHOLDS
+    assert buildings.count() * low <= households.count() <= buildings.count() * high
+    for household in households:
+        building, community = household.area, household.area.parent
+        assert building.kind == "grid" and community.kind == "community"
+        assert re.fullmatch(
+            rf"东关街道{community.name}{building.name}\d号楼\d单元\d{{3}}室", household.address
+        ), household.address
+    people = _in(_kuiwen(), Resident.objects, "household__area__path")
+    # Born in 奎文区 (370705), but for some who married in from nearby counties; none in 峡山区.
+    numbers = list(people.values_list("id_number", flat=True))
+    assert sum(n.startswith("370705") for n in numbers) > 0.7 * len(numbers)
+    assert not any(n.startswith(data.COUNTY_CODE) for n in numbers)
+    assert not people.filter(tag_links__tag__name__in=["外出务工", "留守老人"]).exists()
+    assert households.filter(tag_links__tag__name=POOR).exists()
+
+
+def test_wang_dawei_lives_on_youlin_road_and_logs_in_to_his_household(district, client):
+    wang = Resident.objects.select_related("household__area__parent").get(name="王大威")
+    building = wang.household.area
+    assert (building.name, building.parent.name) == ("游麟路东院", "工福街社区")
+    assert wang.relation == "head" and wang.account.username == "wang_dawei"
+    assert list(Household.objects.restrict(wang.account, "view")) == [wang.household]
+    response = client.post(
+        reverse("accounts:login"), {"username": "wang_dawei", "password": data.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+CITY_LOGINS = {
+    # user name: (role, the grant's area, display name or None, post kind, post title)
+    "gongfu_worker": (
+        "community_worker",
+        "工福街社区",
+        "张晓梅",
+        "hall_staff",
+        "工福街社区党群服务中心工作人员",
+    ),
+    "gongfu_collector": (
+        "opinion_collector",
+        "工福街社区",
+        "刘德胜",
+        "other",
+        "工福街社区民情服务队队员",
+    ),
+    "gongfu_panel": (
+        "panel_member",
+        "工福街社区",
+        "于建华",
+        "other",
+        "工福街社区“工福晴雨”顾问团成员（退休教师）",
+    ),
+    "gongfu_supervisor": (
+        "supervision_panel_member",
+        "工福街社区",
+        "高秀兰",
+        "other",
+        "工福街社区“工福晴雨”监督团成员",
+    ),
+    "wang_dawei": ("resident", "游麟路东院", "王大威", None, None),
+    "weiwan_secretary": ("community_worker", "苇湾社区", "吕峰", "other", "苇湾社区党委书记"),
+    "weiwan_building_head": (
+        "opinion_collector",
+        "苇湾小区",
+        None,
+        "building_head",
+        "苇湾小区楼长",
+    ),
+}
+
+
+@pytest.mark.parametrize("username", sorted(CITY_LOGINS))
+def test_the_street_logins_have_their_places_and_posts(district, client, username):
+    role, area, display, post_kind, title = CITY_LOGINS[username]
+    user = User.objects.get(username=username)
+    grant = user.grants.select_related("area").get()
+    assert (grant.role, grant.area.name) == (role, area)
+    assert grant.area.path.startswith(_kuiwen().path)
+    if display is not None:
+        assert user.display_name == display
+    if post_kind is not None:
+        post = Post.objects.get(account=user)
+        assert (post.kind, post.title, post.holder_name) == (post_kind, title, user.display_name)
+    response = client.post(
+        reverse("accounts:login"), {"username": username, "password": data.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302, username
+    assert client.get(reverse("core:workbench")).status_code == 200
+
+
+def test_the_building_head_login_is_the_registry_resident_of_weiwan(district):
+    user = User.objects.get(username="weiwan_building_head")
+    post = Post.objects.select_related("holder__household__area").get(account=user)
+    assert post.holder.name == user.display_name
+    assert post.holder.household.area.name == "苇湾小区"
+    assert post.organisation.name == "苇湾社区居民委员会"
+
+
+def test_the_new_roles_hold_no_more_than_the_area_tree_yet():
+    for role in (Role.OPINION_COLLECTOR, Role.SUPERVISION_PANEL_MEMBER, Role.PANEL_MEMBER):
+        assert ROLE_PERMISSIONS[role] == frozenset({"area.view"}), role
+
+
+def test_the_source_names_the_street_party_secretary(district):
+    post = Post.objects.select_related("area", "organisation").get(holder_name="石凌峰")
+    assert (post.title, post.area.name, post.organisation.name) == (
+        "东关街道党工委书记",
+        "东关街道",
+        "东关街道党工委",
+    )
+
+
+def test_xiashan_keeps_its_figures_with_the_city_around_it(district):
+    figures = area_figures(user=None, area=district)
+    assert (
+        figures.communities,
+        figures.villages,
+        figures.service_halls,
+        figures.clinics,
+        figures.police_rooms,
+    ) == (26, 277, 26, 22, 24)
+    assert {
+        kind: figures.posts[kind]
+        for kind in ("first_secretary", "civil_servant", "graduate_village_official")
+    } == {"first_secretary": 54, "civil_servant": 27, "graduate_village_official": 6}
+    assert figures.posts["agency_cadre"] == 142 and figures.posts["building_head"] == 0
+    assert figures.households == _households().count()
+    # The district leader of 峡山区 sees nothing of 奎文区.
+    leader = User.objects.get(username="district_leader")
+    assert not _in(_kuiwen(), Household.objects.restrict(leader, "view")).exists()
+    assert Household.objects.restrict(leader, "view").count() == _households().count()
+
+
+def test_linli_figures_gives_each_districts_figures(district):
+    def figures(*args) -> dict:
+        out = StringIO()
+        call_command("figures", *args, "--json", stdout=out)
+        return json.loads(out.getvalue())
+
+    kuiwen = figures("--area", "奎文区")
+    assert kuiwen["area"]["code"] == data.URBAN_DISTRICT_CODE
+    assert kuiwen["households"] == _in(_kuiwen(), Household.objects).count() > 0
+    assert (kuiwen["communities"], kuiwen["villages"]) == (
+        Area.objects.filter(kind="community", parent__parent=_kuiwen()).count(),
+        0,
+    )
+    assert (
+        kuiwen["posts"]["building_head"]
+        == Area.objects.filter(kind="grid", parent__parent__parent=_kuiwen()).count()
+    )
+    by_code = figures("--area", data.URBAN_DISTRICT_CODE)
+    assert {k: v for k, v in by_code.items() if k != "counted_at"} == {
+        k: v for k, v in kuiwen.items() if k != "counted_at"
+    }
+    xiashan = figures("--area", "峡山区")
+    assert (xiashan["communities"], xiashan["villages"]) == (26, 277)
+    city = figures()
+    assert city["area"]["name"] == "潍坊市"
+    assert city["households"] == xiashan["households"] + kuiwen["households"]
+
+
+def test_open311_serves_xiashan_in_the_city(district):
+    from linli.appeals.open311 import places
+
+    places.forget()
+    directory = places.directory()
+    assert directory is not None and directory.district == district
+    names = {node.name for node in directory.nodes.values()}
+    assert "王家庄村" in names and not names & {"东关街道", "工福街社区", "苇湾小区"}
+    assert (
+        directory.address(Area.objects.get(name="王家庄村").pk)[0]
+        == "峡山区太保庄街道文岭社区王家庄村"
+    )
+    places.forget()
+
+
+def test_the_demo_command_prints_the_logins_by_place(district):
+    out = StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    headers = [
+        line.strip() for line in lines if line.startswith("  ") and not line.startswith("    ")
+    ]
+    assert headers == [place for place, _logins in data.LOGIN_GROUPS]
+    assert headers[2:] == ["奎文区东关街道工福街社区", "奎文区东关街道苇湾社区"]
+    weiwan = lines.index("  奎文区东关街道苇湾社区")
+    assert "weiwan_secretary" in lines[weiwan + 1] and "吕峰" in lines[weiwan + 1]
+    assert any("weiwan_building_head" in line for line in lines[weiwan + 1 : weiwan + 3])

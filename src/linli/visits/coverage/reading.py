@@ -16,7 +16,15 @@ from linli.registry.models import Household
 
 from ..choices import PeriodKind
 from ..models import CoverageSummary, Visit
-from .base import SUMMARY_MAX_AGE, SUMMED, _grouped, _in_period, _under, unit_depth
+from .base import (
+    SUMMARY_MAX_AGE,
+    SUMMED,
+    VILLAGE_LEVEL,
+    _grouped,
+    _in_period,
+    _under,
+    unit_depth,
+)
 from .overdue import _overdue_condition
 from .periods import _month_end, calendar_period, month_starts
 from .result import Coverage
@@ -67,6 +75,7 @@ def _from_summaries(
     if kind is None:
         return None
     depth = unit_depth()
+    district_depth = depth - VILLAGE_LEVEL
     if any(g.depth > depth for g in groups):
         return None
     length = max([len(area.path)] + [len(g.path) for g in groups])
@@ -77,7 +86,7 @@ def _from_summaries(
     oldest = min(r["oldest"] for r in rows)
     if oldest < _fresh_after(end, today):
         return None
-    upper = _upper_levels(area, start, end)
+    upper = _upper_levels(area, start, end, district_depth)
     out = []
     for group in groups:
         mine = [r for r in rows if r["key"].startswith(group.path)]
