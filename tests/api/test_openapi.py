@@ -55,6 +55,11 @@ EXPECTED = {
     "/api/appeals/{id}/send-to-department": {"post"},
     "/api/appeals/{id}/return-visit": {"post"},
     "/api/appeal-categories": {"get"},
+    "/api/decide/matters": {"get", "post"},
+    "/api/decide/matters/{id}": {"get"},
+    "/api/decide/matters/{id}/merge": {"post"},
+    "/api/decide/matters/{id}/support": {"post"},
+    "/api/decide/matters/{id}/take-up": {"post"},
 }
 
 
