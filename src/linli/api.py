@@ -26,6 +26,8 @@ from ninja.utils import check_csrf
 from linli.accounts.services import api_token_find
 from linli.appeals.api import categories as appeal_categories
 from linli.appeals.api import router as appeals
+from linli.decide.board.api import router as decide_commitments
+from linli.decide.manage.api import router as decide_tasks
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
@@ -96,6 +98,8 @@ api.add_router("/steps", steps)
 api.add_router("/visits", visits)
 api.add_router("/appeals", appeals)
 api.add_router("/appeal-categories", appeal_categories)
+api.add_router("/decide/tasks", decide_tasks)
+api.add_router("/decide/commitments", decide_commitments)
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.models import Area
-from linli.core.scoping import OutOfScope, covers
+from linli.core.scoping import OutOfScope, covers, scope_filter
 from linli.registry.models import Household
 
 from ..choices import STEPS, Stage, VoteState
@@ -297,3 +297,48 @@ def boards_for(user: Actor | None) -> QuerySet[Area]:
         for path in user.scope_paths(VIEW):
             condition |= Q(path__startswith=path)
     return communities.filter(condition).order_by("path")
+
+
+def commitments_for_api(*, user: Actor, community: int | None = None) -> list[Commitment]:
+    """The commitments of the boards the user reads — a resident their own community's, staff
+    those under their decide.view grants — each with its community's id (`community_id`) and
+    its rating counts (`rating_counts`), in a fixed number of queries."""
+    condition = scope_filter(user, Commitment.scope, "view", model=Commitment)
+    home = own_community(user)
+    if home is not None:
+        clause = Q(area__path__startswith=home.path)
+        condition = clause if condition is None else condition | clause
+    if condition is None:
+        return []
+    rows = Commitment.objects.filter(condition, active=True)
+    if community is not None:
+        area = Area.objects.filter(pk=community, kind=AreaKind.COMMUNITY).first()
+        if area is None:
+            return []
+        rows = rows.filter(area__path__startswith=area.path)
+    found = list(
+        rows.select_related("resident", "area")
+        .prefetch_related(
+            Prefetch("records", queryset=CommitmentRecord.objects.order_by("-done_on", "-id"))
+        )
+        .order_by("area__path", "-year", "id")
+    )
+    paths = {p for c in found for p in c.area.ancestor_paths()}
+    communities = {
+        a.path: a.pk
+        for a in Area.objects.filter(path__in=paths, kind=AreaKind.COMMUNITY).only("pk", "path")
+    }
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for commitment_id, rating, n in (
+        CommitmentRating.objects.filter(commitment__in=[c.pk for c in found])
+        .values_list("commitment_id", "rating")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[commitment_id][rating] = n
+    for c in found:
+        c.community_id = next(  # type: ignore[attr-defined]
+            (communities[p] for p in reversed(c.area.ancestor_paths()) if p in communities), None
+        )
+        c.rating_counts = counts[c.pk]  # type: ignore[attr-defined]
+    return found
