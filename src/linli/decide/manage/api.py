@@ -101,7 +101,6 @@ class ReportIn(InputSchema):
 
 
 class RatingIn(InputSchema):
-    matter: Id
     rating: RatingChoice
     note: text(services.NOTE_LENGTH) = ""  # type: ignore[valid-type]
 
@@ -163,10 +162,15 @@ def report_task(
     return idempotent(request, response, idempotency_key, write)
 
 
-@router.post("/ratings", response=responses({201: RatingOut}), operation_id="matter_rating_give")
+@router.post(
+    "/matters/{id}/ratings",
+    response=responses({201: RatingOut}),
+    operation_id="matter_rating_give",
+)
 def give_rating(
     request,
     response: HttpResponse,
+    id: PathId,
     payload: RatingIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ):
@@ -175,9 +179,9 @@ def give_rating(
     user = request.auth
 
     def write():
-        matter = Matter.objects.filter(pk=payload.matter).first()
+        matter = Matter.objects.filter(pk=id).first()
         if matter is None:
-            raise OutOfScope(Matter, payload.matter)
+            raise OutOfScope(Matter, id)
         given = services.rating_give(
             actor=user, matter=matter, rating=payload.rating, note=payload.note
         )
