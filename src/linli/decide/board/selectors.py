@@ -305,7 +305,7 @@ def commitments_for_api(*, user: Actor, community: int | None = None) -> list[Co
     its rating counts (`rating_counts`), in a fixed number of queries."""
     condition = scope_filter(user, Commitment.scope, "view", model=Commitment)
     home = own_community(user)
-    if home is not None:
+    if home is not None and (condition is None or condition):
         clause = Q(area__path__startswith=home.path)
         condition = clause if condition is None else condition | clause
     if condition is None:

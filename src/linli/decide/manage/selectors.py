@@ -69,6 +69,8 @@ def task_organisations(user: Actor | None) -> frozenset[int]:
 
 def _task_filter(user: Actor | None) -> Q | None:
     condition = scope_filter(user, MATTER_SCOPE, "view", model=MatterTask)
+    if condition is not None and not condition:
+        return condition  # every task (an empty Q, which an OR would narrow to the other side)
     organisations = task_organisations(user)
     if organisations:
         clause = Q(organisation_id__in=organisations)
