@@ -127,7 +127,7 @@ def test_the_notice_carries_a_qr_code_of_the_entry(client, b):
     answer = _as(client, b, "community_worker").get(reverse("board:notice", args=[b.matter.pk]))
     body = answer.content.decode()
     assert answer.status_code == 200
-    assert '<svg width="' in body and 'class="segno"' in body
+    assert '<svg viewBox="' in body and 'class="segno"' in body
     assert f"http://testserver/board/matters/{b.matter.pk}/" in body
 
 

@@ -130,7 +130,7 @@ def notice(request, pk: int):
             "community": reader.community,
             "entry": entry,
             "url": url,
-            "qr": segno.make(url, error="m").svg_inline(scale=QR_SCALE),
+            "qr": segno.make(url, error="m").svg_inline(scale=QR_SCALE, omitsize=True),
             "printed_on": timezone.localdate(),
             "steps": _steps(),
         },
