@@ -1621,7 +1621,7 @@ def _build_decide_board(world: SimpleNamespace) -> None:
         community = world.areas[key]
         b = SimpleNamespace(community=community)
 
-        def matter(title: str, actions: tuple[str, ...]):
+        def matter(title: str, actions: tuple[str, ...], key=key, community=community):
             made = Matter.objects.create(
                 number=f"MX-{key}-{title}",
                 category=category,
@@ -1764,8 +1764,8 @@ def _manage(ok: int, *, reader: bool = False):
         path = _community_path(target)
         if _decide_covers(w, role, "decide.manage", path):
             return ok
-        visible = reads_board(w, role, path) if reader else _decide_covers(
-            w, role, "decide.view", path
+        visible = (
+            reads_board(w, role, path) if reader else _decide_covers(w, role, "decide.view", path)
         )
         return 403 if visible else 404
 
@@ -1841,7 +1841,7 @@ def board_attribute_ids(w, role: str, kind: str) -> set[int]:
     ids: set[int] = set()
     if role == ANON:
         return ids
-    for key, b in getattr(w, "board", {}).items():
+    for b in getattr(w, "board", {}).values():
         path = b.community.path
         if kind == "organisation" and (
             reads_board(w, role, path) or sees_task(w, role, _board_task(b))
@@ -1976,10 +1976,22 @@ BOARD_PAGES: dict[str, tuple[Op, ...]] = {
     ),
     # Refused by the service (a task is open; no household has rated): back to the page.
     "matter_tasks:supervise": (
-        Op("POST", "decide.view", obj="manage_matter", ok=302, status=_staff_matter(302, "decide.manage")),
+        Op(
+            "POST",
+            "decide.view",
+            obj="manage_matter",
+            ok=302,
+            status=_staff_matter(302, "decide.manage"),
+        ),
     ),
     "matter_tasks:close": (
-        Op("POST", "decide.view", obj="board_matter", ok=302, status=_staff_matter(302, "decide.manage")),
+        Op(
+            "POST",
+            "decide.view",
+            obj="board_matter",
+            ok=302,
+            status=_staff_matter(302, "decide.manage"),
+        ),
     ),
     "matter_tasks:inspect": (
         Op("GET", _BOARD_LOGIN, obj="board_matter", status=_inspects(200)),

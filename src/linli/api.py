@@ -26,11 +26,11 @@ from ninja.utils import check_csrf
 from linli.accounts.services import api_token_find
 from linli.appeals.api import categories as appeal_categories
 from linli.appeals.api import router as appeals
-from linli.decide.board.api import router as decide_commitments
-from linli.decide.manage.api import router as decide_tasks
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
+from linli.decide.board.api import router as decide_commitments
+from linli.decide.manage.api import router as decide_tasks
 from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
 from linli.visits.api import router as visits

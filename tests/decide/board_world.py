@@ -85,9 +85,7 @@ def build_board(world) -> SimpleNamespace:
     )
     users = dict(world.users)
     users["city_staff"] = f.user_with("department_staff", world.district, organisation=b.city)
-    users["housing_staff"] = f.user_with(
-        "department_staff", world.district, organisation=b.housing
-    )
+    users["housing_staff"] = f.user_with("department_staff", world.district, organisation=b.housing)
     users["panel_member"] = f.user_with("panel_member", b.community)
     users["far_worker"] = f.user_with("community_worker", b.other_community)
     users["neighbour"] = _resident_user(world.households[1], world.villages[1])

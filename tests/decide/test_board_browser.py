@@ -137,7 +137,9 @@ def test_a_resident_reads_rates_and_supervises_on_the_phone(live_server, world, 
 
     # 当家有机会 — the way to raise a matter or vote, where those pages exist.
     propose = page.locator("[data-testid=propose-link]")
-    raising = any(_other_part(n) for n in ("decide:propose", "decide:matter_propose", "decide:raise"))
+    raising = any(
+        _other_part(n) for n in ("decide:propose", "decide:matter_propose", "decide:raise")
+    )
     expect(propose).to_have_count(1 if raising else 0)
     problems.assert_clean()
 
@@ -155,7 +157,10 @@ def test_staff_print_the_notice_with_its_qr_code(live_server, world, page_at, pr
     expect(page.locator("[data-testid=notice]")).to_contain_text("摊贩8:30前撤离游麟路")
     screenshot(page, "board-notice-desktop")
     # The code's address is the matter's entry, which opens on a phone for a resident.
-    assert page.locator("[data-testid=notice-qr]").inner_text().strip().endswith(
-        reverse("board:matter", args=[b.matter.pk])
+    assert (
+        page.locator("[data-testid=notice-qr]")
+        .inner_text()
+        .strip()
+        .endswith(reverse("board:matter", args=[b.matter.pk]))
     )
     problems.assert_clean()

@@ -391,4 +391,3 @@ def test_only_staff_close_the_ratings(b):
     _to_supervise(b)
     with pytest.raises(PermissionDenied):
         services.rating_close(actor=b.users["street_cadre"], matter=b.matter)
-

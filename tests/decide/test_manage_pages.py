@@ -79,7 +79,9 @@ def test_a_department_reports_with_a_photo_and_a_text_file_is_refused(client, b)
     assert refused.status_code == 400
     assert "is not a photo" in refused.content.decode()
     assert (TaskReport.objects.count(), DecidePhoto.objects.count()) == (0, 0)
-    done = client.post(url, {"percent": 100, "text": "全部迁入", "photos": bw.photo(), "version": 1})
+    done = client.post(
+        url, {"percent": 100, "text": "全部迁入", "photos": bw.photo(), "version": 1}
+    )
     assert done.status_code == 302
     photo = DecidePhoto.objects.get()
     shown = client.get(reverse("matter_tasks:photo", args=[photo.pk]))
@@ -100,7 +102,9 @@ def test_a_report_page_for_one_who_may_not(client, b, role, status):
 def test_percent_above_100_on_the_page(client, b):
     task = _task(b)
     _as(client, b, "city_staff")
-    answer = client.post(reverse("matter_tasks:report", args=[task.pk]), {"percent": 120, "text": "x"})
+    answer = client.post(
+        reverse("matter_tasks:report", args=[task.pk]), {"percent": 120, "text": "x"}
+    )
     assert answer.status_code == 400
     assert "from 0 to 100" in answer.content.decode()
     task.refresh_from_db()
@@ -184,9 +188,7 @@ def test_api_rating_once_and_from_the_community_only(client, b):
     _as(client, b, "resident")
     headers = {"HTTP_IDEMPOTENCY_KEY": "r-1"}
     first = client.post(url, body, content_type="application/json", **headers)
-    replay = client.post(
-        url, body, content_type="application/json", **headers
-    )
+    replay = client.post(url, body, content_type="application/json", **headers)
     second = client.post(url, body, content_type="application/json")
     assert (first.status_code, replay.status_code, second.status_code) == (201, 201, 409)
     assert ResidentRating.objects.count() == 1

@@ -77,13 +77,17 @@ TASK_ASSIGNED = Event(
     Verb.TASK,
     gettext_noop("Task for %(organisation)s (%(owner)s, by %(due_on)s): %(title)s"),
 )
-TASK_PROGRESS = Event(Verb.PROGRESS, gettext_noop("Progress on “%(title)s”: %(percent)s%%. %(text)s"))
+TASK_PROGRESS = Event(
+    Verb.PROGRESS, gettext_noop("Progress on “%(title)s”: %(percent)s%%. %(text)s")
+)
 TASK_SET_BACK = Event(
     Verb.PROGRESS,
     gettext_noop("Progress on “%(title)s” set back to %(percent)s%%: %(text)s"),
 )
 TASK_DONE = Event(Verb.PROGRESS, gettext_noop("Task done: %(title)s. %(text)s"))
-INSPECTED_PASSED = Event(Verb.INSPECTION, gettext_noop("Inspected by %(inspector)s: passed. %(notes)s"))
+INSPECTED_PASSED = Event(
+    Verb.INSPECTION, gettext_noop("Inspected by %(inspector)s: passed. %(notes)s")
+)
 INSPECTED_FAILED = Event(
     Verb.INSPECTION, gettext_noop("Inspected by %(inspector)s: not passed. %(notes)s")
 )

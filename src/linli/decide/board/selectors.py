@@ -22,6 +22,7 @@ from linli.core.scoping import OutOfScope, covers, scope_filter
 from linli.registry.models import Household
 
 from ..choices import STEPS, Stage, VoteState
+from ..manage.selectors import community_of, on_time_share, resident_household_in, task_overdue
 from ..models import (
     Commitment,
     CommitmentRating,
@@ -34,7 +35,6 @@ from ..models import (
     Vote,
     VoteOption,
 )
-from ..manage.selectors import community_of, on_time_share, resident_household_in, task_overdue
 
 VIEW = "decide.view"
 
@@ -179,7 +179,7 @@ def board_entries(matters: QuerySet[Matter], reader: Reader) -> list[MatterEntry
     for matter in rows:
         tasks = [t for t in matter.tasks.all() if t.round == matter.round]
         for task in tasks:
-            task.overdue = task_overdue(task)  # type: ignore[attr-defined]
+            task.overdue = task_overdue(task)
         done_rating = (matter.pk, matter.round) in rated
         entries.append(
             MatterEntry(
@@ -337,8 +337,8 @@ def commitments_for_api(*, user: Actor, community: int | None = None) -> list[Co
     ):
         counts[commitment_id][rating] = n
     for c in found:
-        c.community_id = next(  # type: ignore[attr-defined]
+        c.community_id = next(
             (communities[p] for p in reversed(c.area.ancestor_paths()) if p in communities), None
         )
-        c.rating_counts = counts[c.pk]  # type: ignore[attr-defined]
+        c.rating_counts = counts[c.pk]
     return found

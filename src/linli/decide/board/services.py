@@ -29,9 +29,9 @@ from linli.registry.models import Resident
 
 from .. import events
 from ..choices import CommitmentPlace, Rating
+from ..manage.selectors import community_of, resident_household_in
 from ..models import Commitment, CommitmentRating, CommitmentRecord, PublicBoard
 from ..services import MANAGE, VIEW, require_in_area
-from ..manage.selectors import community_of, resident_household_in
 
 TEXT_LENGTH = 500
 RECORD_LENGTH = 1000
@@ -89,8 +89,10 @@ def commitment_post(
     _community(community)
     if not resident.household.area.path.startswith(community.path):
         raise ValidationError(
-            {"resident": _("%(name)s does not live in %(community)s.")
-            % {"name": resident.name, "community": community.name}}
+            {
+                "resident": _("%(name)s does not live in %(community)s.")
+                % {"name": resident.name, "community": community.name}
+            }
         )
     if not is_party_member(resident):
         raise ValidationError(
@@ -112,7 +114,10 @@ def commitment_post(
             or not building.path.startswith(community.path)
         ):
             raise ValidationError(
-                {"building": _("Choose a building 楼院 of %(community)s.") % {"community": community.name}}
+                {
+                    "building": _("Choose a building 楼院 of %(community)s.")
+                    % {"community": community.name}
+                }
             )
         area, business_street = building, ""
     elif place == CommitmentPlace.BUSINESS_STREET:
@@ -157,8 +162,10 @@ def commitment_record(
     *, actor: Actor | None, commitment: Commitment, text: str, done_on: dt.date
 ) -> CommitmentRecord:
     """践诺记录 — what the party member did to keep the commitment, and when."""
-    commitment = Commitment.objects.select_for_update().select_related("area", "resident").get(
-        pk=commitment.pk
+    commitment = (
+        Commitment.objects.select_for_update()
+        .select_related("area", "resident")
+        .get(pk=commitment.pk)
     )
     _may_record(actor, commitment)
     text = clean_text(text, "text", RECORD_LENGTH, required=_("Say what was done."))

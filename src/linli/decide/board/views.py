@@ -247,7 +247,9 @@ def commitment_record(request, pk: int):
     user = request.user
     if not (
         covers(user, commitment.area, MANAGE)
-        or (commitment.resident.account_id is not None and commitment.resident.account_id == user.pk)
+        or (
+            commitment.resident.account_id is not None and commitment.resident.account_id == user.pk
+        )
     ):
         raise PermissionDenied
     form = CommitmentRecordForm(posted(request), initial={"done_on": timezone.localdate()})
@@ -292,4 +294,3 @@ def commitment_rate(request, pk: int):
             "back": back,
         },
     )
-

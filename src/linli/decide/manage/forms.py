@@ -66,9 +66,7 @@ class TaskAssignForm(BootstrapFormMixin, forms.Form):
 class TaskReportForm(BootstrapFormMixin, forms.Form):
     percent = forms.IntegerField(label=_("Progress (%)"))
     text = forms.CharField(label=_("What was done"), max_length=TEXT_LENGTH, widget=_textarea(4))
-    setback = forms.BooleanField(
-        label=_("Progress went back (say why above)"), required=False
-    )
+    setback = forms.BooleanField(label=_("Progress went back (say why above)"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -92,7 +90,9 @@ class NoteForm(BootstrapFormMixin, forms.Form):
 class RatingForm(BootstrapFormMixin, forms.Form):
     """由民评定 on the phone: three big choices and a note."""
 
-    rating = forms.ChoiceField(label=_("Your rating"), choices=Rating.choices, widget=forms.RadioSelect)
+    rating = forms.ChoiceField(
+        label=_("Your rating"), choices=Rating.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=_("Anything to add"), max_length=NOTE_LENGTH, required=False, widget=_textarea(3)
     )

@@ -187,11 +187,23 @@ def task_report(
     """进展 — how far the task is (percent 0–100), what was done, photos checked by their bytes.
     Progress does not go backwards unless the report says so (`setback`); 100 % is done."""
     pk = task.pk if isinstance(task, MatterTask) else task
-    task = (
+    found = (
         MatterTask.objects.select_for_update(of=("self",))
         .select_related("matter__area", "organisation")
         .get(pk=pk)
     )
+    return _report(actor, found, text, percent, setback, photos_sent, expected_version)
+
+
+def _report(
+    actor: Actor | None,
+    task: MatterTask,
+    text: str,
+    percent: int,
+    setback: bool,
+    photos_sent: Sequence[UploadedFile],
+    expected_version: int | None,
+) -> TaskReport:
     if actor is not None and not may_see_task(actor, task):
         raise OutOfScope(MatterTask, task.pk)
     if not may_report(actor, task):
@@ -262,9 +274,7 @@ def supervision_start(
     matter = locked(matter)
     require_in_area(actor, matter.area, MANAGE)
     note = clean_text(note, "note", NOTE_LENGTH)
-    _at_stage(
-        matter, Stage.MANAGE, "matter", _("Matter %(number)s is not at the manage stage.")
-    )
+    _at_stage(matter, Stage.MANAGE, "matter", _("Matter %(number)s is not at the manage stage."))
     if not MatterTask.objects.filter(matter=matter, round=matter.round).exists():
         raise ValidationError(
             {"matter": _("No task has been assigned in this round: assign the tasks first.")}
@@ -368,7 +378,9 @@ def rating_give(
         _("Matter %(number)s is not being rated now."),
     )
     if rating not in Rating.values:
-        raise ValidationError({"rating": _("Choose satisfied, basically satisfied or dissatisfied.")})
+        raise ValidationError(
+            {"rating": _("Choose satisfied, basically satisfied or dissatisfied.")}
+        )
     note = clean_text(note, "note", NOTE_LENGTH)
     if ResidentRating.objects.filter(
         matter=matter, round=matter.round, household=household
@@ -391,9 +403,7 @@ def rating_give(
 
 
 def _rated_already() -> Conflict:
-    return Conflict(
-        _("Your household has rated this result already in this round."), code="rated"
-    )
+    return Conflict(_("Your household has rated this result already in this round."), code="rated")
 
 
 def round_counts(matter: Matter) -> Counter:
@@ -414,9 +424,7 @@ def rating_close(
     matter = locked(matter)
     require_in_area(actor, matter.area, MANAGE)
     note = clean_text(note, "note", NOTE_LENGTH)
-    _at_stage(
-        matter, Stage.SUPERVISE, "matter", _("Matter %(number)s is not under supervision.")
-    )
+    _at_stage(matter, Stage.SUPERVISE, "matter", _("Matter %(number)s is not under supervision."))
     if not Inspection.objects.filter(matter=matter, round=matter.round, passed=True).exists():
         raise ValidationError(
             {
@@ -526,7 +534,6 @@ def _store_photos(
         for name in stored:
             photos.remove_photo(folder=PHOTO_DIR, name=name)
         raise
-
 
 
 __all__ = [

@@ -197,9 +197,7 @@ def task_assign(request, pk: int):
     if not covers(request.user, matter.area, MANAGE):
         raise PermissionDenied
     organisations = _serving_organisations(matter)
-    owners = User.objects.filter(
-        grants__organisation__in=organisations, is_active=True
-    ).distinct()
+    owners = User.objects.filter(grants__organisation__in=organisations, is_active=True).distinct()
     form = TaskAssignForm(posted(request), organisations=organisations, owners=owners)
     back = reverse("matter_tasks:matter", args=[matter.pk])
 
