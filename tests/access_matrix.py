@@ -110,6 +110,8 @@ from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord, WorkCalendarDay, WorkCalendarYear
+from linli.decide import services as decide_services
+from linli.decide.models import Matter, MatterCategory, Meeting
 from linli.hall.applications import services as hall_services
 from linli.hall.catalogue import services as catalogue
 from linli.hall.catalogue.services import MaterialSpec, StepSpec
@@ -152,6 +154,7 @@ DEPLOYMENT_WIDE = (
     "calendar_day",
     "policy",  # a visit policy 走访频次 (visits.policy)
     "appeal_category",  # an appeal category 诉求类别 (appeals.categories)
+    "matter_category",  # a matter category 事项类别 (decide.categories)
 )
 # A page open to whoever sees the object (the application page: its own scope, below).
 SEES = "sees"
@@ -586,6 +589,45 @@ def _raise_appeal(world, household: Household, text: str, photo: bytes = b"") ->
     )
 
 
+def _build_decide(world: SimpleNamespace) -> None:
+    """Residents decide 由民做主: for every household, a matter raised at its place on its head's
+    behalf (at propose), another like it (what the first may be merged into), and one taken up
+    for deliberation with a meeting held yesterday (one invitee, by name)."""
+    world.matter_category = decide_services.category_create(
+        actor=None, code="MX-M", name="矩阵议事类别"
+    )
+    world.matters, world.matters_other, world.matters_deliberate = {}, {}, {}
+    world.meetings = {}
+    for key, household in world.households.items():
+
+        def raise_matter(title: str, household=household) -> Matter:
+            return decide_services.matter_propose(
+                actor=None,
+                category=world.matter_category,
+                title=title,
+                description=f"{title}的情况",
+                area=household.area,
+                resident=household.head,
+            )
+
+        world.matters[key] = raise_matter(f"矩阵议事{key}")
+        world.matters_other[key] = raise_matter(f"矩阵同类议事{key}")
+        deliberate = decide_services.matter_take_up(
+            actor=None, matter=raise_matter(f"矩阵议事中{key}")
+        )
+        world.matters_deliberate[key] = deliberate
+        world.meetings[key] = decide_services.meeting_arrange(
+            actor=None,
+            matter=deliberate,
+            kind="parlour",
+            title=f"矩阵会客厅{key}",
+            starts_at=timezone.now() - dt.timedelta(days=1),
+            place="社区会客厅",
+            agenda="议题",
+            invitees=[decide_services.Invitee(role="staff", name="社区干部")],
+        )
+
+
 def _build_world() -> SimpleNamespace:
     areas: dict[str, Area] = {}
     for key, name, kind, parent in AREAS:
@@ -654,6 +696,7 @@ def _build_world() -> SimpleNamespace:
     _build_hall(world)
     _build_visits(world)
     _build_appeals(world)
+    _build_decide(world)
     _build_decide_board(world)
     return world
 
@@ -706,13 +749,29 @@ FAMILY_VIEW = {
     "need": "visits.view",
     "assignment": "visits.view",
     "appeal": "appeals.view",
+    "matter": "decide.view",
+    "meeting": "decide.view",
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
 }
 
 
+def _community_path(area: Area) -> str:
+    """The path of the community the area is or lies in (the area's own above one)."""
+    if area.kind == "community":
+        return area.path
+    community = area.ancestors().filter(kind="community").first()
+    return community.path if community is not None else area.path
+
+
 def _path(kind: str, obj) -> str:
+    if kind == "matter":
+        return obj.area.path
+    if kind == "meeting":
+        return obj.matter.area.path
+    if kind == "appeal_community":  # raising an appeal to a matter: over its community
+        return _community_path(obj.area)
     if kind in ("area", "household_area"):
         return obj.path
     if kind in ("household", "visit_household"):
@@ -733,6 +792,10 @@ def _path(kind: str, obj) -> str:
 
 
 def _household_id(kind: str, obj) -> int | None:
+    if kind in ("matter", "appeal_community"):
+        return obj.household_id
+    if kind == "meeting":
+        return obj.matter.household_id
     if kind == "household":
         return obj.pk
     if kind in ("resident", "application", "appeal"):
@@ -767,9 +830,19 @@ def covers(w, role: str, perm: str, kind: str, obj) -> bool:
         return False
     if kind == "step" and perm == "services.step":
         return _reached(obj) and acts_at(w, role, obj.organisation)
+    if role == Role.RESIDENT and kind in ("matter", "meeting"):
+        return _on_own_board(w, kind, obj)
     if role == Role.RESIDENT:
         return _household_id(kind, obj) == w.own_household_id
     return _path(kind, obj).startswith(w.areas[GRANT_AREA[role]].path)
+
+
+def _on_own_board(w, kind: str, obj) -> bool:
+    """A matter (or its meeting) of the resident's own community: their household's area lies
+    under the matter's community (the board 公开栏 shows it them, whatever their grant)."""
+    matter = obj.matter if kind == "meeting" else obj
+    own = w.households["HG1"].area.path
+    return own.startswith(_community_path(matter.area))
 
 
 def sees(w, role: str, kind: str, obj) -> bool:
@@ -780,6 +853,10 @@ def sees(w, role: str, kind: str, obj) -> bool:
         return sees(w, role, "application", obj.application)
     if kind == "appeal_photo":
         return sees(w, role, "appeal", obj.appeal)
+    if kind == "appeal_community":
+        return sees(w, role, "appeal", obj)
+    if kind in ("matter", "meeting") and role == Role.RESIDENT:
+        return _on_own_board(w, kind, obj)
     if covers(w, role, FAMILY_VIEW[kind], kind, obj):
         return True
     if kind == "appeal":  # a department's staff, once it reached their department
@@ -1578,6 +1655,183 @@ _DISPUTE_PAGES: dict[str, tuple[Op, ...]] = {
             "GET",
             "appeals.village|appeals.community|appeals.street|appeals.department",
             staff_only=True,
+        ),
+    ),
+}
+
+
+# Residents decide 由民做主 (proposing and deliberating): decide.view reads a matter (a resident:
+# the matters of their own community, on the board), decide.manage runs the community's side
+# (take up, merge, drop, options, meetings), decide.propose raises one (staff on a resident's
+# behalf; a resident their own) and writes down opinions, decide.participate supports,
+# decide.categories edits the categories. An appeal is raised to a matter by decide.manage
+# over the appeal's community (`appeal_community`).
+def _decide_version(w, matter):
+    return {"version": matter.version}
+
+
+def _decide_merge(w, matter):
+    key = next(k for k, m in w.matters.items() if m.pk == matter.pk)
+    return {"into": w.matters_other[key].pk, "note": "同一件事", "version": matter.version}
+
+
+def _decide_propose(w, _target, role):
+    """Staff raise it at the top of their grant for the resident of HG1 (inside it for every
+    role that may); a resident for themselves."""
+    body = {"category": w.matter_category.pk, "title": "矩阵提事", "description": "矩阵提事说明"}
+    if role not in GRANT_AREA or role == Role.RESIDENT:
+        return body
+    return {**body, "area": w.areas[GRANT_AREA[role]].pk, "resident": w.households["HG1"].head_id}
+
+
+def _decide_meeting(w, _matter):
+    return {
+        "kind": "parlour",
+        "title": "矩阵会议",
+        "starts_at": "2090-01-05T15:00",
+        "place": "社区会客厅",
+        "agenda": "议题",
+        "others": "社区干部",
+    }
+
+
+def _decide_category_form(w, category=None):
+    return {"code": "MX-NEW", "name": "矩阵新类别", "description": "", "sort_order": 9}
+
+
+_MANAGE = "decide.manage"
+_DELIBERATE = {"obj": "matter", "pick": "deliberate", "label": "deliberate"}
+_DECIDE_PAGES: dict[str, tuple[Op, ...]] = {
+    "decide:queue": (Op("GET", "decide.manage|decide.advise", staff_only=True),),
+    "decide:list": (Op("GET", "decide.view", staff_only=True),),
+    "decide:detail": (Op("GET", SEES, obj="matter"),),
+    "decide:support": (Op("POST", "decide.participate", obj="matter", ok=302, writes=True),),
+    "decide:take_up": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op("POST", _MANAGE, obj="matter", ok=302, body=_decide_version, writes=True),
+    ),
+    "decide:drop": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="matter",
+            ok=302,
+            body=lambda w, m: {"reason": "已解决", "version": m.version},
+            writes=True,
+        ),
+    ),
+    "decide:merge": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op("POST", _MANAGE, obj="matter", ok=302, body=_decide_merge, writes=True),
+    ),
+    "decide:opinion_add": (
+        Op("GET", "decide.propose", obj="matter", staff_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            obj="matter",
+            staff_only=True,
+            ok=302,
+            body=lambda w, m: {"text": "邻居的意见", "name": ""},
+            writes=True,
+        ),
+    ),
+    "decide:option_add": (
+        Op("GET", _MANAGE, **_DELIBERATE),
+        Op(
+            "POST",
+            _MANAGE,
+            ok=302,
+            body=lambda w, m: {"title": "矩阵方案", "description": ""},
+            writes=True,
+            **_DELIBERATE,
+        ),
+    ),
+    "decide:meeting_arrange": (
+        Op("GET", _MANAGE, **_DELIBERATE),
+        Op("POST", _MANAGE, ok=302, body=_decide_meeting, writes=True, **_DELIBERATE),
+    ),
+    "decide:meeting_roll": (
+        Op("GET", _MANAGE, obj="meeting"),
+        Op("POST", _MANAGE, obj="meeting", ok=302, body=lambda w, m: {}, writes=True),
+    ),
+    "decide:meeting_minutes": (
+        Op("GET", _MANAGE, obj="meeting"),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="meeting",
+            ok=302,
+            body=lambda w, m: {"minutes": "会议纪要"},
+            writes=True,
+        ),
+    ),
+    "decide:propose": (
+        Op("GET", "decide.propose", staff_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            staff_only=True,
+            ok=302,
+            body=_decide_propose,
+            role_body=True,
+            writes=True,
+        ),
+    ),
+    "decide:from_appeal": (
+        Op("GET", _MANAGE, obj="appeal_community", gate=_MANAGE),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="appeal_community",
+            gate=_MANAGE,
+            ok=302,
+            body=lambda w, a: {
+                "category": w.matter_category.pk,
+                "title": "诉求转议事",
+                "description": "诉求转议事说明",
+            },
+            writes=True,
+        ),
+    ),
+    "decide:community": (Op("GET", "decide.participate", resident_only=True),),
+    "decide:raise": (
+        Op("GET", "decide.propose", resident_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            resident_only=True,
+            ok=302,
+            body=_decide_propose,
+            role_body=True,
+            writes=True,
+        ),
+    ),
+    "decide:categories": (Op("GET", "decide.categories"),),
+    "decide:category_create": (
+        Op("GET", "decide.categories"),
+        Op("POST", "decide.categories", ok=302, body=_decide_category_form, writes=True),
+    ),
+    "decide:category_edit": (
+        Op("GET", "decide.categories", obj="matter_category"),
+        Op(
+            "POST",
+            "decide.categories",
+            obj="matter_category",
+            ok=302,
+            body=lambda w, c: {"name": "矩阵改名类别", "description": "", "sort_order": 8},
+            writes=True,
+        ),
+    ),
+    "decide:category_offer": (
+        Op(
+            "POST",
+            "decide.categories",
+            obj="matter_category",
+            ok=302,
+            body=lambda w, _c: {"offered": "0"},
+            writes=True,
         ),
     ),
 }
@@ -2790,6 +3044,7 @@ PAGES: dict[str, tuple[Op, ...]] = {
         ),
     ),
     **_DISPUTE_PAGES,
+    **_DECIDE_PAGES,
     # The API's own pages: the OpenAPI document and its docs are public (they describe the
     # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
@@ -2837,7 +3092,26 @@ def _appeal_action(body) -> tuple[Op]:
     )
 
 
+_DECIDE_API: dict[tuple[str, str], tuple[Op, ...]] = {
+    ("GET", "/api/decide/matters"): (Op("GET", LOGGED_IN),),
+    ("GET", "/api/decide/matters/{id}"): (Op("GET", SEES, obj="matter"),),
+    ("POST", "/api/decide/matters"): (
+        Op("POST", "decide.propose", ok=201, body=_decide_propose, role_body=True, writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/support"): (
+        Op("POST", "decide.participate", obj="matter", writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/take-up"): (
+        Op("POST", _MANAGE, obj="matter", body=_decide_version, writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/merge"): (
+        Op("POST", _MANAGE, obj="matter", body=_decide_merge, writes=True),
+    ),
+}
+
+
 API: dict[tuple[str, str], tuple[Op, ...]] = {
+    **_DECIDE_API,
     ("GET", "/api/areas"): (Op("GET", LOGGED_IN, lists="area"),),
     ("GET", "/api/areas/{id}"): (Op("GET", "area.view", obj="area", lists="area"),),
     ("GET", "/api/areas/{id}/children"): (Op("GET", "area.view", obj="area", lists="area"),),
@@ -3240,7 +3514,16 @@ def target_of(w, case: Case):
         return AppealCategory.objects.select_related("current").get(pk=w.appeal_category.pk)
     if op.obj in BOARD_KINDS:
         return board_target(w, op.obj, BOARD_TARGETS[role][rel])
+    if op.obj == "matter_category":
+        return MatterCategory.objects.get(pk=w.matter_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
+    if op.obj == "matter":
+        chosen = {"": w.matters, "deliberate": w.matters_deliberate}[op.pick][key]
+        return Matter.objects.select_related("area").get(pk=chosen.pk)
+    if op.obj == "meeting":
+        return Meeting.objects.select_related("matter__area").get(pk=w.meetings[key].pk)
+    if op.obj == "appeal_community":
+        return Appeal.objects.select_related("area").get(pk=w.appeals[key].pk)
     if op.obj == "appeal" and op.pick == "dispute":
         return Appeal.objects.select_related("area").get(pk=w.dispute_appeals[key].pk)
     if op.obj in ("visit", "need"):
@@ -3565,6 +3848,8 @@ def _path_kwargs(op: Op, target) -> dict:
         return {"pk": target.application_id, "photo": target.pk}
     if op.obj == "appeal_photo":
         return {"pk": target.appeal_id, "photo": target.pk}
+    if op.obj == "meeting":
+        return {"pk": target.matter_id, "meeting": target.pk}
     return {"pk": target.pk}
 
 
@@ -3575,9 +3860,9 @@ def _path_kwargs(op: Op, target) -> dict:
 # imported there) and runs the cases whose URL or API operation is the module's.
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
-MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals")
-# Residents decide 由民做主 is tried part by part; "decide.board" (manage, supervise and the
-# boards) in tests/decide/test_access_matrix_board.py.
+MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals", "decide")
+# Parts of residents decide 由民做主 tried in files of their own: "decide.board" (manage,
+# supervise and the boards) in tests/decide/test_access_matrix_board.py.
 MODULES += ("decide.board",)
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
@@ -3592,6 +3877,7 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "open311_keys": "appeals",
     "matter_tasks": "decide.board",
     "board": "decide.board",
+    "decide": "decide",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",
@@ -3603,6 +3889,7 @@ _API_MODULE = {  # an API operation's first path segment
     "visits": "visits",
     "appeals": "appeals",
     "appeal-categories": "appeals",
+    "decide": "decide",
 }
 
 

@@ -109,18 +109,18 @@ def test_the_board_shows_the_stage_tasks_inspections_and_ratings(client, b, cloc
     assert reverse("board:rate", args=[b.matter.pk]) in body  # the resident may still rate
 
 
-def test_a_matter_of_one_part_only_for_the_residents_there(client, b):
-    """A matter placed in 文岭二村 (where the neighbour lives) is not on 文岭一村's resident's
-    board, nor is its entry theirs to open; the neighbour and staff see it."""
-    hidden = bw.make_matter(b.world.villages[1], b.category, title="二村加装电梯")
-    entry = reverse("board:matter", args=[hidden.pk])
+def test_another_communitys_matter_is_not_on_the_board(client, b):
+    """A matter of 营辉社区 is on neither 文岭社区's board nor open to 文岭社区's resident; a matter
+    of one village of 文岭社区 is on the whole community's board."""
+    far = bw.make_matter(b.other_community, b.category, title="营辉加装电梯")
+    near = bw.make_matter(b.world.villages[1], b.category, title="二村加装电梯")
     _as(client, b, "resident")
-    assert "二村加装电梯" not in client.get(_board(b)).content.decode()
-    assert client.get(entry).status_code == 404
-    for role in ("neighbour", "community_worker"):
-        _as(client, b, role)
-        assert "二村加装电梯" in client.get(_board(b)).content.decode()
-        assert client.get(entry).status_code == 200
+    body = client.get(_board(b)).content.decode()
+    assert "营辉加装电梯" not in body and "二村加装电梯" in body
+    assert client.get(reverse("board:matter", args=[far.pk])).status_code == 404
+    assert client.get(reverse("board:matter", args=[near.pk])).status_code == 200
+    _as(client, b, "far_resident")
+    assert client.get(reverse("board:matter", args=[far.pk])).status_code == 200
 
 
 def test_the_notice_carries_a_qr_code_of_the_entry(client, b):

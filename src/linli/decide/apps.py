@@ -15,12 +15,16 @@ class DecideConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from linli.core.selectors import register_tiles
+
         from .board import navigation as board_navigation
         from .manage import navigation as manage_navigation
         from .navigation import register_entries
+        from .tiles import decide_tiles
         from .votes import navigation as votes_navigation
 
         register_entries()
+        register_tiles(decide_tiles, place=50)
         votes_navigation.register_entries()
         manage_navigation.register_entries()
         board_navigation.register_entries()

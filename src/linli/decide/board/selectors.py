@@ -3,9 +3,9 @@
 Who reads a community's board: its residents (their household is in it), staff whose grant
 gives decide.view over it, and anyone — signed in or not — when the community has chosen to
 show it without login (`PublicBoard.without_login`). Which matters each sees there
-(`board_matters`): a resident those whose place is the community or holds their household (not
-another building's); staff those `restrict(user, "decide.view")` gives; a visitor of a board
-open to all the matters of the whole community (`area` the community itself).
+is `decide.selectors.board_matters`' rule, shared with the matters' own pages: a resident those
+of their own community, staff those `restrict(user, "decide.view")` gives, everyone those of a
+board open to all.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ..models import (
     Vote,
     VoteOption,
 )
+from ..selectors import board_matters as shared_board_matters
 
 VIEW = "decide.view"
 
@@ -95,18 +96,9 @@ def board_get(*, user: Actor | None, pk: int) -> Reader:
 
 
 def board_matters(user: Actor | None, reader: Reader) -> QuerySet[Matter]:
-    """The community's matters the reader sees on the board (see the module docstring)."""
-    community = reader.community
-    under = Q(area__path__startswith=community.path)
-    if reader.staff:
-        assert user is not None
-        return Matter.objects.restrict(user, "view").filter(under)
-    if reader.household is not None:
-        household_paths = reader.household.area.ancestor_paths()
-        return Matter.objects.filter(under).filter(
-            Q(area=community) | Q(area__path__in=household_paths)
-        )
-    return Matter.objects.filter(area=community)
+    """The community's matters the reader sees on the board: those `decide.selectors.
+    board_matters` gives the user (one rule for every board page), in this community."""
+    return shared_board_matters(user).filter(area__path__startswith=reader.community.path)
 
 
 # --- what the board shows of a matter -------------------------------------------------------------
