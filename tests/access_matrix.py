@@ -1950,7 +1950,7 @@ def board_target(w, kind: str, key: str):
     return DecidePhoto.objects.select_related("matter__area", "report__task").get(pk=b.photo.pk)
 
 
-def _community_path(target) -> str:
+def _board_path(target) -> str:
     """The community a board's target belongs to (they all sit on the community itself)."""
     if isinstance(target, Area):
         return target.path
@@ -1991,7 +1991,7 @@ def sees_task(w, role: str, task) -> bool:
 
 
 def _board_read(w, role, target, channel):
-    return 200 if reads_board(w, role, _community_path(target)) else 404
+    return 200 if reads_board(w, role, _board_path(target)) else 404
 
 
 def _board_index(w, role, target, channel):
@@ -2002,7 +2002,7 @@ def _as_resident(ok: int):
     """A resident of the community rates: others who read the board (or see the matter) 403."""
 
     def status(w, role, target, channel):
-        path = _community_path(target)
+        path = _board_path(target)
         if _lives_in(w, role, path):
             return ok
         return 403 if reads_board(w, role, path) else 404
@@ -2015,7 +2015,7 @@ def _manage(ok: int, *, reader: bool = False):
     board where the page starts from the board), 404 otherwise."""
 
     def status(w, role, target, channel):
-        path = _community_path(target)
+        path = _board_path(target)
         if _decide_covers(w, role, "decide.manage", path):
             return ok
         visible = (
@@ -2028,7 +2028,7 @@ def _manage(ok: int, *, reader: bool = False):
 
 def _record_commitment(ok: int):
     def status(w, role, target, channel):
-        path = _community_path(target)
+        path = _board_path(target)
         if not reads_board(w, role, path):
             return 404
         return ok if _decide_covers(w, role, "decide.manage", path) else 403
@@ -2043,7 +2043,7 @@ def _staff_matter(ok: int, perm: str = "decide.view"):
     def status(w, role, target, channel):
         if "decide.view" not in ROLE_PERMISSIONS[role] or role == Role.RESIDENT:
             return 403
-        path = _community_path(target)
+        path = _board_path(target)
         if not _decide_covers(w, role, "decide.view", path):
             return 404
         return ok if _decide_covers(w, role, perm, path) else 403
@@ -2055,7 +2055,7 @@ def _inspects(ok: int):
     """The supervision panel's member (who sits on C1's) or the community's staff."""
 
     def status(w, role, target, channel):
-        path = _community_path(target)
+        path = _board_path(target)
         if not _decide_covers(w, role, "decide.view", path):
             return 404
         seat = role == Role.PANEL_MEMBER and path == w.areas["C1"].path
