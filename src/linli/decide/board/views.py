@@ -42,7 +42,7 @@ MANAGE = "decide.manage"
 QR_SCALE = 5
 # Where the other parts' pages are, when they exist (guarded: a missing one shows no link).
 VOTE_PAGE = "votes:detail"
-PROPOSE_PAGES = ("decide:propose", "decide:matter_propose", "decide:raise")
+PROPOSE_PAGES = ("decide:raise",)  # 我要提事, the resident's own
 
 
 def _maybe_url(name: str, *args) -> str:
