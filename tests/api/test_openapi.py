@@ -60,6 +60,12 @@ EXPECTED = {
     "/api/decide/matters/{id}/merge": {"post"},
     "/api/decide/matters/{id}/support": {"post"},
     "/api/decide/matters/{id}/take-up": {"post"},
+    "/api/decide/tasks": {"get"},
+    "/api/decide/tasks/{id}": {"get"},
+    "/api/decide/tasks/{id}/reports": {"post"},
+    "/api/decide/tasks/matters/{id}/ratings": {"post"},
+    "/api/decide/commitments": {"get"},
+    "/api/decide/commitments/{id}/ratings": {"post"},
 }
 
 
