@@ -121,10 +121,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # options) or the supervision panel 监督团 (records inspections) — the seat on the panel says
     # which; a supervision panel member only inspects; an opinion collector 民情服务队员 (keen
     # elders, building heads 楼长) raises matters on residents' behalf and writes down what
-    # neighbours say.
+    # neighbours say — reading the registry of the grant's area to name them (as a building
+    # head knows the building's households), never changing it.
     Role.PANEL_MEMBER: frozenset({"area.view", "decide.view", "decide.advise", "decide.inspect"}),
     Role.SUPERVISION_PANEL_MEMBER: frozenset({"area.view", "decide.view", "decide.inspect"}),
-    Role.OPINION_COLLECTOR: frozenset({"area.view", "decide.view", "decide.propose"}),
+    Role.OPINION_COLLECTOR: frozenset(
+        {"area.view", "registry.view", "decide.view", "decide.propose"}
+    ),
     Role.ADMINISTRATOR: frozenset(
         {
             "area.view",

@@ -49,6 +49,7 @@ from .workflow import FINAL_STAGES, OPEN_STAGES, TABLE, Action
 
 VIEW = "decide.view"
 MANAGE = "decide.manage"  # the community's staff: take up, merge, meetings, votes, tasks
+REGISTRY_VIEW = "registry.view"  # who may read people's names in the registry
 
 
 def require_in_area(actor: Actor | None, area: Area, perm: str) -> None:
@@ -851,12 +852,15 @@ def advisers(matter: Matter):
 
 def sees_names(actor: Actor | None, matter: Matter) -> bool:
     """Whether the actor is shown the names of the matter's proposer and of the neighbours who
-    gave opinions: the community's staff and opinion collectors there (who hold the registry);
-    panel members, others and residents see them masked."""
+    gave opinions: the community's staff who hold the registry there (`registry.view`); opinion
+    collectors and panel members (who hold no registry), others and residents see them
+    masked."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    return actor.is_staff_member and (
-        covers(actor, matter.area, MANAGE) or covers(actor, matter.area, PROPOSE)
+    return (
+        actor.is_staff_member
+        and covers(actor, matter.area, REGISTRY_VIEW)
+        and (covers(actor, matter.area, MANAGE) or covers(actor, matter.area, PROPOSE))
     )
 
 
