@@ -29,6 +29,7 @@ from linli.appeals.api import router as appeals
 from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
+from linli.decide.votes.api import router as votes
 from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
 from linli.visits.api import router as visits
@@ -96,6 +97,7 @@ api.add_router("/steps", steps)
 api.add_router("/visits", visits)
 api.add_router("/appeals", appeals)
 api.add_router("/appeal-categories", appeal_categories)
+api.add_router("/decide/votes", votes)
 
 
 # --- errors -------------------------------------------------------------------------------
