@@ -49,6 +49,9 @@ EXPECTED = {
     "/api/appeals/{id}/send-to-department": {"post"},
     "/api/appeals/{id}/return-visit": {"post"},
     "/api/appeal-categories": {"get"},
+    "/api/decide/votes/{id}": {"get"},
+    "/api/decide/votes/{id}/ballots": {"post"},
+    "/api/decide/votes/{id}/close": {"post"},
 }
 
 
@@ -62,7 +65,7 @@ def test_openapi_document(client, db):
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(operation_ids) == len(set(operation_ids)) == 53
+    assert len(operation_ids) == len(set(operation_ids)) == 56
     writes = [doc["paths"]["/api/households"]["post"], doc["paths"]["/api/residents/{id}"]["patch"]]
     for op in writes:
         headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}

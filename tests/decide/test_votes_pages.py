@@ -18,6 +18,7 @@ from . import vote_helpers as h
 
 pytestmark = pytest.mark.django_db
 
+WORLD_CLOCK = h.WORLD_CLOCK
 SHARED = {"votes": h.build_votes}
 
 

@@ -154,6 +154,14 @@ def _replace_choices(vote: Vote, pairs: list) -> None:
     )
 
 
+def _require_manage(actor: Actor | None, matter: Matter) -> None:
+    """Staff of the matter's community (`decide.manage`); a resident is refused outright (403:
+    they may see the vote, never run it)."""
+    if actor is not None and not getattr(actor, "is_staff_member", False):
+        raise PermissionDenied
+    require_in_area(actor, matter.area, MANAGE)
+
+
 def _rules_fixed() -> Conflict:
     return Conflict(
         _("This vote has opened: its rules were fixed then and can no longer change."),
@@ -183,7 +191,7 @@ def vote_prepare(
     majority, open or secret, how ballots are cast, when it closes, and the choices (赞成 / 反对,
     labels given, or the panel's options). Staff of the matter's community (`decide.manage`)."""
     matter = locked(matter)
-    require_in_area(actor, matter.area, MANAGE)
+    _require_manage(actor, matter)
     if matter.stage != Stage.DELIBERATE:
         raise Conflict(
             _("A vote is prepared while the matter is being deliberated."), code="not_deliberating"
@@ -229,7 +237,7 @@ def vote_edit(
     pk = vote.pk if isinstance(vote, Vote) else vote
     matter = locked(Vote.objects.values_list("matter_id", flat=True).get(pk=pk))
     vote = _locked_vote(pk)
-    require_in_area(actor, matter.area, MANAGE)
+    _require_manage(actor, matter)
     if vote.state != VoteState.DRAFT:
         raise _rules_fixed()
     check_version(vote.version, expected_version)
@@ -291,7 +299,7 @@ def vote_open(
     pk = vote.pk if isinstance(vote, Vote) else vote
     matter = locked(Vote.objects.values_list("matter_id", flat=True).get(pk=pk))
     vote = _locked_vote(pk)
-    require_in_area(actor, matter.area, MANAGE)
+    _require_manage(actor, matter)
     if vote.state != VoteState.DRAFT:
         raise Conflict(_("This vote has already opened."), code="opened")
     check_version(vote.version, expected_version)
@@ -380,7 +388,7 @@ def _voter_for(actor: Actor | None, vote: Vote, voter: Voter | int | None) -> Vo
                 _("On the phone each voter casts their own ballot only."), code="not_own"
             )
         return own
-    require_in_area(actor, vote.matter.area, MANAGE)
+    _require_manage(actor, vote.matter)
     if voter is None:
         raise ValidationError({"voter": _("Name the voter whose hand was counted.")})
     pk = voter.pk if isinstance(voter, Voter) else voter
@@ -494,7 +502,7 @@ def vote_close(
     now = timezone.now()
     if due_only and (vote.state != VoteState.OPEN or vote.closes_at > now):
         return None
-    require_in_area(actor, matter.area, MANAGE)
+    _require_manage(actor, matter)
     if vote.state != VoteState.OPEN:
         raise Conflict(
             _("This vote has already closed.")
