@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from linli.core.api import (
     Id,
@@ -170,10 +171,17 @@ def cast_ballot(
 
     def write():
         vote = selectors.vote_get(user=user, pk=id)
-        services.ballot_cast(
-            actor=user, vote=vote, choice=payload.choice, voter=payload.voter, witness=payload.witness
-        )
-        return 201, vote_out(user, selectors.vote_get(user=user, pk=id))
+        try:
+            services.ballot_cast(
+                actor=user,
+                vote=vote,
+                choice=payload.choice,
+                voter=payload.voter,
+                witness=payload.witness,
+            )
+        except services.NotEligible as refused:
+            raise HttpError(403, str(refused)) from None
+        return 201, vote_out(user, vote)
 
     return idempotent(request, response, idempotency_key, write)
 

@@ -108,7 +108,13 @@ def own_voter(*, user: Actor, vote: Vote) -> Voter | None:
 
 
 def has_voted(voter: Voter | None) -> bool:
-    return voter is not None and Ballot.objects.filter(voter=voter).exists()
+    """Whether this roll entry has cast its ballot (read with `own_voter`'s ballot)."""
+    if voter is None:
+        return False
+    try:
+        return voter.ballot is not None
+    except Ballot.DoesNotExist:
+        return False
 
 
 @dataclass(frozen=True)

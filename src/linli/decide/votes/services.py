@@ -353,12 +353,17 @@ def _own_voter(actor: Actor, vote: Vote) -> Voter | None:
     return Voter.objects.filter(vote=vote, key=key).first()
 
 
-def _not_eligible(vote: Vote) -> ValidationError:
-    return ValidationError(
-        _("You are not on this vote's roll: only %(body)s of %(place)s may vote on it.")
-        % {"body": vote.get_body_display(), "place": vote.matter.area.name},
-        code="not_eligible",
-    )
+def not_eligible_message(vote: Vote) -> str:
+    return _("You are not on this vote's roll: only %(body)s of the place it concerns may vote.") % {
+        "body": vote.get_body_display()
+    }
+
+
+class NotEligible(PermissionDenied):
+    """A ballot from someone not on the roll: refused (403) with the reason."""
+
+    def __init__(self, vote: Vote):
+        super().__init__(not_eligible_message(vote))
 
 
 def _check_open(vote: Vote) -> None:
@@ -382,7 +387,7 @@ def _voter_for(actor: Actor | None, vote: Vote, voter: Voter | int | None) -> Vo
         if own is None:
             if getattr(actor, "is_staff_member", False):
                 raise PermissionDenied
-            raise _not_eligible(vote)
+            raise NotEligible(vote)
         if voter is not None and (voter.pk if isinstance(voter, Voter) else voter) != own.pk:
             raise ValidationError(
                 _("On the phone each voter casts their own ballot only."), code="not_own"

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linli.core.scoping import OutOfScope
 from linli.core.web import act, form_page, posted, render_page
 
-from ..choices import CastingMethod, VoteState
+from ..choices import CastingMethod
 from ..models import Matter
 from ..services import MANAGE, VIEW
 from . import selectors, services
@@ -34,7 +34,9 @@ def _staff(user, perm: str = VIEW) -> None:
 
 
 def _managed(request, pk: int):
-    """The vote, seen by the user (else 404) and managed by them (else 403)."""
+    """The vote, for staff who run votes at all (else 403), seen by the user (else 404) and
+    managed by them (else 403)."""
+    _staff(request.user, MANAGE)
     vote = selectors.vote_get(user=request.user, pk=pk)
     if not selectors.may_manage(request.user, vote):
         raise PermissionDenied
@@ -75,10 +77,10 @@ def _matter_for(request, pk: int) -> Matter:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def vote_prepare(request, matter: int):
-    """准备表决 — a draft vote on a matter being deliberated."""
+def vote_prepare(request, pk: int):
+    """准备表决 — a draft vote on a matter (`pk`) being deliberated."""
     _staff(request.user, MANAGE)
-    found = _matter_for(request, matter)
+    found = _matter_for(request, pk)
     form = VoteForm(posted(request), matter=found)
     return form_page(
         request,
@@ -184,6 +186,9 @@ def vote_cast(request, pk: int):
         raise PermissionDenied
     voter = selectors.own_voter(user=request.user, vote=vote)
     context = {"vote": vote, "voter": voter, "voted": selectors.has_voted(voter), "picked": None}
+    if voter is None:  # sees the vote, is not on its roll: told why, nothing to press
+        context["errors"] = [services.not_eligible_message(vote)]
+        return render_page(request, "decide/votes/cast.html", context, status=403)
     status = 200
     if request.method == "POST" and not context["voted"]:
         form = BallotForm(request.POST)
@@ -203,11 +208,6 @@ def vote_cast(request, pk: int):
                     return redirect(reverse("votes:cast", args=[vote.pk]))
         else:
             status = 400
-    if voter is None and vote.state == VoteState.OPEN and not context.get("errors"):
-        context["errors"] = [
-            _("You are not on this vote's roll: only %(body)s of %(place)s may vote on it.")
-            % {"body": vote.get_body_display(), "place": vote.matter.area.name}
-        ]
     return render_page(request, "decide/votes/cast.html", context, status=status)
 
 
