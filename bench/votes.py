@@ -222,9 +222,7 @@ class Client(threading.Thread):
 
 
 def cast_all(port: int, vote: int, keys: list[str], choices: list[int], clients: int):
-    threads = [
-        Client(port, vote, keys[i::clients], choices[i::clients]) for i in range(clients)
-    ]
+    threads = [Client(port, vote, keys[i::clients], choices[i::clients]) for i in range(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()

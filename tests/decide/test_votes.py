@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from linli.core.errors import Conflict
 from linli.core.models import AuditRecord, Notification, TimelineEvent
-from linli.core.scoping import OutOfScope
 from linli.decide import tasks
 from linli.decide.models import Ballot, Matter, Vote, Voter
 from linli.decide.votes import selectors, services
@@ -265,7 +264,7 @@ def test_the_majorities(v, majority, picks, result):
         assert vote.winning_option is None
         assert (matter.stage, matter.closed_because) == ("closed", "rejected")
     t = selectors.tally(vote)
-    counted = dict((o.pk, n) for o, n in t.counts)
+    counted = {o.pk: n for o, n in t.counts}
     assert counted == {
         o.pk: sum(1 for p in picks if p == i) for i, o in enumerate(vote.options.order_by("order"))
     }

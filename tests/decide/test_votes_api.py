@@ -73,7 +73,9 @@ def test_a_ballot_sent_twice_with_its_key_is_cast_once(v, api):
 
 def test_refusals_store_nothing(v, api):
     vote = h.opened(v, body="building_heads")
-    not_on_roll = api(v.residents[0]).post(f"{ROOT}/{vote.pk}/ballots", {"choice": h.choice(vote).pk})
+    not_on_roll = api(v.residents[0]).post(
+        f"{ROOT}/{vote.pk}/ballots", {"choice": h.choice(vote).pk}
+    )
     assert not_on_roll.status_code == 403
     assert "not on this vote's roll" in not_on_roll.json()["detail"]
     far = api(v.far_resident).post(f"{ROOT}/{vote.pk}/ballots", {"choice": h.choice(vote).pk})

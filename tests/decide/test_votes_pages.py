@@ -41,8 +41,14 @@ def test_the_vote_page_shows_its_rules_first_then_the_turnout_only(client, v):
     text = page.content.decode()
     rules = text.index('data-testid="vote-rules"')
     assert rules < text.index('data-testid="vote-turnout"')
-    for shown in ("One vote per household", "60% of the roll must vote", "Two thirds",
-                  "Secret: nobody sees who chose what", "On the phone", "2026-11-28 09:30"):
+    for shown in (
+        "One vote per household",
+        "60% of the roll must vote",
+        "Two thirds",
+        "Secret: nobody sees who chose what",
+        "On the phone",
+        "2026-11-28 09:30",
+    ):
         assert shown in text[rules:], shown
     assert "1 of 6 on the roll have voted (16.7%)." in text
     assert "The count of each choice is shown when the vote closes." in text
@@ -63,18 +69,32 @@ def test_a_secret_vote_shows_no_voters_choice_to_staff(client, v):
     vote = h.opened(v, method="show_of_hands", body="representatives", secret=True)
     voter = Voter.objects.filter(vote=vote).first()
     services.ballot_cast(
-        actor=v.users["community_worker"], vote=vote, choice=h.choice(vote), voter=voter, witness="王监票"
+        actor=v.users["community_worker"],
+        vote=vote,
+        choice=h.choice(vote),
+        voter=voter,
+        witness="王监票",
     )
     worker = _as(client, v.users["community_worker"])
     for name in ("votes:detail", "votes:hands"):
         text = worker.get(reverse(name, args=[vote.pk])).content.decode()
         assert "Who chose what" not in text
         assert f"{voter.name} — " not in text and "Entered:" not in text
-    open_vote = h.opened(v, h.deliberating(v, "公开表决"), method="show_of_hands", secret=False,
-                         body="representatives")
+    open_vote = h.opened(
+        v,
+        h.deliberating(v, "公开表决"),
+        method="show_of_hands",
+        secret=False,
+        body="representatives",
+    )
     voter = Voter.objects.filter(vote=open_vote).first()
-    services.ballot_cast(actor=v.users["community_worker"], vote=open_vote,
-                         choice=h.choice(open_vote), voter=voter, witness="王监票")
+    services.ballot_cast(
+        actor=v.users["community_worker"],
+        vote=open_vote,
+        choice=h.choice(open_vote),
+        voter=voter,
+        witness="王监票",
+    )
     text = worker.get(reverse("votes:detail", args=[open_vote.pk])).content.decode()
     assert f"{voter.name} — {h.choice(open_vote).label}" in text
 

@@ -98,12 +98,17 @@ def test_200_households_cast_at_once_and_the_tally_equals_a_recount(world_of_200
     assert vote.roll_size >= HOUSEHOLDS
     yes, no = h.choice(vote), h.choice(vote, 1)
     calls = [
-        (lambda u=u, n=n: services.ballot_cast(actor=u, vote=vote.pk, choice=(yes if n % 3 else no).pk))
+        (
+            lambda u=u, n=n: services.ballot_cast(
+                actor=u, vote=vote.pk, choice=(yes if n % 3 else no).pk
+            )
+        )
         for n, u in enumerate(holders)
     ]
     # Each household's first ballot raced against a second one from the same household.
     calls += [
-        (lambda u=u: services.ballot_cast(actor=u, vote=vote.pk, choice=no.pk)) for u in holders[:40]
+        (lambda u=u: services.ballot_cast(actor=u, vote=vote.pk, choice=no.pk))
+        for u in holders[:40]
     ]
     outcomes = _at_once(calls)
     errors = [o for o in outcomes if isinstance(o, Exception)]
@@ -115,7 +120,7 @@ def test_200_households_cast_at_once_and_the_tally_equals_a_recount(world_of_200
     vote.state = "closed"  # read the counts without closing (the close is tried below)
     t = selectors.tally(vote, counts_too=True)
     assert t.cast == HOUSEHOLDS
-    assert dict((o.pk, n) for o, n in t.counts) == services.recount(vote)
+    assert {o.pk: n for o, n in t.counts} == services.recount(vote)
     by_hand = {}
     for choice_id in Ballot.objects.filter(vote=vote).values_list("choice_id", flat=True):
         by_hand[choice_id] = by_hand.get(choice_id, 0) + 1
@@ -143,9 +148,9 @@ def test_a_close_racing_the_ballots_counts_every_ballot_stored(world_of_200):
     calls.insert(30, lambda: services.vote_close(actor=worker, vote=vote.pk))
     outcomes = _at_once(calls)
     unexpected = [
-        o for o in outcomes if isinstance(o, Exception) and not (
-            isinstance(o, Conflict) and o.code == "closed"
-        )
+        o
+        for o in outcomes
+        if isinstance(o, Exception) and not (isinstance(o, Conflict) and o.code == "closed")
     ]
     assert not unexpected, unexpected[:3]
     vote = Vote.objects.get(pk=vote.pk)

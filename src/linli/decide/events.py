@@ -73,9 +73,7 @@ MERGED_FROM = Event(Verb.MERGED, gettext_noop("%(number)s merged into this matte
 # A vote 表决: opened (its roll taken) and closed, with its result and turnout.
 VOTE_OPENED = Event(
     Verb.VOTE,
-    gettext_noop(
-        "Vote opened: %(question)s — %(roll)s on the roll, closes %(closes)s."
-    ),
+    gettext_noop("Vote opened: %(question)s — %(roll)s on the roll, closes %(closes)s."),
 )
 VOTE_CLOSED: dict[str, Event] = {
     VoteResult.PASSED: Event(

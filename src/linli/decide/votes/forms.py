@@ -19,7 +19,7 @@ class VoteForm(BootstrapFormMixin, forms.Form):
     question = forms.CharField(label=_("Question put to the vote"), max_length=QUESTION_LENGTH)
     body = forms.ChoiceField(label=_("Who may vote"), choices=VoterBody.choices)
     quorum_percent = forms.IntegerField(
-        label=_("Quorum (% of the roll who must vote)"), min_value=1, max_value=100, initial=50
+        label=_("Quorum: percent of the roll who must vote"), min_value=1, max_value=100, initial=50
     )
     majority = forms.ChoiceField(label=_("Majority needed"), choices=Majority.choices)
     secret = forms.BooleanField(label=_("Secret ballot"), required=False, initial=True)

@@ -8,6 +8,4 @@ from linli.core.navigation import RESIDENT, NavEntry, register
 
 def register_entries() -> None:
     register(NavEntry(_("Votes"), "votes:list", "decide.view", "decide"), place=47)
-    register(
-        NavEntry(_("Vote"), "votes:mine", "decide.participate", audience=RESIDENT), place=36
-    )
+    register(NavEntry(_("Vote"), "votes:mine", "decide.participate", audience=RESIDENT), place=36)

@@ -58,7 +58,10 @@ MIN_CHOICES, MAX_CHOICES = 2, 10
 # 党员): a resident representative 居民代表 and a building head 楼长.
 REPRESENTATIVE_TAG = "居民代表"
 BUILDING_HEAD_TAG = "楼长"
-BODY_TAGS = {VoterBody.REPRESENTATIVES: REPRESENTATIVE_TAG, VoterBody.BUILDING_HEADS: BUILDING_HEAD_TAG}
+BODY_TAGS = {
+    VoterBody.REPRESENTATIVES: REPRESENTATIVE_TAG,
+    VoterBody.BUILDING_HEADS: BUILDING_HEAD_TAG,
+}
 
 RULE_FIELDS = (
     "question",
@@ -94,7 +97,10 @@ def _check_rules(fields: dict) -> dict:
     out = dict(fields)
     if "question" in fields:
         out["question"] = clean_text(
-            fields["question"], "question", QUESTION_LENGTH, required=_("Say what is put to the vote.")
+            fields["question"],
+            "question",
+            QUESTION_LENGTH,
+            required=_("Say what is put to the vote."),
         )
     if "body" in fields and fields["body"] not in VoterBody.values:
         errors["body"] = _("Choose who may vote.")
@@ -212,9 +218,7 @@ def vote_prepare(
         }
     )
     pairs = _choice_labels(matter, choices, options)
-    vote = Vote.objects.create(
-        matter=matter, round=matter.round, created_by=_user(actor), **fields
-    )
+    vote = Vote.objects.create(matter=matter, round=matter.round, created_by=_user(actor), **fields)
     _replace_choices(vote, pairs)
     audit.record_created(
         actor=actor, obj=vote, alongside=lambda v: {"choices": [label for label, _o in pairs]}
@@ -336,12 +340,15 @@ def vote_open(
 # --- ballots 投票 ---------------------------------------------------------------------------------
 
 
+SHARE_LOCK = "SELECT 1 FROM decide_vote WHERE id = %s FOR SHARE"
+
+
 def _share_lock(vote_pk: int) -> None:
     """Hold the vote row against a close while this ballot is written (PostgreSQL's FOR SHARE:
     ballots go on side by side; a close waits for them). SQLite serialises every write."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {Vote._meta.db_table} WHERE id = %s FOR SHARE", [vote_pk])
+            cursor.execute(SHARE_LOCK, [vote_pk])
 
 
 def _own_voter(actor: Actor, vote: Vote) -> Voter | None:
@@ -354,9 +361,9 @@ def _own_voter(actor: Actor, vote: Vote) -> Voter | None:
 
 
 def not_eligible_message(vote: Vote) -> str:
-    return _("You are not on this vote's roll: only %(body)s of the place it concerns may vote.") % {
-        "body": vote.get_body_display()
-    }
+    return _(
+        "You are not on this vote's roll: only %(body)s of the place it concerns may vote."
+    ) % {"body": vote.get_body_display()}
 
 
 class NotEligible(PermissionDenied):
@@ -418,25 +425,25 @@ def ballot_cast(
     roll, and for a voter who has voted already — nothing stored. A ballot is never changed."""
     pk = vote.pk if isinstance(vote, Vote) else vote
     _share_lock(pk)
-    vote = Vote.objects.select_related("matter__area").get(pk=pk)
-    _check_open(vote)
-    roll_entry = _voter_for(actor, vote, voter)
+    found = Vote.objects.select_related("matter__area").get(pk=pk)
+    _check_open(found)
+    roll_entry = _voter_for(actor, found, voter)
     witness_name = ""
-    if vote.method == CastingMethod.SHOW_OF_HANDS:
+    if found.method == CastingMethod.SHOW_OF_HANDS:
         witness_name = clean_text(
             witness, "witness", WITNESS_LENGTH, required=_("Name the witness of the show of hands.")
         )
     choice_pk = choice.pk if isinstance(choice, VoteOption) else choice
-    picked = VoteOption.objects.filter(vote=vote, pk=choice_pk).first()
+    picked = VoteOption.objects.filter(vote=found, pk=choice_pk).first()
     if picked is None:
         raise ValidationError({"choice": _("Choose one of this vote's choices.")})
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
-                vote=vote,
+                vote=found,
                 voter=roll_entry,
                 choice=picked,
-                entered_by=_user(actor) if vote.method == CastingMethod.SHOW_OF_HANDS else None,
+                entered_by=_user(actor) if found.method == CastingMethod.SHOW_OF_HANDS else None,
                 witness=witness_name,
             )
     except IntegrityError:
@@ -450,9 +457,9 @@ def ballot_cast(
         action=AuditAction.CREATE,
         actor=actor,
         object_type="decide.ballot",
-        object_id=str(vote.pk),
-        object_repr=vote.question[:100],
-        changes={"after": {"vote": vote.pk, "voter": roll_entry.key}},
+        object_id=str(found.pk),
+        object_repr=found.question[:100],
+        changes={"after": {"vote": found.pk, "voter": roll_entry.key}},
     )
     return ballot
 
@@ -537,7 +544,7 @@ def vote_close(
     turnout = _percent(outcome.turnout)
     line = {"question": vote.question, "cast": cast, "roll": vote.roll_size, "turnout": turnout}
     if outcome.result == VoteResult.PASSED:
-        winner = VoteOption.objects.get(pk=outcome.winner)
+        winner = VoteOption.objects.get(pk=int(outcome.winner or 0))
         line["choice"] = winner.label
         events.VOTE_CLOSED[VoteResult.PASSED].add(
             subject=matter, params=line, data={"vote": vote.pk}, actor=actor
@@ -570,7 +577,7 @@ def vote_close(
 
 
 # What the proposer is told when the vote on their matter closes.
-NOTICE = {
+NOTICE: dict[str, str] = {
     VoteResult.PASSED: gettext_noop(
         "The vote on your matter %(number)s “%(title)s” passed (turnout %(turnout)s)."
     ),

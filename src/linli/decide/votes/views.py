@@ -85,9 +85,7 @@ def vote_prepare(request, pk: int):
     return form_page(
         request,
         form,
-        save=lambda data: services.vote_prepare(
-            actor=request.user, matter=found, **form.rules()
-        ),
+        save=lambda data: services.vote_prepare(actor=request.user, matter=found, **form.rules()),
         success_message=_("The vote is prepared; check it, then open it."),
         success_url=_detail_url,
         context={
@@ -154,8 +152,9 @@ def vote_close(request, pk: int):
     return act(
         request,
         lambda: services.vote_close(actor=request.user, vote=vote),
-        success_message=lambda v: _("The vote is closed: %(result)s.")
-        % {"result": v.get_result_display()},
+        success_message=lambda v: (
+            _("The vote is closed: %(result)s.") % {"result": v.get_result_display()}
+        ),
         back=_detail_url(vote),
     )
 
@@ -237,9 +236,7 @@ def vote_hands(request, pk: int):
             else:
                 from django.contrib import messages
 
-                messages.success(
-                    request, _("%(n)s ballots entered.") % {"n": len(entered)}
-                )
+                messages.success(request, _("%(n)s ballots entered.") % {"n": len(entered)})
                 return redirect(reverse("votes:hands", args=[vote.pk]))
         else:
             status = 400
