@@ -7,11 +7,14 @@ own, a matter being deliberated there, and one vote 一户一票 (one vote per h
 the phone, secret, simple majority) prepared and opened through the services — its roll is the
 HOUSEHOLDS households. Then:
 
+  - the floor: the same clients GET /healthz, which the server answers before any middleware
+    (what this web server can answer at all on this machine, as bench/appeals.py measures it);
   - ballots: CLIENTS concurrent clients, one keep-alive connection each, share the households;
     each client POSTs /api/decide/votes/{id}/ballots once per household it holds, with that
     household head's token (the API lets a resident cast only for their own household, so each
     ballot is the resident's own, as on their phone) and its own Idempotency-Key — ballots/s
-    over the whole run, p50 and p95 per ballot, every answer checked (201);
+    over the whole run, p50 and p95 per ballot, every answer checked (201: the ballot's
+    receipt);
   - the check: exactly HOUSEHOLDS ballots stored, one per voter (none lost, none twice), and the
     recount's total equal to them;
   - the tally: the recount of the ballots (`services.recount`, one GROUP BY) and the page's
@@ -188,11 +191,16 @@ def build_community(households: int) -> tuple[int, list[str], int]:
 
 
 class Client(threading.Thread):
-    """One client on one keep-alive connection, casting the ballots of its households."""
+    """One client on one keep-alive connection, casting the ballots of its households (or, with
+    `floor`, as many GET /healthz, which the server answers before any middleware — what this
+    web server can answer at all on this machine)."""
 
-    def __init__(self, port: int, vote: int, keys: list[str], choices: list[int]):
+    def __init__(
+        self, port: int, vote: int, keys: list[str], choices: list[int], floor: bool = False
+    ):
         super().__init__(daemon=True)
         self.port, self.vote, self.keys, self.choices = port, vote, keys, choices
+        self.floor = floor
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
 
@@ -208,7 +216,10 @@ class Client(threading.Thread):
             body = json.dumps({"choice": choice})
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                if self.floor:
+                    conn.request("GET", "/healthz")
+                else:
+                    conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -221,8 +232,12 @@ class Client(threading.Thread):
         conn.close()
 
 
-def cast_all(port: int, vote: int, keys: list[str], choices: list[int], clients: int):
-    threads = [Client(port, vote, keys[i::clients], choices[i::clients]) for i in range(clients)]
+def cast_all(
+    port: int, vote: int, keys: list[str], choices: list[int], clients: int, floor: bool = False
+):
+    threads = [
+        Client(port, vote, keys[i::clients], choices[i::clients], floor) for i in range(clients)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -274,6 +289,10 @@ def main() -> int:
     try:
         if not wait_until(lambda: get(port, "/healthz")[0] == 200, 90, 0.3):
             raise SystemExit(f"the server did not answer:\n{server.output()}")
+        sample = keys[: min(len(keys), 800)]
+        floor_elapsed, floor_latencies, _s = cast_all(
+            port, vote_id, sample, choices[: len(sample)], args.clients, floor=True
+        )
         elapsed, latencies, statuses = cast_all(port, vote_id, keys, choices, args.clients)
     finally:
         stop_all()
@@ -301,6 +320,11 @@ def main() -> int:
         f"ballots             {total} through the API in {elapsed:.1f} s: "
         f"{total / elapsed:.1f} ballots/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
         f"answers {dict(sorted(statuses.items()))}"
+    )
+    floor = len(floor_latencies) / floor_elapsed
+    say(
+        f"web server floor    GET /healthz (answered before any middleware), same clients: "
+        f"{floor:.0f} requests/s, p95 {percentile(floor_latencies, 0.95) * 1000:.0f} ms"
     )
     say(
         f"check               stored {stored}, voters {voters}: lost {lost}, duplicate "

@@ -97,6 +97,14 @@ class VoteOut(Schema):
     ballots: list[ShownBallot] | None = None
 
 
+class BallotOut(Schema):
+    """The receipt of a ballot: which vote, when — never the choice."""
+
+    vote: int
+    cast_at: dt.datetime
+    you: YouOut | None = None
+
+
 class BallotIn(InputSchema):
     choice: Id
     voter: Id | None = None
@@ -126,7 +134,7 @@ def vote_out(user, vote) -> dict:
         "method_label": str(vote.get_method_display()),
         "closes_at": vote.closes_at,
         "state": vote.state,
-        "state_label": str(vote.get_state_display()),
+        "state_label": selectors.state_label(vote),
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
         "version": vote.version,
@@ -155,7 +163,7 @@ def get_vote(request, id: PathId):
     return vote_out(request.auth, selectors.vote_get(user=request.auth, pk=id))
 
 
-@router.post("/{id}/ballots", response=responses({201: VoteOut}), operation_id="ballot_cast")
+@router.post("/{id}/ballots", response=responses({201: BallotOut}), operation_id="ballot_cast")
 def cast_ballot(
     request,
     response: HttpResponse,
@@ -166,13 +174,14 @@ def cast_ballot(
     """投票 — cast a ballot: a resident on the roll for their own household or themselves (a
     phone vote), or staff entering a named voter's show of hands with the witness 监票人.
     One ballot per voter; a second, one after the close or from someone not on the roll is
-    refused and nothing stored."""
+    refused and nothing stored. The answer is the ballot's receipt (never its choice); the
+    vote itself, with its turnout, is `vote_get`."""
     user = request.auth
 
     def write():
         vote = selectors.vote_get(user=user, pk=id)
         try:
-            services.ballot_cast(
+            ballot = services.ballot_cast(
                 actor=user,
                 vote=vote,
                 choice=payload.choice,
@@ -181,7 +190,12 @@ def cast_ballot(
             )
         except services.NotEligible as refused:
             raise HttpError(403, str(refused)) from None
-        return 201, vote_out(user, vote)
+        receipt = {
+            "vote": vote.pk,
+            "cast_at": ballot.cast_at,
+            "you": {"on_roll": True, "voted": True} if ballot.entered_by_id is None else None,
+        }
+        return 201, BallotOut.model_validate(receipt).model_dump(mode="json")
 
     return idempotent(request, response, idempotency_key, write)
 

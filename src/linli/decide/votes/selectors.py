@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import pgettext
 
 from linli.core.actors import Actor
 from linli.core.choices import AreaKind
@@ -46,6 +47,13 @@ def _resident_of(user: Actor, area: Area) -> bool:
     home = Area.objects.filter(households__pk=person.household_id).values_list("path", flat=True)
     paths = list(home)
     return bool(paths) and paths[0].startswith(community_of(area).path)
+
+
+def state_label(vote: Vote) -> str:
+    """The vote's state in words: 准备中 / 投票中 / 已结束 ("Open" alone reads as a verb)."""
+    if vote.state == VoteState.OPEN:
+        return pgettext("vote state", "Voting")
+    return str(vote.get_state_display())
 
 
 def may_see(user: Actor, vote: Vote) -> bool:

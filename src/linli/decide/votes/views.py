@@ -172,6 +172,7 @@ def vote_detail(request, pk: int):
         "manages": selectors.may_manage(request.user, vote),
         "voter": voter,
         "voted": selectors.has_voted(voter),
+        "state": selectors.state_label(vote),
     }
     return render_page(request, "decide/votes/detail.html", context)
 
