@@ -317,3 +317,20 @@ def test_closing_twice_by_staff_is_refused_the_second_time(v):
     with pytest.raises(Conflict) as refused:
         services.vote_close(actor=_worker(v), vote=vote)
     assert "already closed" in refused.value.messages[0]
+
+
+def test_the_panels_options_become_the_choices(v):
+    from linli.decide.models import MatterOption
+
+    first = MatterOption.objects.create(matter=v.matter, title="8:30前撤离", order=1)
+    second = MatterOption.objects.create(matter=v.matter, title="移至游麟路东段", order=2)
+    vote = h.prepare(v, options=[first, second])
+    assert [(o.label, o.option) for o in vote.options.order_by("order")] == [
+        ("8:30前撤离", first),
+        ("移至游麟路东段", second),
+    ]
+    other = h.deliberating(v, "另一件事")
+    foreign = MatterOption.objects.create(matter=other, title="别的方案")
+    with pytest.raises(ValidationError) as refused:
+        h.prepare(v, other, options=[foreign, first])
+    assert "options" in refused.value.message_dict

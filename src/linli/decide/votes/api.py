@@ -179,7 +179,7 @@ def cast_ballot(
     user = request.auth
 
     def write():
-        vote = selectors.vote_get(user=user, pk=id)
+        vote = selectors.vote_for_ballot(user=user, pk=id)
         try:
             ballot = services.ballot_cast(
                 actor=user,

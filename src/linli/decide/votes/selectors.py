@@ -106,6 +106,15 @@ def vote_get(*, user: Actor, pk: int) -> Vote:
     return vote
 
 
+def vote_for_ballot(*, user: Actor, pk: int) -> Vote:
+    """The vote a ballot is cast on, with its matter and place only (the ballot's own path is
+    hot: no choices or result read here); `OutOfScope` (404) for one the user may not see."""
+    vote = Vote.objects.select_related("matter__area").filter(pk=pk).first()
+    if vote is None or not may_see(user, vote):
+        raise OutOfScope(Vote, pk)
+    return vote
+
+
 def own_voter(*, user: Actor, vote: Vote) -> Voter | None:
     """The resident's own entry on the roll (their household's, or themselves), if any."""
     person = getattr(user, "resident_record", None)

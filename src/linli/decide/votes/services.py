@@ -340,15 +340,22 @@ def vote_open(
 # --- ballots 投票 ---------------------------------------------------------------------------------
 
 
-SHARE_LOCK = "SELECT 1 FROM decide_vote WHERE id = %s FOR SHARE"
+SHARE_LOCK = "SELECT state, closes_at FROM decide_vote WHERE id = %s FOR SHARE"
 
 
-def _share_lock(vote_pk: int) -> None:
+def _share_lock(vote_pk: int) -> tuple[str, dt.datetime]:
     """Hold the vote row against a close while this ballot is written (PostgreSQL's FOR SHARE:
-    ballots go on side by side; a close waits for them). SQLite serialises every write."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(SHARE_LOCK, [vote_pk])
+    ballots go on side by side; a close waits for them; SQLite serialises every write), and
+    read its state and closing time as they are now."""
+    if connection.vendor != "postgresql":
+        state, closes = Vote.objects.values_list("state", "closes_at").get(pk=vote_pk)
+        return state, closes
+    with connection.cursor() as cursor:
+        cursor.execute(SHARE_LOCK, [vote_pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Vote.DoesNotExist
+    return row[0], row[1]
 
 
 def _own_voter(actor: Actor, vote: Vote) -> Voter | None:
@@ -424,8 +431,12 @@ def ballot_cast(
     before it opens, after it closes (or once `closes_at` has passed), for anyone not on the
     roll, and for a voter who has voted already — nothing stored. A ballot is never changed."""
     pk = vote.pk if isinstance(vote, Vote) else vote
-    _share_lock(pk)
-    found = Vote.objects.select_related("matter__area").get(pk=pk)
+    state, closes = _share_lock(pk)
+    if isinstance(vote, Vote) and vote.state == state:
+        found = vote  # its rules are fixed once open: only its state and closing time can move
+    else:
+        found = Vote.objects.select_related("matter__area").get(pk=pk)
+    found.state, found.closes_at = state, closes  # as they are under the lock
     _check_open(found)
     roll_entry = _voter_for(actor, found, voter)
     witness_name = ""
