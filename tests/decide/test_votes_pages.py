@@ -177,3 +177,10 @@ def test_a_resident_cannot_reach_the_staff_pages(client, v):
     assert resident.get(reverse("votes:hands", args=[vote.pk])).status_code == 403
     assert resident.post(reverse("votes:close", args=[vote.pk])).status_code == 403
     assert Vote.objects.get(pk=vote.pk).state == "open"
+
+
+def test_a_draft_is_the_staffs_own_until_it_opens(client, v):
+    vote = h.prepare(v)
+    assert _as(client, v.residents[0]).get(reverse("votes:detail", args=[vote.pk])).status_code == 404
+    worker = _as(client, v.users["community_worker"])
+    assert worker.get(reverse("votes:detail", args=[vote.pk])).status_code == 200

@@ -2,7 +2,8 @@
 ballots, the roll for entering a show of hands, and the resident's own place on a roll.
 
 Who sees a vote: staff holding `decide.view` over the matter's place (`Vote.objects.restrict`),
-and the residents of the matter's community (its board is theirs, whatever their grant says).
+and, once it has opened, the residents of the matter's community (its board is theirs, whatever
+their grant says).
 Anyone else gets a 404, the same answer as for a vote that does not exist.
 
 The tally is public with the turnout — while the vote is open only the turnout, after it closes
@@ -57,8 +58,12 @@ def state_label(vote: Vote) -> str:
 
 
 def may_see(user: Actor, vote: Vote) -> bool:
+    """Staff over the matter's place; the residents of its community once it has opened (a
+    draft is the staff's own until then)."""
     area = vote.matter.area
-    return covers(user, area, VIEW) or _resident_of(user, area)
+    if covers(user, area, VIEW):
+        return True
+    return vote.state != VoteState.DRAFT and _resident_of(user, area)
 
 
 def may_manage(user: Actor, vote: Vote) -> bool:
