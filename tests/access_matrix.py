@@ -89,6 +89,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -110,6 +111,8 @@ from linli.core import photos as core_photos
 from linli.core import workdays
 from linli.core.choices import AuditAction
 from linli.core.models import Area, AuditRecord, WorkCalendarDay, WorkCalendarYear
+from linli.decide import services as decide_services
+from linli.decide.models import Matter, MatterCategory, Meeting
 from linli.hall.applications import services as hall_services
 from linli.hall.catalogue import services as catalogue
 from linli.hall.catalogue.services import MaterialSpec, StepSpec
@@ -152,6 +155,7 @@ DEPLOYMENT_WIDE = (
     "calendar_day",
     "policy",  # a visit policy 走访频次 (visits.policy)
     "appeal_category",  # an appeal category 诉求类别 (appeals.categories)
+    "matter_category",  # a matter category 事项类别 (decide.categories)
 )
 # A page open to whoever sees the object (the application page: its own scope, below).
 SEES = "sees"
@@ -237,6 +241,8 @@ GRANT_AREA = {
     "community_worker": "C1",
     "street_cadre": "S1",
     "panel_member": "C1",
+    "supervision_panel_member": "C1",
+    "opinion_collector": "C1",
     **dict.fromkeys(DISTRICT_ROLES, "D"),
 }
 # own = inside the grant; sibling = in an area with the same parent; parent = the parent area
@@ -248,6 +254,8 @@ AREA_TARGETS = {
     "village_cadre": {"own": "V1", "sibling": "V2", "parent": "C1"},
     "community_worker": {"own": "C1", "sibling": "C2", "parent": "S1"},
     "panel_member": {"own": "C1", "sibling": "C2", "parent": "S1"},
+    "supervision_panel_member": {"own": "C1", "sibling": "C2", "parent": "S1"},
+    "opinion_collector": {"own": "C1", "sibling": "C2", "parent": "S1"},
     "street_cadre": {"own": "S1", "sibling": "S2", "parent": "D"},
     **{role: {"own": "V1"} for role in DISTRICT_ROLES},
     ANON: {"own": "G1"},
@@ -262,6 +270,8 @@ HOUSEHOLD_TARGETS = {
     "village_cadre": {"own": "HV1", "sibling": "HG3", "parent": "HC1"},
     "community_worker": {"own": "HG1", "sibling": "HG4"},
     "panel_member": {"own": "HG1", "sibling": "HG4"},
+    "supervision_panel_member": {"own": "HG1", "sibling": "HG4"},
+    "opinion_collector": {"own": "HG1", "sibling": "HG4"},
     "street_cadre": {"own": "HG3", "sibling": "HG5"},
     **{role: {"own": "HG5"} for role in DISTRICT_ROLES},
     ANON: {"own": "HG1"},
@@ -276,6 +286,8 @@ ORGANISATION_TARGETS = {
     "village_cadre": {"own": "V1", "outside": "V3"},
     "community_worker": {"own": "V1", "outside": "V3"},
     "panel_member": {"own": "V1", "outside": "V3"},
+    "supervision_panel_member": {"own": "V1", "outside": "V3"},
+    "opinion_collector": {"own": "V1", "outside": "V3"},
     "street_cadre": {"own": "V3", "outside": "V4"},
     **{role: {"own": "V4"} for role in DISTRICT_ROLES},
     ANON: {"own": "V1"},
@@ -319,6 +331,8 @@ STEP_TARGETS = {
             "grid_worker",
             "village_cadre",
             "panel_member",
+            "supervision_panel_member",
+            "opinion_collector",
             "district_leader",
             "administrator",
             "security_officer",
@@ -586,6 +600,45 @@ def _raise_appeal(world, household: Household, text: str, photo: bytes = b"") ->
     )
 
 
+def _build_decide(world: SimpleNamespace) -> None:
+    """Residents decide 由民做主: for every household, a matter raised at its place on its head's
+    behalf (at propose), another like it (what the first may be merged into), and one taken up
+    for deliberation with a meeting held yesterday (one invitee, by name)."""
+    world.matter_category = decide_services.category_create(
+        actor=None, code="MX-M", name="矩阵议事类别"
+    )
+    world.matters, world.matters_other, world.matters_deliberate = {}, {}, {}
+    world.meetings = {}
+    for key, household in world.households.items():
+
+        def raise_matter(title: str, household=household) -> Matter:
+            return decide_services.matter_propose(
+                actor=None,
+                category=world.matter_category,
+                title=title,
+                description=f"{title}的情况",
+                area=household.area,
+                resident=household.head,
+            )
+
+        world.matters[key] = raise_matter(f"矩阵议事{key}")
+        world.matters_other[key] = raise_matter(f"矩阵同类议事{key}")
+        deliberate = decide_services.matter_take_up(
+            actor=None, matter=raise_matter(f"矩阵议事中{key}")
+        )
+        world.matters_deliberate[key] = deliberate
+        world.meetings[key] = decide_services.meeting_arrange(
+            actor=None,
+            matter=deliberate,
+            kind="parlour",
+            title=f"矩阵会客厅{key}",
+            starts_at=timezone.now() - dt.timedelta(days=1),
+            place="社区会客厅",
+            agenda="议题",
+            invitees=[decide_services.Invitee(role="staff", name="社区干部")],
+        )
+
+
 def _build_world() -> SimpleNamespace:
     areas: dict[str, Area] = {}
     for key, name, kind, parent in AREAS:
@@ -654,6 +707,7 @@ def _build_world() -> SimpleNamespace:
     _build_hall(world)
     _build_visits(world)
     _build_appeals(world)
+    _build_decide(world)
     return world
 
 
@@ -707,13 +761,29 @@ FAMILY_VIEW = {
     "appeal": "appeals.view",
     "vote": "decide.view",  # a vote 表决 (residents decide: votes, below)
     "vote_matter": "decide.view",  # the matter a vote is prepared on
+    "matter": "decide.view",
+    "meeting": "decide.view",
     # A household one records a visit for: one outside visits.record is not there (404), the
     # registry's view of it notwithstanding.
     "visit_household": "visits.record",
 }
 
 
+def _community_path(area: Area) -> str:
+    """The path of the community the area is or lies in (the area's own above one)."""
+    if area.kind == "community":
+        return area.path
+    community = area.ancestors().filter(kind="community").first()
+    return community.path if community is not None else area.path
+
+
 def _path(kind: str, obj) -> str:
+    if kind == "matter":
+        return obj.area.path
+    if kind == "meeting":
+        return obj.matter.area.path
+    if kind == "appeal_community":  # raising an appeal to a matter: over its community
+        return _community_path(obj.area)
     if kind in ("area", "household_area"):
         return obj.path
     if kind in ("household", "visit_household"):
@@ -736,6 +806,10 @@ def _path(kind: str, obj) -> str:
 
 
 def _household_id(kind: str, obj) -> int | None:
+    if kind in ("matter", "appeal_community"):
+        return obj.household_id
+    if kind == "meeting":
+        return obj.matter.household_id
     if kind == "household":
         return obj.pk
     if kind in ("resident", "application", "appeal"):
@@ -772,9 +846,19 @@ def covers(w, role: str, perm: str, kind: str, obj) -> bool:
         return _reached(obj) and acts_at(w, role, obj.organisation)
     if kind == "vote" and role == Role.RESIDENT:
         return vote_resident_covers(w, perm, obj)
+    if role == Role.RESIDENT and kind in ("matter", "meeting"):
+        return _on_own_board(w, kind, obj)
     if role == Role.RESIDENT:
         return _household_id(kind, obj) == w.own_household_id
     return _path(kind, obj).startswith(w.areas[GRANT_AREA[role]].path)
+
+
+def _on_own_board(w, kind: str, obj) -> bool:
+    """A matter (or its meeting) of the resident's own community: their household's area lies
+    under the matter's community (the board 公开栏 shows it them, whatever their grant)."""
+    matter = obj.matter if kind == "meeting" else obj
+    own = w.households["HG1"].area.path
+    return own.startswith(_community_path(matter.area))
 
 
 def sees(w, role: str, kind: str, obj) -> bool:
@@ -787,6 +871,10 @@ def sees(w, role: str, kind: str, obj) -> bool:
         return sees(w, role, "appeal", obj.appeal)
     if kind == "vote" and role == Role.RESIDENT:
         return vote_resident_sees(w, obj)
+    if kind == "appeal_community":
+        return sees(w, role, "appeal", obj)
+    if kind in ("matter", "meeting") and role == Role.RESIDENT:
+        return _on_own_board(w, kind, obj)
     if covers(w, role, FAMILY_VIEW[kind], kind, obj):
         return True
     if kind == "appeal":  # a department's staff, once it reached their department
@@ -1365,12 +1453,17 @@ def _coverage_ops(perm: str = "visits.view", method: str = "GET", **extra) -> tu
     )
 
 
-def _appeal_figures_ops(**extra) -> tuple[Op, Op]:
-    gate = {"staff_only": True, "gate": "appeals.view", **extra}
+def _figures_ops(perm: str, **extra) -> tuple[Op, Op]:
+    """A dashboard: `perm` over the working area, or over the area asked for (`?area=`)."""
+    gate = {"staff_only": True, "gate": perm, **extra}
     return (
-        Op("GET", "appeals.view", **gate),
-        Op("GET", "appeals.view", obj="area", via="query", label="area", **gate),
+        Op("GET", perm, **gate),
+        Op("GET", perm, obj="area", via="query", label="area", **gate),
     )
+
+
+def _appeal_figures_ops(**extra) -> tuple[Op, Op]:
+    return _figures_ops("appeals.view", **extra)
 
 
 # The export with full numbers 明文导出: a POST stating why, by who may export and reveal there.
@@ -1584,6 +1677,184 @@ _DISPUTE_PAGES: dict[str, tuple[Op, ...]] = {
         ),
     ),
 }
+
+
+# Residents decide 由民做主 (proposing and deliberating): decide.view reads a matter (a resident:
+# the matters of their own community, on the board), decide.manage runs the community's side
+# (take up, merge, drop, options, meetings), decide.propose raises one (staff on a resident's
+# behalf; a resident their own) and writes down opinions, decide.participate supports,
+# decide.categories edits the categories. An appeal is raised to a matter by decide.manage
+# over the appeal's community (`appeal_community`).
+def _decide_version(w, matter):
+    return {"version": matter.version}
+
+
+def _decide_merge(w, matter):
+    key = next(k for k, m in w.matters.items() if m.pk == matter.pk)
+    return {"into": w.matters_other[key].pk, "note": "同一件事", "version": matter.version}
+
+
+def _decide_propose(w, _target, role):
+    """Staff raise it at the top of their grant for the resident of HG1 (inside it for every
+    role that may); a resident for themselves."""
+    body = {"category": w.matter_category.pk, "title": "矩阵提事", "description": "矩阵提事说明"}
+    if role not in GRANT_AREA or role == Role.RESIDENT:
+        return body
+    return {**body, "area": w.areas[GRANT_AREA[role]].pk, "resident": w.households["HG1"].head_id}
+
+
+def _decide_meeting(w, _matter):
+    return {
+        "kind": "parlour",
+        "title": "矩阵会议",
+        "starts_at": "2090-01-05T15:00",
+        "place": "社区会客厅",
+        "agenda": "议题",
+        "others": "社区干部",
+    }
+
+
+def _decide_category_form(w, category=None):
+    return {"code": "MX-NEW", "name": "矩阵新类别", "description": "", "sort_order": 9}
+
+
+_MANAGE = "decide.manage"
+_DELIBERATE = {"obj": "matter", "pick": "deliberate", "label": "deliberate"}
+_DECIDE_PAGES: dict[str, tuple[Op, ...]] = {
+    "decide:queue": (Op("GET", "decide.manage|decide.advise", staff_only=True),),
+    "decide:list": (Op("GET", "decide.view", staff_only=True),),
+    "decide:detail": (Op("GET", SEES, obj="matter"),),
+    "decide:support": (Op("POST", "decide.participate", obj="matter", ok=302, writes=True),),
+    "decide:take_up": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op("POST", _MANAGE, obj="matter", ok=302, body=_decide_version, writes=True),
+    ),
+    "decide:drop": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="matter",
+            ok=302,
+            body=lambda w, m: {"reason": "已解决", "version": m.version},
+            writes=True,
+        ),
+    ),
+    "decide:merge": (
+        Op("GET", _MANAGE, obj="matter"),
+        Op("POST", _MANAGE, obj="matter", ok=302, body=_decide_merge, writes=True),
+    ),
+    "decide:opinion_add": (
+        Op("GET", "decide.propose", obj="matter", staff_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            obj="matter",
+            staff_only=True,
+            ok=302,
+            body=lambda w, m: {"text": "邻居的意见", "name": ""},
+            writes=True,
+        ),
+    ),
+    "decide:option_add": (
+        Op("GET", _MANAGE, **_DELIBERATE),
+        Op(
+            "POST",
+            _MANAGE,
+            ok=302,
+            body=lambda w, m: {"title": "矩阵方案", "description": ""},
+            writes=True,
+            **_DELIBERATE,
+        ),
+    ),
+    "decide:meeting_arrange": (
+        Op("GET", _MANAGE, **_DELIBERATE),
+        Op("POST", _MANAGE, ok=302, body=_decide_meeting, writes=True, **_DELIBERATE),
+    ),
+    "decide:meeting_roll": (
+        Op("GET", _MANAGE, obj="meeting"),
+        Op("POST", _MANAGE, obj="meeting", ok=302, body=lambda w, m: {}, writes=True),
+    ),
+    "decide:meeting_minutes": (
+        Op("GET", _MANAGE, obj="meeting"),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="meeting",
+            ok=302,
+            body=lambda w, m: {"minutes": "会议纪要"},
+            writes=True,
+        ),
+    ),
+    "decide:propose": (
+        Op("GET", "decide.propose", staff_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            staff_only=True,
+            ok=302,
+            body=_decide_propose,
+            role_body=True,
+            writes=True,
+        ),
+    ),
+    "decide:from_appeal": (
+        Op("GET", _MANAGE, obj="appeal_community", gate=_MANAGE),
+        Op(
+            "POST",
+            _MANAGE,
+            obj="appeal_community",
+            gate=_MANAGE,
+            ok=302,
+            body=lambda w, a: {
+                "category": w.matter_category.pk,
+                "title": "诉求转议事",
+                "description": "诉求转议事说明",
+            },
+            writes=True,
+        ),
+    ),
+    "decide:community": (Op("GET", "decide.participate", resident_only=True),),
+    "decide:raise": (
+        Op("GET", "decide.propose", resident_only=True),
+        Op(
+            "POST",
+            "decide.propose",
+            resident_only=True,
+            ok=302,
+            body=_decide_propose,
+            role_body=True,
+            writes=True,
+        ),
+    ),
+    "decide:categories": (Op("GET", "decide.categories"),),
+    "decide:category_create": (
+        Op("GET", "decide.categories"),
+        Op("POST", "decide.categories", ok=302, body=_decide_category_form, writes=True),
+    ),
+    "decide:category_edit": (
+        Op("GET", "decide.categories", obj="matter_category"),
+        Op(
+            "POST",
+            "decide.categories",
+            obj="matter_category",
+            ok=302,
+            body=lambda w, c: {"name": "矩阵改名类别", "description": "", "sort_order": 8},
+            writes=True,
+        ),
+    ),
+    "decide:category_offer": (
+        Op(
+            "POST",
+            "decide.categories",
+            obj="matter_category",
+            ok=302,
+            body=lambda w, _c: {"offered": "0"},
+            writes=True,
+        ),
+    ),
+}
+
 
 PAGES: dict[str, tuple[Op, ...]] = {
     "core:workbench": (Op("GET", LOGGED_IN),),
@@ -2124,6 +2395,9 @@ PAGES: dict[str, tuple[Op, ...]] = {
     # the role sees, else the working area); the workbook is masked and recorded as an export.
     "appeals:dashboard": _appeal_figures_ops(),
     "appeals:dashboard_export": _appeal_figures_ops(writes=True),
+    # The residents-decide dashboard 由民做主统计: decide.view over the area, like the appeals'.
+    "decide_dashboard:dashboard": _figures_ops("decide.view"),
+    "decide_dashboard:export": _figures_ops("decide.view", writes=True),
     # Five links and visits 五联与走访: visits.view reads, visits.record records and hands
     # needs on, visits.assign links contacts, visits.policy (the deployment's) sets how often.
     "visits:my_households": (Op("GET", "visits.record", staff_only=True),),
@@ -2324,6 +2598,7 @@ PAGES: dict[str, tuple[Op, ...]] = {
         ),
     ),
     **_DISPUTE_PAGES,
+    **_DECIDE_PAGES,
     # The API's own pages: the OpenAPI document and its docs are public (they describe the
     # interface, no data); ninja's root answers only in DEBUG, so 404 for everyone.
     "api:openapi-json": (Op("GET", PUBLIC, anon=200, ok=200),),
@@ -2371,7 +2646,26 @@ def _appeal_action(body) -> tuple[Op]:
     )
 
 
+_DECIDE_API: dict[tuple[str, str], tuple[Op, ...]] = {
+    ("GET", "/api/decide/matters"): (Op("GET", LOGGED_IN),),
+    ("GET", "/api/decide/matters/{id}"): (Op("GET", SEES, obj="matter"),),
+    ("POST", "/api/decide/matters"): (
+        Op("POST", "decide.propose", ok=201, body=_decide_propose, role_body=True, writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/support"): (
+        Op("POST", "decide.participate", obj="matter", writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/take-up"): (
+        Op("POST", _MANAGE, obj="matter", body=_decide_version, writes=True),
+    ),
+    ("POST", "/api/decide/matters/{id}/merge"): (
+        Op("POST", _MANAGE, obj="matter", body=_decide_merge, writes=True),
+    ),
+}
+
+
 API: dict[tuple[str, str], tuple[Op, ...]] = {
+    **_DECIDE_API,
     ("GET", "/api/areas"): (Op("GET", LOGGED_IN, lists="area"),),
     ("GET", "/api/areas/{id}"): (Op("GET", "area.view", obj="area", lists="area"),),
     ("GET", "/api/areas/{id}/children"): (Op("GET", "area.view", obj="area", lists="area"),),
@@ -2638,6 +2932,27 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
 # who sees a vote but is not on its roll is refused (403) with the reason.
 
 _VOTES_GATE = "decide.manage"
+
+
+def is_vote_key(key) -> bool:
+    """A votes page (URL name) or API operation ((method, path)): tried on the votes' world
+    (tests/decide/test_access_matrix_votes.py), the rest of the module's on the matters'."""
+    if isinstance(key, tuple):  # (method, path), or an unlisted page's (name, method)
+        return any(str(part).startswith(("/api/decide/votes", "votes:")) for part in key)
+    return key.startswith("votes:")
+
+
+def vote_params(params: list, votes: bool) -> list:
+    """The module's parametrised cases (or unlisted methods) on votes, or all the others."""
+    out = []
+    for p in params:
+        if isinstance(p, ParameterSet):
+            key = p.values[0].key  # a Case
+        else:
+            key = p  # (name, method) or (method, path)
+        if is_vote_key(key) == votes:
+            out.append(p)
+    return out
 
 
 def _vote_community_path(w, vote) -> str:
@@ -2912,9 +3227,18 @@ def target_of(w, case: Case):
         return VisitPolicy.objects.get(pk=w.policy.pk)
     if op.obj == "appeal_category":
         return AppealCategory.objects.select_related("current").get(pk=w.appeal_category.pk)
+    if op.obj == "matter_category":
+        return MatterCategory.objects.get(pk=w.matter_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
     if op.obj in ("vote", "vote_matter"):
         return vote_target(w, op, key)
+    if op.obj == "matter":
+        chosen = {"": w.matters, "deliberate": w.matters_deliberate}[op.pick][key]
+        return Matter.objects.select_related("area").get(pk=chosen.pk)
+    if op.obj == "meeting":
+        return Meeting.objects.select_related("matter__area").get(pk=w.meetings[key].pk)
+    if op.obj == "appeal_community":
+        return Appeal.objects.select_related("area").get(pk=w.appeals[key].pk)
     if op.obj == "appeal" and op.pick == "dispute":
         return Appeal.objects.select_related("area").get(pk=w.dispute_appeals[key].pk)
     if op.obj in ("visit", "need"):
@@ -3237,6 +3561,8 @@ def _path_kwargs(op: Op, target) -> dict:
         return {"pk": target.application_id, "photo": target.pk}
     if op.obj == "appeal_photo":
         return {"pk": target.appeal_id, "photo": target.pk}
+    if op.obj == "meeting":
+        return {"pk": target.matter_id, "meeting": target.pk}
     return {"pk": target.pk}
 
 
@@ -3260,6 +3586,10 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "disputes": "appeals",
     "open311_keys": "appeals",
     "votes": "decide",
+    "decide": "decide",
+    "decide_dashboard": "decide",
+    "matter_tasks": "decide",
+    "board": "decide",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",

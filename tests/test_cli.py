@@ -321,8 +321,14 @@ def test_linli_demo_end_to_end_from_an_empty_data_folder(db, tmp_path):
     assert first.stdout != second.stdout  # the first built, the second reused
     verify = linli_run("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    # The source's figures for 峡山区, counted from the records the demo built.
-    figures = json.loads(linli_run("figures", "--json").stdout)
+    # The source's figures for 峡山区, counted from the records the demo built; the city at the
+    # top holds 奎文区 beside it.
+    figures = json.loads(linli_run("figures", "--json", "--area", "峡山区").stdout)
+    assert figures["area"]["code"] == data.DISTRICT_CODE
+    city = json.loads(linli_run("figures", "--json").stdout)
+    kuiwen = json.loads(linli_run("figures", "--json", "--area", "奎文区").stdout)
+    assert city["area"]["name"] == "潍坊市"
+    assert city["households"] == figures["households"] + kuiwen["households"]
     assert {k: figures[k] for k in SOURCE_FIGURES} == SOURCE_FIGURES
     assert {k: figures["posts"][k] for k in SOURCE_POSTS} == SOURCE_POSTS
     low, high = data.SMALL_BUILD_HOUSEHOLDS  # a handful a village

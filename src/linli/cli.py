@@ -50,7 +50,10 @@ COMMANDS = (
     ("audit verify", "Check that no audit record was edited or deleted"),
     ("audit rotate-key [--prepare]", "Put a new audit key in force (the old ones are kept)"),
     ("check [--deploy]", "Check the configuration (--deploy: production checks)"),
-    ("figures [--area CODE] [--json]", "An area's headline figures, counted from the records"),
+    (
+        "figures [--area NAME|CODE] [--json]",
+        "An area's headline figures, counted from the records",
+    ),
     (
         "import-registry FILE [--valid-only] [--dry-run]",
         "Import households and residents from a register workbook",

@@ -2,7 +2,8 @@
 
 Everything an operator changes comes from the environment (see `.env.example` and the README):
 `DATABASE_URL`, `LINLI_SECRET_KEY`, `LINLI_PRODUCTION`, `LINLI_ALLOWED_HOSTS`, `LINLI_DATA_DIR`,
-`LINLI_EMBEDDED_WORKER`, `LINLI_AUDIT_KEY_DIR`, `LINLI_AUDIT_CHECKPOINT_FILE`, `LINLI_BACKUP_DIR`.
+`LINLI_EMBEDDED_WORKER`, `LINLI_OPEN311_JURISDICTION`, `LINLI_AUDIT_KEY_DIR`,
+`LINLI_AUDIT_CHECKPOINT_FILE`, `LINLI_BACKUP_DIR`.
 Without any of them Linli runs embedded: SQLite in the data folder, a generated secret key.
 """
 
@@ -182,6 +183,9 @@ LINLI_READY_MAX_QUEUE_AGE_MINUTES = float(os.environ.get("LINLI_READY_MAX_QUEUE_
 # the demo district 峡山区's by default): `LINLI_OPEN311_BOUNDS="36.30,119.20,36.70,119.70"`.
 if os.environ.get("LINLI_OPEN311_BOUNDS"):
     OPEN311_BOUNDS = tuple(float(v) for v in os.environ["LINLI_OPEN311_BOUNDS"].split(","))
+# The district Open311 serves, by its division code (its `jurisdiction_id`): 峡山区 of the demo
+# city 潍坊市 by default. Where no district has this code, the district at the root of the tree.
+OPEN311_JURISDICTION = os.environ.get("LINLI_OPEN311_JURISDICTION", "370772000000")
 
 # Notifications (core/senders.py): the console by default; an SMS gateway or the WeChat
 # official account's template messages through the district's intranet gateway.
@@ -294,13 +298,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # Hashed, compressed names wherever `linli serve` collected them (core/static_storage.py).
+    "staticfiles": {"BACKEND": "linli.core.static_storage.StaticStorage"},
 }
-# Embedded runs serve straight from the package; production serves the collected, hashed files.
+# `linli serve` collects the hashed, compressed files on start; outside production the package's
+# own files are served by their own names too (tests, `manage.py runserver`).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("visits/", include("linli.visits.urls")),
     path("appeals/", include("linli.appeals.urls")),
     path("appeals/", include("linli.appeals.disputes.urls")),
+    path("decide/dashboard/", include("linli.decide.dashboard.urls")),
     path("decide/", include("linli.decide.urls")),
     path("decide/votes/", include("linli.decide.votes.urls")),
     path("decide/tasks/", include("linli.decide.manage.urls")),

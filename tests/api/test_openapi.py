@@ -1,7 +1,13 @@
-"""The OpenAPI document and the docs page (served from vendored files, no CDN)."""
+"""The OpenAPI document (made once per process and language, the same for every caller) and
+the docs page (served from vendored files, no CDN)."""
 
 import json
 import re
+
+import ninja.main
+
+from linli.api import api
+from tests import factories as f
 
 EXPECTED = {
     "/api/areas": {"get"},
@@ -52,6 +58,11 @@ EXPECTED = {
     "/api/decide/votes/{id}": {"get"},
     "/api/decide/votes/{id}/ballots": {"post"},
     "/api/decide/votes/{id}/close": {"post"},
+    "/api/decide/matters": {"get", "post"},
+    "/api/decide/matters/{id}": {"get"},
+    "/api/decide/matters/{id}/merge": {"post"},
+    "/api/decide/matters/{id}/support": {"post"},
+    "/api/decide/matters/{id}/take-up": {"post"},
 }
 
 
@@ -65,7 +76,7 @@ def test_openapi_document(client, db):
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     operation_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(operation_ids) == len(set(operation_ids)) == 56
+    assert len(operation_ids) == len(set(operation_ids)) == 62
     writes = [doc["paths"]["/api/households"]["post"], doc["paths"]["/api/residents/{id}"]["patch"]]
     for op in writes:
         headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
@@ -74,6 +85,26 @@ def test_openapi_document(client, db):
     resident = doc["components"]["schemas"]["ResidentIn"]
     assert resident["properties"]["id_number"]["maxLength"] == 18
     assert resident["additionalProperties"] is False
+
+
+def test_the_document_is_made_once_and_is_the_same_for_everyone(client, db, monkeypatch):
+    made = []
+
+    def get_schema(**kwargs):
+        made.append(kwargs["path_prefix"])
+        return real_get_schema(**kwargs)
+
+    real_get_schema = ninja.main.get_schema
+    monkeypatch.setattr(ninja.main, "get_schema", get_schema)
+    monkeypatch.setattr(api, "_openapi_documents", {})
+    anonymous = client.get("/api/openapi.json").content
+    client.force_login(f.user_with("district_leader", f.area("峡山区", "district")))
+    signed_in = client.get("/api/openapi.json").content
+    assert made == ["/api/"] and signed_in == anonymous
+    assert api.get_openapi_schema() is api.get_openapi_schema()
+    # Another language has a document of its own (a translated text could differ).
+    assert client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+    assert len(made) == 2
 
 
 def test_docs_page_uses_only_vendored_files(client, db):

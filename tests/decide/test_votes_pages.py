@@ -181,6 +181,8 @@ def test_a_resident_cannot_reach_the_staff_pages(client, v):
 
 def test_a_draft_is_the_staffs_own_until_it_opens(client, v):
     vote = h.prepare(v)
-    assert _as(client, v.residents[0]).get(reverse("votes:detail", args=[vote.pk])).status_code == 404
+    assert (
+        _as(client, v.residents[0]).get(reverse("votes:detail", args=[vote.pk])).status_code == 404
+    )
     worker = _as(client, v.users["community_worker"])
     assert worker.get(reverse("votes:detail", args=[vote.pk])).status_code == 200

@@ -10,9 +10,7 @@ import json
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -21,9 +19,11 @@ from linli.appeals.figures import appeal_report
 from linli.appeals.models import Appeal, AppealCategory, AppealStep, ReturnVisit
 from linli.core.models import Area, AuditRecord, TimelineEvent
 from linli.demo import appeals as demo_appeals
-from linli.demo import builder, data
+from linli.demo import data
 from linli.registry.models import Household
 from linli.visits.models import Need
+
+from ..demo_district import module_demo
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +32,12 @@ BUILT_ON = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with time_machine.travel(BUILT_ON, tick=True), django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield builder.build_demo(seed=data.DEFAULT_SEED, size="small")
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    """The small district built with the clock at BUILT_ON (and running on from there) for the
+    build and the module's tests: once per test process, put back from its copy for the other
+    modules that build it on the same day (tests/demo_district.py), and emptied after the
+    module. Each test still runs in its own transaction."""
+    with django_db_blocker.unblock(), module_demo(BUILT_ON, seed=data.DEFAULT_SEED) as summary:
+        yield summary
 
 
 @pytest.fixture

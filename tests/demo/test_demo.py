@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import statistics
 from collections import Counter
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from stdnum.cn import ric
 
 from linli.accounts.models import Grant, User
-from linli.accounts.roles import Role
+from linli.accounts.roles import ROLE_PERMISSIONS, Role
 from linli.core import audit
 from linli.core.choices import AreaKind
 from linli.core.dates import age_on, years_before
@@ -40,6 +39,7 @@ from linli.hall.models import (
     ServiceItem,
 )
 from linli.hall.outreach import eligibility
+from linli.registry.figures import area_figures
 from linli.registry.models import Household, Organisation, Post, Resident, Tag
 from linli.registry.selectors import household_timeline
 from linli.visits.choices import LinkLevel, NeedCategory, NeedStatus
@@ -51,6 +51,8 @@ from linli.visits.models import (
     Visit,
     VisitPolicy,
 )
+
+from ..demo_district import module_demo
 
 # Building the district takes a while: `make test-fast` leaves this module out.
 pytestmark = pytest.mark.slow
@@ -65,22 +67,23 @@ BUILT_ON = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Build once per module inside a transaction that is rolled back afterwards, so the
-    district never leaks into other tests, with the clock at BUILT_ON (and running on from
-    there) for the build and the module's tests. Each test still runs in its own savepoint."""
-    with time_machine.travel(BUILT_ON, tick=True), django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield builder.build_demo(seed=SEED, size="small")
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    """The small district built with the clock at BUILT_ON (and running on from there) for the
+    build and the module's tests: once per test process, put back from its copy for the other
+    modules that build it on the same day (tests/demo_district.py), and emptied after the
+    module. Each test still runs in its own transaction."""
+    with django_db_blocker.unblock(), module_demo(BUILT_ON, seed=SEED) as summary:
+        yield summary
 
 
 @pytest.fixture
 def district(demo, db):
-    return Area.objects.get(parent=None)
+    """峡山区, the district in full (under the city 潍坊市)."""
+    return Area.objects.get(kind="district", code=data.DISTRICT_CODE)
+
+
+def _in(district: Area, qs, path: str = "area__path"):
+    """The rows of `qs` under `district` (the city also holds 奎文区)."""
+    return qs.filter(**{f"{path}__startswith": district.path})
 
 
 @pytest.fixture
@@ -98,13 +101,14 @@ def _tags(person_or_household) -> dict[str, str]:
 
 def test_the_area_tree_has_the_promised_shape(district):
     assert (district.name, district.kind, district.code) == ("峡山区", "district", "370772000000")
-    streets = Area.objects.filter(kind="street")
+    assert (district.parent.name, district.parent.kind) == ("潍坊市", "city")
+    streets = _in(district, Area.objects.filter(kind="street"), "path")
     assert sorted(s.name for s in streets) == sorted(
         ["太保庄街道", "王家庄街道", "岞山街道", "郑公街道"]
     )
     assert all(s.parent_id == district.pk for s in streets)
     taibao = streets.get(name="太保庄街道")
-    communities = Area.objects.filter(kind="community")
+    communities = _in(district, Area.objects.filter(kind="community"), "path")
     assert communities.count() == 26
     assert {"文岭社区", "营辉社区"} <= set(
         communities.filter(parent=taibao).values_list("name", flat=True)
@@ -122,13 +126,13 @@ def test_the_area_tree_has_the_promised_shape(district):
             f"{village.name}{name}" for name in data.GRID_NAMES[: len(grids)]
         }
         assert village.code.startswith(village.parent.parent.code[:9]), village.name
-    with_households = Household.objects.values_list("area__parent_id", flat=True).distinct()
-    assert set(with_households) == {v.pk for v in villages}
-    assert Area.objects.under(district).count() == Area.objects.count()
+    with_households = _in(district, Household.objects).values_list("area__parent_id", flat=True)
+    assert set(with_households.distinct()) == {v.pk for v in villages}
+    assert Area.objects.under(district.parent).count() == Area.objects.count()
 
 
 def test_a_handful_of_households_a_village_of_one_to_five_members(district):
-    households = Household.objects.prefetch_related("members").select_related("area")
+    households = _in(district, Household.objects.prefetch_related("members").select_related("area"))
     assert 277 * 4 <= households.count() <= 277 * 6
     for household in households:
         members = list(household.members.all())
@@ -229,7 +233,7 @@ def test_organisations_have_the_source_figures(district):
     """26 general party branches, halls, 22 clinics, 24 police rooms; 275 village party branches
     for 277 villages (two joint branches), a committee in every village."""
     kinds = {}
-    for kind in Organisation.objects.values_list("kind", flat=True):
+    for kind in _in(district, Organisation.objects).values_list("kind", flat=True):
         kinds[kind] = kinds.get(kind, 0) + 1
     assert kinds == {
         "department": len(data.DEPARTMENTS),
@@ -241,7 +245,7 @@ def test_organisations_have_the_source_figures(district):
         "village_party_branch": 275,
         "village_committee": 277,
     }
-    for community in Area.objects.filter(kind="community"):
+    for community in _in(district, Area.objects.filter(kind="community"), "path"):
         kinds = set(community.organisations.values_list("kind", flat=True))
         assert {"general_party_branch", "service_hall"} <= kinds
         assert ("clinic" in kinds) == (community.name not in data.COMMUNITIES_WITHOUT_CLINIC)
@@ -357,16 +361,18 @@ def test_a_wrong_password_is_refused(district, client):
 
 
 def test_the_audit_trail_and_timelines_are_real(demo, district):
-    """Households and people go in as an import does: one audit record for the batch, one
-    timeline line per household; everything else has its own audit record."""
+    """Households and people go in as an import does: one audit record for each district's
+    batch (峡山区's register, then 奎文区's), one timeline line per household; everything else has
+    its own audit record."""
     report = audit.verify()
     assert report.ok, report.problems
     households = Household.objects.count()
     imports = AuditRecord.objects.filter(action="import", object_type="registry.household")
-    assert imports.count() == 1
-    created = imports.get().changes["created"]
-    assert created["households_created"] == households
-    assert created["residents_created"] == Resident.objects.count()
+    assert imports.count() == 2
+    first, second = (record.changes["created"] for record in imports.order_by("pk"))
+    assert first["households_created"] == _in(district, Household.objects).count()
+    assert first["households_created"] + second["households_created"] == households
+    assert first["residents_created"] + second["residents_created"] == Resident.objects.count()
     registered = TimelineEvent.objects.filter(verb="created", content_type__model="household")
     assert registered.values("object_id").distinct().count() == households
     created = AuditRecord.objects.filter(action="create")
@@ -421,8 +427,13 @@ def test_every_community_has_its_hall_staff_and_every_grid_its_grid_worker(distr
         reverse("accounts:login"), {"username": "hall_yinghui", "password": data.DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    record = AuditRecord.objects.get(object_repr__endswith="staff accounts of the halls and grids")
-    assert record.changes["grants"] == {
+    # One batch record a district (峡山区's, then 奎文区's).
+    records = AuditRecord.objects.filter(
+        object_repr__endswith="staff accounts of the halls and grids"
+    )
+    assert records.count() == 2
+    grants = sum((Counter(r.changes["grants"]) for r in records), Counter())
+    assert grants == {
         "community_worker": communities.count(),
         "grid_worker": grids.count() - 1,  # the demo grid worker's grid has its login already
     }
@@ -489,15 +500,24 @@ def _visited(start: dt.date, end: dt.date):
     return Visit.objects.filter(visited_on__gte=start, visited_on__lte=end)
 
 
+def _xiashan() -> Area:
+    return Area.objects.get(kind="district", code=data.DISTRICT_CODE)
+
+
+def _households():
+    """峡山区's households: the five links and visits are its own."""
+    return _in(_xiashan(), Household.objects)
+
+
 def _poor_households():
-    return Household.objects.filter(tag_links__tag__name=POOR)
+    return _households().filter(tag_links__tag__name=POOR)
 
 
 def test_the_source_claim_holds_for_the_past_twelve_months(today):
     start, end = _window(today)
     assert start == years_before(today, 1) + dt.timedelta(days=1)
     visited = _visited(start, end)
-    households = Household.objects.all()
+    households = _households()
     assert households.exclude(pk__in=visited.values("household_id")).count() == 0
     poor = _poor_households()
     assert poor.count() >= 20
@@ -512,17 +532,17 @@ def test_the_source_claim_holds_for_the_past_twelve_months(today):
 
 def test_the_calendar_year_so_far_is_covered_too(today):
     visited = _visited(dt.date(today.year, 1, 1), today)
-    assert Household.objects.exclude(pk__in=visited.values("household_id")).count() == 0
+    assert _households().exclude(pk__in=visited.values("household_id")).count() == 0
 
 
 def test_coverage_counted_by_the_module_is_full(today):
     from linli.visits.coverage import coverage_live
 
-    district = Area.objects.get(parent=None)
+    district = _xiashan()
     start, end = _window(today)
     coverage = coverage_live(area=district, start=start, end=end)
     assert (coverage.villages, coverage.villages_reached) == (277, 277)
-    households = Household.objects.count()
+    households = _households().count()
     assert (coverage.households, coverage.households_reached) == (households, households)
     poor = _poor_households().count()
     assert (coverage.poor, coverage.poor_reached) == (poor, poor)
@@ -548,8 +568,9 @@ def test_visits_follow_the_policies(today):
 
 
 def test_some_households_are_overdue_today_but_not_most(today):
-    households = Household.objects.count()
-    states = HouseholdVisitState.objects.all()
+    assert HouseholdVisitState.objects.count() == Household.objects.count()
+    households = _households().count()
+    states = _in(_xiashan(), HouseholdVisitState.objects, "household__area__path")
     assert states.count() == households
     last = dict(Visit.objects.values_list("household_id").annotate(last=Max("visited_on")))
     assert all(s.last_visited_on == last[s.household_id] for s in states)
@@ -575,7 +596,7 @@ def test_all_five_levels_have_assignments(today):
     assignments = ContactAssignment.objects.all()
     by_level = Counter(assignments.values_list("level", flat=True))
     assert set(by_level) == set(LinkLevel.values)
-    streets = Area.objects.filter(kind=AreaKind.STREET)
+    streets = _in(_xiashan(), Area.objects.filter(kind=AreaKind.STREET), "path")
     level1 = assignments.filter(level=LinkLevel.DISTRICT_LEADER).select_related("contact_post")
     assert set(level1.values_list("area_id", flat=True)) == set(
         streets.values_list("pk", flat=True)
@@ -620,10 +641,11 @@ def test_the_gap_list_is_small_but_not_empty(today):
     leader = User.objects.get(username="district_leader")
     for level in (LinkLevel.DISTRICT_LEADER, LinkLevel.DEPARTMENT, LinkLevel.CADRE):
         assert gap_list(user=leader, level=level, on=today).count() == 0
-    members = Resident.objects.filter(tag_links__tag__name="党员").count()
+    members = _in(_xiashan(), Resident.objects, "household__area__path")
+    members = members.filter(tag_links__tag__name="党员").count()
     member_gaps = gap_list(user=leader, level=LinkLevel.VILLAGE_CADRE, on=today).count()
     assert 1 <= member_gaps <= max(2, members // 100)
-    households = Household.objects.count()
+    households = _households().count()
     household_gaps = gap_list(user=leader, level=LinkLevel.CENTRAL_HOUSEHOLD, on=today)
     assert 1 <= household_gaps.count() <= max(2, households // 100)
     # Unlinked, yet visited like everyone else.
@@ -774,3 +796,245 @@ def test_liu_zhihuis_household_is_eligible_for_the_student_loan_subsidy(demo, db
     assert not found.exclude(tag_links__tag=poor).exists()
     zhang = Resident.objects.get(name=data.ZHANG_BINGLI.name)
     assert not found.filter(pk=zhang.household_id).exists()
+
+
+# --- the city: 潍坊市, and 奎文区东关街道 beside 峡山区 ----------------------------------------------
+
+
+def _kuiwen() -> Area:
+    return Area.objects.get(kind="district", code=data.URBAN_DISTRICT_CODE)
+
+
+def test_the_city_is_the_root_with_both_districts_under_it(district):
+    city = Area.objects.get(parent=None)
+    assert (city.name, city.kind, city.code) == ("潍坊市", "city", "370700000000")
+    districts = Area.objects.filter(parent=city).order_by("pk")
+    assert [(d.name, d.kind, d.code) for d in districts] == [
+        ("峡山区", "district", "370772000000"),
+        ("奎文区", "district", "370705000000"),
+    ]
+    assert Area.objects.district_depth() == 1
+    # 峡山区 is the district it was, one level down: its villages at depth 4, its grids at 5.
+    villages = Area.objects.filter(kind="village")
+    assert set(villages.values_list("depth", flat=True)) == {4}
+
+
+def test_dongguan_street_has_its_communities_and_their_buildings(district):
+    street = Area.objects.get(parent=_kuiwen())
+    assert (street.name, street.kind, street.code) == ("东关街道", "street", "370705001000")
+    communities = {c.name: c for c in Area.objects.filter(parent=street)}
+    assert {"工福街社区", "苇湾社区"} <= set(communities)
+    assert len(communities) >= 5
+    assert all(
+        c.kind == "community" and c.code.startswith("370705001") for c in communities.values()
+    )
+    heads = Post.objects.filter(kind="building_head").select_related("holder__household", "area")
+    for community in communities.values():
+        buildings = list(Area.objects.filter(parent=community))
+        assert len(buildings) >= 5, community.name
+        for building in buildings:
+            assert building.kind == "grid", building.name
+            # Its building head 楼长 lives there and heads a household of it; a grid worker too.
+            head = heads.get(area=building)
+            assert head.holder is not None and head.holder.household.area_id == building.pk
+            assert head.holder.relation == "head" and head.holder_name == head.holder.name
+            assert head.title == f"{building.name}楼长"
+            assert head.organisation.name == f"{community.name}居民委员会"
+            assert Post.objects.filter(kind="grid_worker", area=building).count() == 1
+    assert {"游麟路东院", "苇湾小区"} <= set(
+        Area.objects.filter(parent__in=communities.values()).values_list("name", flat=True)
+    )
+
+
+def test_the_street_households_live_in_flats_of_old_estates(district):
+    households = _in(_kuiwen(), Household.objects.select_related("area", "area__parent"))
+    buildings = Area.objects.filter(kind="grid", parent__parent__parent=_kuiwen())
+    low, high = data.SMALL_COMPOUND_HOUSEHOLDS
+    assert buildings.count() * low <= households.count() <= buildings.count() * high
+    for household in households:
+        building, community = household.area, household.area.parent
+        assert building.kind == "grid" and community.kind == "community"
+        assert re.fullmatch(
+            rf"东关街道{community.name}{building.name}\d号楼\d单元\d{{3}}室", household.address
+        ), household.address
+    people = _in(_kuiwen(), Resident.objects, "household__area__path")
+    # Born in 奎文区 (370705), but for some who married in from nearby counties; none in 峡山区.
+    numbers = list(people.values_list("id_number", flat=True))
+    assert sum(n.startswith("370705") for n in numbers) > 0.7 * len(numbers)
+    assert not any(n.startswith(data.COUNTY_CODE) for n in numbers)
+    assert not people.filter(tag_links__tag__name__in=["外出务工", "留守老人"]).exists()
+    assert households.filter(tag_links__tag__name=POOR).exists()
+
+
+def test_wang_dawei_lives_on_youlin_road_and_logs_in_to_his_household(district, client):
+    wang = Resident.objects.select_related("household__area__parent").get(name="王大威")
+    building = wang.household.area
+    assert (building.name, building.parent.name) == ("游麟路东院", "工福街社区")
+    assert wang.relation == "head" and wang.account.username == "wang_dawei"
+    assert list(Household.objects.restrict(wang.account, "view")) == [wang.household]
+    response = client.post(
+        reverse("accounts:login"), {"username": "wang_dawei", "password": data.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+CITY_LOGINS = {
+    # user name: (role, the grant's area, display name or None, post kind, post title)
+    "gongfu_worker": (
+        "community_worker",
+        "工福街社区",
+        "张晓梅",
+        "hall_staff",
+        "工福街社区党群服务中心工作人员",
+    ),
+    "gongfu_collector": (
+        "opinion_collector",
+        "工福街社区",
+        "刘德胜",
+        "other",
+        "工福街社区民情服务队队员",
+    ),
+    "gongfu_panel": (
+        "panel_member",
+        "工福街社区",
+        "于建华",
+        "other",
+        "工福街社区“工福晴雨”顾问团成员（退休教师）",
+    ),
+    "gongfu_supervisor": (
+        "supervision_panel_member",
+        "工福街社区",
+        "高秀兰",
+        "other",
+        "工福街社区“工福晴雨”监督团成员",
+    ),
+    "wang_dawei": ("resident", "游麟路东院", "王大威", None, None),
+    "weiwan_secretary": ("community_worker", "苇湾社区", "吕峰", "other", "苇湾社区党委书记"),
+    "weiwan_building_head": (
+        "opinion_collector",
+        "苇湾小区",
+        None,
+        "building_head",
+        "苇湾小区楼长",
+    ),
+}
+
+
+@pytest.mark.parametrize("username", sorted(CITY_LOGINS))
+def test_the_street_logins_have_their_places_and_posts(district, client, username):
+    role, area, display, post_kind, title = CITY_LOGINS[username]
+    user = User.objects.get(username=username)
+    grant = user.grants.select_related("area").get()
+    assert (grant.role, grant.area.name) == (role, area)
+    assert grant.area.path.startswith(_kuiwen().path)
+    if display is not None:
+        assert user.display_name == display
+    if post_kind is not None:
+        post = Post.objects.get(account=user)
+        assert (post.kind, post.title, post.holder_name) == (post_kind, title, user.display_name)
+    response = client.post(
+        reverse("accounts:login"), {"username": username, "password": data.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302, username
+    assert client.get(reverse("core:workbench")).status_code == 200
+
+
+def test_the_building_head_login_is_the_registry_resident_of_weiwan(district):
+    user = User.objects.get(username="weiwan_building_head")
+    post = Post.objects.select_related("holder__household__area").get(account=user)
+    assert post.holder.name == user.display_name
+    assert post.holder.household.area.name == "苇湾小区"
+    assert post.organisation.name == "苇湾社区居民委员会"
+
+
+def test_the_new_roles_hold_no_more_than_the_area_tree_yet():
+    for role in (Role.OPINION_COLLECTOR, Role.SUPERVISION_PANEL_MEMBER, Role.PANEL_MEMBER):
+        assert ROLE_PERMISSIONS[role] == frozenset({"area.view"}), role
+
+
+def test_the_source_names_the_street_party_secretary(district):
+    post = Post.objects.select_related("area", "organisation").get(holder_name="石凌峰")
+    assert (post.title, post.area.name, post.organisation.name) == (
+        "东关街道党工委书记",
+        "东关街道",
+        "东关街道党工委",
+    )
+
+
+def test_xiashan_keeps_its_figures_with_the_city_around_it(district):
+    figures = area_figures(user=None, area=district)
+    assert (
+        figures.communities,
+        figures.villages,
+        figures.service_halls,
+        figures.clinics,
+        figures.police_rooms,
+    ) == (26, 277, 26, 22, 24)
+    assert {
+        kind: figures.posts[kind]
+        for kind in ("first_secretary", "civil_servant", "graduate_village_official")
+    } == {"first_secretary": 54, "civil_servant": 27, "graduate_village_official": 6}
+    assert figures.posts["agency_cadre"] == 142 and figures.posts["building_head"] == 0
+    assert figures.households == _households().count()
+    # The district leader of 峡山区 sees nothing of 奎文区.
+    leader = User.objects.get(username="district_leader")
+    assert not _in(_kuiwen(), Household.objects.restrict(leader, "view")).exists()
+    assert Household.objects.restrict(leader, "view").count() == _households().count()
+
+
+def test_linli_figures_gives_each_districts_figures(district):
+    def figures(*args) -> dict:
+        out = StringIO()
+        call_command("figures", *args, "--json", stdout=out)
+        return json.loads(out.getvalue())
+
+    kuiwen = figures("--area", "奎文区")
+    assert kuiwen["area"]["code"] == data.URBAN_DISTRICT_CODE
+    assert kuiwen["households"] == _in(_kuiwen(), Household.objects).count() > 0
+    assert (kuiwen["communities"], kuiwen["villages"]) == (
+        Area.objects.filter(kind="community", parent__parent=_kuiwen()).count(),
+        0,
+    )
+    assert (
+        kuiwen["posts"]["building_head"]
+        == Area.objects.filter(kind="grid", parent__parent__parent=_kuiwen()).count()
+    )
+    by_code = figures("--area", data.URBAN_DISTRICT_CODE)
+    assert {k: v for k, v in by_code.items() if k != "counted_at"} == {
+        k: v for k, v in kuiwen.items() if k != "counted_at"
+    }
+    xiashan = figures("--area", "峡山区")
+    assert (xiashan["communities"], xiashan["villages"]) == (26, 277)
+    city = figures()
+    assert city["area"]["name"] == "潍坊市"
+    assert city["households"] == xiashan["households"] + kuiwen["households"]
+
+
+def test_open311_serves_xiashan_in_the_city(district):
+    from linli.appeals.open311 import places
+
+    places.forget()
+    directory = places.directory()
+    assert directory is not None and directory.district == district
+    names = {node.name for node in directory.nodes.values()}
+    assert "王家庄村" in names and not names & {"东关街道", "工福街社区", "苇湾小区"}
+    assert (
+        directory.address(Area.objects.get(name="王家庄村").pk)[0]
+        == "峡山区太保庄街道文岭社区王家庄村"
+    )
+    places.forget()
+
+
+def test_the_demo_command_prints_the_logins_by_place(district):
+    out = StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    headers = [
+        line.strip() for line in lines if line.startswith("  ") and not line.startswith("    ")
+    ]
+    assert headers == [place for place, _logins in data.LOGIN_GROUPS]
+    assert headers[2:] == ["奎文区东关街道工福街社区", "奎文区东关街道苇湾社区"]
+    weiwan = lines.index("  奎文区东关街道苇湾社区")
+    assert "weiwan_secretary" in lines[weiwan + 1] and "吕峰" in lines[weiwan + 1]
+    assert any("weiwan_building_head" in line for line in lines[weiwan + 1 : weiwan + 3])

@@ -6,7 +6,6 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,15 +13,10 @@ import pytest
 
 from linli.demo.data import DEMO_PASSWORD
 
-from .. import database_copy
 from ..browser import DESKTOP, PHONE  # noqa: F401  (viewport sizes, for the tests here)
+from ..demo_district import demo_in_database
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-# The demo district as first built in this test process (by the day it was built for): each
-# browser test gets it back from this copy instead of building it again (tests/database_copy.py).
-_DEMO_COPIES: dict[tuple[str, dt.date], database_copy.DatabaseCopy] = {}
 
 
 @pytest.fixture
@@ -30,26 +24,10 @@ def demo_site(live_server) -> str:
     """The 峡山区 demo district (small build) with its demo logins, in the live server's
     database; returns the server's address. The first test of a test process builds it and
     copies the database, the others get that copy back — the same rows, ids and audit chain,
-    signed with the same keys. The live server's transactional test empties the database
-    afterwards."""
+    signed with the same keys (tests/demo_district.py). The live server's transactional test
+    empties the database afterwards."""
     demo_in_database(size="small")
     return live_server.url
-
-
-def demo_in_database(*, size: str) -> None:
-    """The demo district of `size`, built for today, in the (committed) test database: put back
-    from this process's copy where it has one, built and copied otherwise."""
-    from django.utils import timezone
-
-    from linli.demo.builder import build_demo
-
-    key = (size, timezone.localdate())
-    copy = _DEMO_COPIES.get(key)
-    if copy is not None and database_copy.matches(copy):
-        database_copy.restore(copy)
-        return
-    build_demo(size=size)
-    _DEMO_COPIES[key] = database_copy.take()
 
 
 def screenshot(page, name: str, *, max_height: int | None = None) -> Path:

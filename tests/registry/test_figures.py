@@ -425,9 +425,33 @@ def test_command_unknown_code(fig):
     with pytest.raises(CommandError, match="No area has the division code 370772999999") as e:
         run_figures("--area", "370772999999")
     assert e.value.returncode == 1
-    with pytest.raises(CommandError, match="12-digit division code") as e:
-        run_figures("--area", "文岭社区")
+    with pytest.raises(CommandError, match="No area is named 春风社区") as e:
+        run_figures("--area", "春风社区")
     assert e.value.returncode == 1
+
+
+def test_command_for_an_area_by_name(fig):
+    data = json.loads(run_figures("--area", "文岭社区", "--json"))
+    assert data["area"]["name"] == "文岭社区"
+    assert {k: data[k] for k in WENLING} == WENLING
+    assert json.loads(run_figures("--area", "峡山区", "--json"))["area"]["id"] == fig.district.pk
+
+
+def test_command_refuses_a_name_two_areas_share(fig):
+    """A name two areas share (two 文岭社区 in two streets) names neither: the operator is
+    told both codes and chooses."""
+    area_services.area_update(
+        actor=None, area=fig.communities[0], name="文岭社区", code="370772001001"
+    )
+    area_services.area_update(
+        actor=None, area=fig.communities[2], name="文岭社区", code="370772002001"
+    )
+    with pytest.raises(CommandError, match="2 areas are named 文岭社区") as e:
+        run_figures("--area", "文岭社区")
+    assert "370772001001" in str(e.value) and "370772002001" in str(e.value)
+    assert json.loads(run_figures("--area", "370772002001", "--json"))["area"]["id"] == (
+        fig.communities[2].pk
+    )
 
 
 def test_command_without_areas(db):
@@ -436,7 +460,7 @@ def test_command_without_areas(db):
 
 
 def test_command_listed_in_usage():
-    assert "linli figures [--area CODE] [--json]" in cli.usage()
+    assert "linli figures [--area NAME|CODE] [--json]" in cli.usage()
 
 
 # --- the overview page ---------------------------------------------------------------------

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     DEPARTMENT_STAFF = "department_staff", _("Department staff")
     DISTRICT_LEADER = "district_leader", _("District leader")
     PANEL_MEMBER = "panel_member", _("Advisory or supervision panel member")
+    SUPERVISION_PANEL_MEMBER = "supervision_panel_member", _("Supervision panel member")
+    OPINION_COLLECTOR = "opinion_collector", _("Opinion collector")
     ADMINISTRATOR = "administrator", _("Administrator")
     SECURITY_OFFICER = "security_officer", _("Security officer")
     AUDITOR = "auditor", _("Auditor")
@@ -115,7 +117,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"appeals.view", "appeals.supervise"}
         | {"decide.view"}
     ),
+    # The residents-decide roles. A panel member sits on the advisory panel 顾问团 (writes
+    # options) or the supervision panel 监督团 (records inspections) — the seat on the panel says
+    # which; a supervision panel member only inspects; an opinion collector 民情服务队员 (keen
+    # elders, building heads 楼长) raises matters on residents' behalf and writes down what
+    # neighbours say.
     Role.PANEL_MEMBER: frozenset({"area.view", "decide.view", "decide.advise", "decide.inspect"}),
+    Role.SUPERVISION_PANEL_MEMBER: frozenset({"area.view", "decide.view", "decide.inspect"}),
+    Role.OPINION_COLLECTOR: frozenset({"area.view", "decide.view", "decide.propose"}),
     Role.ADMINISTRATOR: frozenset(
         {
             "area.view",

@@ -69,12 +69,15 @@ def user_create(
     display_name: str = "",
     check_password: bool = True,
     must_change_password: bool | None = None,
+    password_hash: str = "",
 ) -> User:
     """A new account with no role: roles come from the security officer's grants.
 
     An account an administrator creates in the application must change the password they typed
     at its first login; one created from the command line (`createadmin`, the demo) need not,
-    unless `must_change_password` says otherwise."""
+    unless `must_change_password` says otherwise. `password_hash`, from `make_password`, stands
+    for `password` where many accounts share one (the demo's logins): hashing is slow on
+    purpose, and once is enough."""
     _require(actor, "accounts.manage")
     _check_username(username)
     if must_change_password is None:
@@ -83,9 +86,12 @@ def user_create(
         username=username, display_name=display_name, must_change_password=must_change_password
     )
     check_text_fields(user, names=("display_name",))
-    if check_password:
-        _check_password(password, user)
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        if check_password:
+            _check_password(password, user)
+        user.set_password(password)
     user.save()
     audit.record_created(actor=actor, obj=user, exclude=SECRETS)
     return user

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Count, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -36,6 +36,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from linli.core.actors import Actor
 from linli.core.models import Area
+from linli.core.periods import Period, median, period_of
 from linli.core.scoping import under_area
 from linli.core.workdays import WorkCalendar
 
@@ -48,60 +49,6 @@ from .workflow import RUNNING_STATES, TIERS
 SETTLED_STATES = frozenset({AppealState.SETTLED, AppealState.CLOSED})
 # The step outcomes that moved an appeal up (by a handler, or by the job when the time passed).
 HANDED_UP = frozenset({StepOutcome.HANDED_UP, StepOutcome.ESCALATED})
-
-
-# --- periods ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """From `start` to `end`, both days included."""
-
-    start: dt.date
-    end: dt.date
-
-    def condition(self, field_name: str) -> Q:
-        """Times from the start of the first day to the end of the last, in local time (a range
-        on the column itself, so that its index serves)."""
-        zone = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-
-
-PERIOD_KINDS = ("12m", "year", "quarter", "month")
-
-
-def period_of(kind: str, today: dt.date) -> Period:
-    """A named period up to today: the past 12 months ("12m"), this calendar year, quarter or
-    month so far."""
-    if kind == "year":
-        return Period(dt.date(today.year, 1, 1), today)
-    if kind == "quarter":
-        return Period(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today)
-    if kind == "month":
-        return Period(today.replace(day=1), today)
-    try:
-        start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
-    except ValueError:  # 29 February: a year ago there was none
-        start = dt.date(today.year - 1, 3, 1)
-    return Period(start, today)
-
-
-def median(histogram: Counter) -> float | None:
-    """The median of values given as {value: how many}; None when there are none."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    lower, upper = (total - 1) // 2, total // 2  # 0-based ranks of the middle one or two
-    seen, low = 0, None
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if low is None and seen > lower:
-            low = value
-        if seen > upper:
-            return (low + value) / 2
-    raise AssertionError("unreachable: the ranks lie within the total")  # pragma: no cover
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -30,6 +30,7 @@ from linli.core.choices import AreaKind
 from linli.core.masking import ID_NUMBER, MOBILE, mask
 from linli.core.models import Area
 from linli.core.pagination import page_by_ids
+from linli.core.scoping import covers
 from linli.core.web import act, form_page, posted, render_page
 from linli.registry import selectors as registry_selectors
 from linli.registry.choices import OrganisationKind
@@ -53,6 +54,7 @@ from .tiers import appeal_desk
 from .workflow import RUNNING_STATES, Operation
 
 PAGE_SIZE = 50
+RAISE_MATTER = "decide.manage"  # 转为议事: an appeal raised to a residents-decide matter
 QUEUE_PAGE_SIZE = 30
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 50
@@ -249,8 +251,21 @@ def appeal_detail(request, pk: int):
         "staff": staff,
         "take_form": TakeForm(appeal=appeal) if Operation.TAKE in actions else None,
         "timeline": selectors.appeal_timeline(appeal=appeal),
+        "can_raise_matter": _may_raise_matter(user, appeal),
     }
     return render_page(request, "appeals/detail.html", context)
+
+
+def _may_raise_matter(user, appeal) -> bool:
+    """转为议事 is offered to staff who run residents-decide (`decide.manage`) over the appeal's
+    community, while the appeal has not been raised to a matter yet. The link goes by URL name
+    (`decide:from_appeal`): appeals know nothing else of that module."""
+    if not user.is_staff_member or not user.has_permission(RAISE_MATTER):
+        return False
+    community = appeal.area.ancestors().filter(kind=AreaKind.COMMUNITY).first()
+    if community is None or not covers(user, community, RAISE_MATTER):
+        return False
+    return not hasattr(appeal, "matter")
 
 
 @never_cache

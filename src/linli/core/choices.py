@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AreaKind(models.TextChoices):
+    CITY = "city", _("City")
     DISTRICT = "district", _("District")
     STREET = "street", _("Street")
     TOWN = "town", _("Town")
@@ -13,10 +14,12 @@ class AreaKind(models.TextChoices):
     GRID = "grid", _("Grid")
 
 
-# Which kinds may sit directly under which: a village or compound belongs to a community,
-# a grid or building to a village, compound or community (urban grids span a community).
+# Which kinds may sit directly under which: a district under a city, a village or compound
+# belongs to a community, a grid or building to a village, compound or community (urban grids
+# span a community).
 ALLOWED_PARENT_KINDS: dict[str, set[str]] = {
-    AreaKind.DISTRICT: set(),
+    AreaKind.CITY: set(),
+    AreaKind.DISTRICT: {AreaKind.CITY},
     AreaKind.STREET: {AreaKind.DISTRICT},
     AreaKind.TOWN: {AreaKind.DISTRICT},
     AreaKind.COMMUNITY: {AreaKind.STREET, AreaKind.TOWN},
@@ -25,6 +28,9 @@ ALLOWED_PARENT_KINDS: dict[str, set[str]] = {
     AreaKind.BUILDING: {AreaKind.VILLAGE, AreaKind.COMPOUND, AreaKind.GRID},
     AreaKind.GRID: {AreaKind.VILLAGE, AreaKind.COMPOUND, AreaKind.COMMUNITY},
 }
+# The kinds that may be the root of a tree: a city, or a district on its own (a Linli that
+# serves one district).
+ROOT_KINDS: frozenset[str] = frozenset({AreaKind.CITY, AreaKind.DISTRICT})
 
 
 class AuditAction(models.TextChoices):

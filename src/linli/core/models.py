@@ -30,10 +30,18 @@ class AreaQuerySet(RestrictedQuerySet):
         qs = self.filter(starts_with("path", area.path))
         return qs if include_self else qs.exclude(pk=area.pk)
 
+    def district_depth(self) -> int:
+        """The depth the districts sit at: 1 when a city is the root of the tree (潍坊市 →
+        峡山区 → streets …), 0 when a district is. Whatever counts by depth (the villages of
+        the coverage figures sit three levels below their district) starts from here; one tree
+        has one kind of root."""
+        roots = self.model.objects.filter(parent__isnull=True, kind=AreaKind.CITY)
+        return 1 if roots.exists() else 0
+
 
 class Area(models.Model):
-    """区域 — a node of the area tree: district, street/town, community, village, compound,
-    building or grid. `path` is a materialised path (each ancestor's segment, root first), so a
+    """区域 — a node of the area tree: city, district, street/town, community, village,
+    compound, building or grid. `path` is a materialised path (each ancestor's segment, root first), so a
     subtree is a prefix and a move rewrites one prefix."""
 
     name = models.CharField(_("name"), max_length=100)

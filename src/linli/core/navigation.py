@@ -40,6 +40,12 @@ GROUPS = {
     "account": _("My account"),
 }
 
+
+def register_group(key: str, label) -> None:
+    """A module's own menu group (its entries name it as their `group`)."""
+    GROUPS[key] = label
+
+
 # Each module registers its own entries from its AppConfig.ready (`register`), so the menu knows
 # no module. `place` orders the blocks of entries (stable within one place); a group shows where
 # its first entry falls. The core's blocks are 0 (workbench, areas) and 80 (system pages).

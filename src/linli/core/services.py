@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 
 from . import audit, events
 from .actors import Actor
-from .choices import ALLOWED_PARENT_KINDS, AreaKind
+from .choices import ALLOWED_PARENT_KINDS, ROOT_KINDS, AreaKind
 from .models import Area, path_segment
 from .scoping import can
 
 
 def _check_parent(kind: str, parent: Area | None) -> None:
     allowed = ALLOWED_PARENT_KINDS[kind]
-    if parent is None and allowed:
+    if parent is None and kind not in ROOT_KINDS:
         raise ValidationError({"parent": _("This kind of area needs a parent area.")})
     if parent is not None and parent.kind not in allowed:
         raise ValidationError(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -108,3 +109,52 @@ class Workbook(xlsxwriter.Workbook):
             properties = {} if key is None else self._properties[key]
             self._quoted[key] = super().add_format({**properties, "quote_prefix": True})
         return self._quoted[key]
+
+
+# --- figure workbooks: what every dashboard's export writes -------------------------------------
+
+
+def figure_formats(workbook: Workbook) -> dict:
+    """The formats of a figures workbook: a title, table headers, percentages, bold."""
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 13}),
+        "header": workbook.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1}),
+        "percent": workbook.add_format({"num_format": "0.0%"}),
+        "bold": workbook.add_format({"bold": True}),
+    }
+
+
+def write_headers(sheet, row: int, headers: list[str], formats: dict) -> None:
+    for col, header in enumerate(headers):
+        sheet.write_string(row, col, header, formats["header"])
+
+
+def write_values(sheet, row: int, values: Iterable, formats: dict, percent: set[int]) -> None:
+    """One row: numbers as numbers (those in the `percent` columns as percentages), nothing
+    as a blank cell, the rest as text."""
+    for col, value in enumerate(values):
+        if value is None:
+            sheet.write_blank(row, col, None)
+        elif col in percent:
+            sheet.write_number(row, col, value, formats["percent"])
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value)
+        else:
+            sheet.write_string(row, col, str(value))
+
+
+def write_figure_rows(sheet, first_row: int, rows, formats: dict) -> None:
+    """(name, label, value) rows as two columns, a name ending in `_share` as a percentage; a
+    label indented with two spaces (a part of the figure above) is written without them."""
+    write_headers(sheet, first_row - 1, [_("Figure"), _("Value")], formats)
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 1, 14)
+    for line, (name, label, value) in enumerate(rows, start=first_row):
+        percent = {1} if name.endswith("_share") else set()
+        write_values(
+            sheet,
+            line,
+            [label.strip() if label.startswith("  ") else label, value],
+            formats,
+            percent,
+        )

@@ -15,12 +15,21 @@ class DecideConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from linli.core.figure_sections import FigureSection, register
+        from linli.core.selectors import register_tiles
+
         from .board import navigation as board_navigation
+        from .dashboard import navigation as dashboard_navigation
+        from .figures import SECTION_TITLE, figure_rows
         from .manage import navigation as manage_navigation
         from .navigation import register_entries
+        from .tiles import decide_tiles
         from .votes import navigation as votes_navigation
 
+        register(FigureSection("decide", SECTION_TITLE, figure_rows))
         register_entries()
+        register_tiles(decide_tiles, place=50)
         votes_navigation.register_entries()
         manage_navigation.register_entries()
         board_navigation.register_entries()
+        dashboard_navigation.register_entries()

@@ -70,6 +70,23 @@ MOVED: dict[str, Event] = {
 MERGED_INTO = Event(Verb.MERGED, gettext_noop("Merged into %(number)s: %(note)s"))
 MERGED_FROM = Event(Verb.MERGED, gettext_noop("%(number)s merged into this matter"))
 
+# --- proposing and deliberating 民主提事、民主议事 ---------------------------------------------------
+
+SUPPORTED = Event(Verb.SUPPORTED, gettext_noop("A resident supported this matter."))
+OPINION_ADDED = Event(Verb.OPINION, gettext_noop("A neighbour's opinion was written down."))
+OPTION_ADDED = Event(Verb.OPTION, gettext_noop("Option %(order)s written: %(title)s"))
+MEETING_ARRANGED = Event(
+    Verb.MEETING, gettext_noop("Meeting arranged for %(when)s at %(place)s: %(title)s")
+)
+MEETING_ROLL = Event(
+    Verb.MEETING, gettext_noop("Roll of %(title)s taken: %(present)s of %(invited)s came.")
+)
+MEETING_HELD = Event(Verb.MEETING, gettext_noop("Minutes of %(title)s recorded."))
+CATEGORY_CREATED = Event(Verb.CREATED, gettext_noop("Category %(code)s created."))
+CATEGORY_REVISED = Event(Verb.MOVED, gettext_noop("Category changed: %(fields)s."))
+CATEGORY_OFFERED = Event(Verb.MOVED, gettext_noop("Category offered again."))
+CATEGORY_WITHDRAWN = Event(Verb.MOVED, gettext_noop("Category withdrawn."))
+
 # A vote 表决: opened (its roll taken) and closed, with its result and turnout.
 VOTE_OPENED = Event(
     Verb.VOTE,

@@ -1,5 +1,6 @@
-"""The fixed data of the 峡山区 demo district: places, the source's figures, tag vocabularies,
-organisations, name lists and logins.
+"""The fixed data of the demo city 潍坊市: the 峡山区 district in full (places, the source's
+figures, tag vocabularies, organisations, name lists and logins) and, beside it, the city-centre
+district 奎文区 with the source's 东关街道 (its communities, their 楼院 and logins).
 
 Everything that varies (people, households, ages, tags, who holds which post) is drawn by
 `builder/` from a seeded random generator; everything here is the same in every build. The
@@ -35,6 +36,11 @@ class StreetData:
     code: str
     communities: tuple[CommunityData, ...]
 
+
+# The root of the demo's area tree: the city the source page covers. 峡山区 and 奎文区 are two
+# of its districts (the others arrive with the modules that need them).
+CITY_NAME = "潍坊市"
+CITY_CODE = "370700000000"
 
 DISTRICT_NAME = "峡山区"
 DISTRICT_CODE = "370772000000"
@@ -327,7 +333,14 @@ class DemoLogin:
     post_organisation: str = ""
 
 
-DEMO_LOGINS: tuple[DemoLogin, ...] = (
+# The system's own accounts serve the whole city: 三权分立, one person per role.
+CITY_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("administrator", "administrator", "系统管理员", CITY_NAME),
+    DemoLogin("security_officer", "security_officer", "安全管理员", CITY_NAME),
+    DemoLogin("auditor", "auditor", "审计管理员", CITY_NAME),
+)
+# 峡山区: one login for each of its roles.
+DISTRICT_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("resident", "resident", "刘志辉", "王家庄村"),
     DemoLogin(
         "grid_worker",
@@ -392,9 +405,6 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         post_title="文岭社区顾问团成员",
         post_organisation="文岭社区党总支",
     ),
-    DemoLogin("administrator", "administrator", "系统管理员", DISTRICT_NAME),
-    DemoLogin("security_officer", "security_officer", "安全管理员", DISTRICT_NAME),
-    DemoLogin("auditor", "auditor", "审计管理员", DISTRICT_NAME),
 )
 
 # --- five links and visits 五联走访 -----------------------------------------------------------
@@ -519,3 +529,154 @@ LIU_ZHIHUI_NEED = "家庭困难，本人残疾，女儿刘欣怡读小学，需�
 VISIT_APPLICATION_NEED = "走访时了解到家中符合{item}条件，当场帮助提交申请"
 # The demo grid worker's grid (赵敏, 王家庄村第一网格).
 DEMO_GRID = "王家庄村第一网格"
+
+# --- 奎文区: the city centre the source's 东关街道 report is about ------------------------------
+#
+# 东关街道 is "纯城区街道 … 老城区街道，街道内老旧小区多": an old city-centre street of old estates.
+# The source names 工福街社区 (游麟路 runs through it; 王大威 lives there), 苇湾社区 (an old estate
+# being renovated; 吕峰 is its party secretary) and 石凌峰, the street's party secretary. The
+# other communities and every 楼院 are plausible names made up for the demo; division codes are
+# illustrative codes in the range of county code 370705.
+
+URBAN_DISTRICT_NAME = "奎文区"
+URBAN_DISTRICT_CODE = "370705000000"
+URBAN_COUNTY_CODE = "370705"  # ID numbers of people born in 奎文区
+
+# The street, then each community with its 楼院 (a courtyard of old residential buildings, each
+# kept as a grid 网格 with its building head 楼长), the community's own compound first.
+_URBAN_LAYOUT = """
+东关街道 370705001000
+    工福街社区 工福街小区 游麟路东院 游麟路西院 工商银行宿舍 工福里 供电公司宿舍
+    苇湾社区 苇湾小区 苇湾东院 苇湾西院 鸢飞路宿舍 印刷厂宿舍 苇湾新村
+    育英街社区 育英街小区 教育局宿舍 东关小学宿舍 育英里 文华苑
+    北宫东街社区 北宫东街小区 北宫里 纺织厂宿舍 东关市场宿舍 樱园
+    民生东街社区 民生东街小区 民生里 粮食局宿舍 和平苑 东方小区
+    十笏园社区 十笏园小区 胡家牌坊宿舍 老市委宿舍 东关大街宿舍 松园子
+"""
+URBAN_STREETS: tuple[StreetData, ...] = _streets(_URBAN_LAYOUT)
+GONGFU_COMMUNITY = "工福街社区"
+WEIWAN_COMMUNITY = "苇湾社区"
+
+# An old estate's buildings: how many a 楼院 has, their units 单元, floors, and two flats on each
+# landing; most flats are lived in by a registered household (the rest are empty or let).
+COMPOUND_BUILDINGS = (2, 5)
+BUILDING_UNITS = (2, 3)
+BUILDING_FLOORS = (5, 6)
+FLATS_PER_LANDING = 2
+FLATS_OCCUPIED = 0.9
+# The small build: only this many households a 楼院 (its building head among them).
+SMALL_COMPOUND_HOUSEHOLDS = (2, 3)
+# Old estates have more households in need than the countryside's average.
+URBAN_POOR_SHARE = 0.04
+
+URBAN_DEPARTMENTS: tuple[tuple[str, str], ...] = (
+    ("民政局", "奎文区民政局"),
+    ("综合执法局", "奎文区综合行政执法局"),  # 城管: the morning market on 游麟路
+    ("市场监管局", "奎文区市场监督管理局"),
+    ("住建局", "奎文区住房和城乡建设局"),  # the renovation of old estates such as 苇湾
+    ("卫健局", "奎文区卫生健康局"),
+    ("公安分局", "奎文区公安分局"),
+)
+URBAN_CLINIC_DEPARTMENT = "奎文区卫生健康局"
+URBAN_POLICE_DEPARTMENT = "奎文区公安分局"
+# The organisations of an urban community (kind, name pattern): its party committee 社区党委 and
+# residents' committee 居民委员会, its party-and-people service centre (the service hall), its
+# health station and police room.
+URBAN_COMMUNITY_ORGANISATIONS: tuple[tuple[str, str], ...] = (
+    ("other", "{name}党委"),
+    ("other", "{name}居民委员会"),
+    ("service_hall", "{name}党群服务中心"),
+    ("clinic", "{name}卫生服务站"),
+    ("police_room", "{name}警务室"),
+)
+URBAN_COMMITTEE = "{name}居民委员会"
+URBAN_HALL_ADDRESS = URBAN_DISTRICT_NAME + "{street}{name}党群服务中心"
+URBAN_STREET_OFFICE_ADDRESS = URBAN_DISTRICT_NAME + "{street}便民服务中心"
+# The street's party working committee and its secretary, as the source names him.
+STREET_PARTY_COMMITTEE = "东关街道党工委"
+STREET_PARTY_SECRETARY = ("石凌峰", "东关街道党工委书记")
+
+# 王大威: 工福街社区, on 游麟路, where the morning market blocked the road. The source gives no age;
+# he is retired and home in the mornings.
+WANG_DAWEI = NamedResident(
+    name="王大威",
+    village="游麟路东院",
+    age=63,
+    male=True,
+    personal_tags=(),
+    household_tags=(),
+    family=(("spouse", "孙桂英", 61, False, ()),),
+)
+URBAN_NAMED_RESIDENTS = (WANG_DAWEI,)
+
+# 工福街社区 and 苇湾社区: the people of the source's two stories. A building head's display name
+# "{holder}" is the registry resident who is the 楼长 of that 楼院.
+GONGFU_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin(
+        "community_worker",
+        "gongfu_worker",
+        "张晓梅",
+        GONGFU_COMMUNITY,
+        post_kind="hall_staff",
+        post_title="工福街社区党群服务中心工作人员",
+        post_organisation="工福街社区党群服务中心",
+    ),
+    DemoLogin(
+        "opinion_collector",
+        "gongfu_collector",
+        "刘德胜",
+        GONGFU_COMMUNITY,
+        post_kind="other",
+        post_title="工福街社区民情服务队队员",
+        post_organisation="工福街社区居民委员会",
+    ),
+    DemoLogin(
+        "panel_member",
+        "gongfu_panel",
+        "于建华",
+        GONGFU_COMMUNITY,
+        post_kind="other",
+        post_title="工福街社区“工福晴雨”顾问团成员（退休教师）",
+        post_organisation="工福街社区党委",
+    ),
+    DemoLogin(
+        "supervision_panel_member",
+        "gongfu_supervisor",
+        "高秀兰",
+        GONGFU_COMMUNITY,
+        post_kind="other",
+        post_title="工福街社区“工福晴雨”监督团成员",
+        post_organisation="工福街社区居民委员会",
+    ),
+    DemoLogin("resident", "wang_dawei", WANG_DAWEI.name, WANG_DAWEI.village),
+)
+WEIWAN_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin(
+        "community_worker",
+        "weiwan_secretary",
+        "吕峰",
+        WEIWAN_COMMUNITY,
+        post_kind="other",
+        post_title="苇湾社区党委书记",
+        post_organisation="苇湾社区党委",
+    ),
+    DemoLogin(
+        "opinion_collector",
+        "weiwan_building_head",
+        "{holder}",
+        "苇湾小区",
+        post_kind="building_head",
+        post_title="苇湾小区楼长",
+        post_organisation="苇湾社区居民委员会",
+    ),
+)
+URBAN_LOGINS = GONGFU_LOGINS + WEIWAN_LOGINS
+
+# Every demo login, and the same grouped by place as `linli demo` prints them.
+DEMO_LOGINS: tuple[DemoLogin, ...] = DISTRICT_LOGINS + CITY_LOGINS + URBAN_LOGINS
+LOGIN_GROUPS: tuple[tuple[str, tuple[DemoLogin, ...]], ...] = (
+    (CITY_NAME, CITY_LOGINS),
+    (DISTRICT_NAME, DISTRICT_LOGINS),
+    (f"{URBAN_DISTRICT_NAME}{URBAN_STREETS[0].name}{GONGFU_COMMUNITY}", GONGFU_LOGINS),
+    (f"{URBAN_DISTRICT_NAME}{URBAN_STREETS[0].name}{WEIWAN_COMMUNITY}", WEIWAN_LOGINS),
+)

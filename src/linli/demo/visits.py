@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.core import audit, bulk
-from linli.core.choices import AuditAction
+from linli.core.choices import AreaKind, AuditAction
 from linli.core.models import Area
 from linli.core.workdays import WorkCalendar
 from linli.hall.choices import ApplicationChannel
@@ -198,16 +198,22 @@ class Home:
 
 
 class District:
-    """The demo's places, households, posts and organisations, read once."""
+    """The demo district's places, households, posts and organisations, read once: 峡山区's
+    (the city around it holds other districts, which the five links here do not reach)."""
 
     def __init__(self):
-        areas = list(Area.objects.order_by("pk").values_list("pk", "parent_id", "kind", "name"))
-        self.parent = {pk: parent for pk, parent, _kind, _name in areas}
-        self.kind = {pk: kind for pk, _parent, kind, _name in areas}
-        self.area = {name: pk for pk, _parent, _kind, name in areas}
+        self.path = Area.objects.get(kind=AreaKind.DISTRICT, code=data.DISTRICT_CODE).path
+        areas = list(
+            Area.objects.order_by("pk").values_list("pk", "parent_id", "kind", "name", "path")
+        )
+        self.parent = {pk: parent for pk, parent, _kind, _name, _path in areas}
+        self.kind = {pk: kind for pk, _parent, kind, _name, _path in areas}
+        self.area = {
+            name: pk for pk, _parent, _kind, name, path in areas if path.startswith(self.path)
+        }
         self.orgs = dict(Organisation.objects.values_list("name", "pk"))
         self.posts = list(
-            Post.objects.filter(ends_on__isnull=True)
+            Post.objects.filter(ends_on__isnull=True, area__path__startswith=self.path)
             .order_by("pk")
             .values(
                 "pk",
@@ -243,20 +249,27 @@ class District:
         return [self.area[name] for name in community.villages]
 
     def _homes(self) -> list[Home]:
-        rows = Household.objects.order_by("pk").values_list("pk", "area_id", "number", "head_id")
+        rows = (
+            Household.objects.filter(area__path__startswith=self.path)
+            .order_by("pk")
+            .values_list("pk", "area_id", "number", "head_id")
+        )
         homes = [Home(pk, area_id, number, head_id) for pk, area_id, number, head_id in rows]
         for home in homes:
             home.village_id = self.up(home.area_id, "village")
         by_pk = {h.pk: h for h in homes}
         poor = HouseholdTag.objects.filter(tag__name=POOR_HOUSEHOLD_TAG)
         for pk in poor.values_list("household_id", flat=True):
-            by_pk[pk].poor, by_pk[pk].rhythm = True, "month"
+            if pk in by_pk:
+                by_pk[pk].poor, by_pk[pk].rhythm = True, "month"
         elderly = ResidentTag.objects.filter(tag__name=LEFT_BEHIND_ELDERLY_TAG)
         for pk in elderly.values_list("resident__household_id", flat=True):
-            by_pk[pk].rhythm = "fortnight"  # the most frequent policy wins
+            if pk in by_pk:
+                by_pk[pk].rhythm = "fortnight"  # the most frequent policy wins
         members = ResidentTag.objects.filter(tag__name=PARTY_MEMBER_TAG).order_by("resident_id")
         for resident_id, pk in members.values_list("resident_id", "resident__household_id"):
-            by_pk[pk].party_members.append(resident_id)
+            if pk in by_pk:
+                by_pk[pk].party_members.append(resident_id)
         return homes
 
 
@@ -724,7 +737,7 @@ def prepare(*, seed: int) -> None:
         tag = Tag.objects.get(name=tag_name) if tag_name else None
         policy = VisitPolicy.objects.create(tag=tag, is_default=tag is None, every=every, unit=unit)
         audit.record_created(actor=None, obj=policy)
-    district = Area.objects.get(parent=None, name=data.DISTRICT_NAME)
+    district = Area.objects.get(kind=AreaKind.DISTRICT, code=data.DISTRICT_CODE)
     for holder, title in data.DISTRICT_LEADERS:
         registry_services.post_create(
             actor=None,

@@ -50,6 +50,7 @@ class PostKind(models.TextChoices):
     VILLAGE_BRANCH_SECRETARY = "village_branch_secretary", _("Village party branch secretary")
     VILLAGE_COMMITTEE_DIRECTOR = "village_committee_director", _("Village committee director")
     GRID_WORKER = "grid_worker", _("Grid worker")
+    BUILDING_HEAD = "building_head", _("Building head")
     HALL_STAFF = "hall_staff", _("Service hall staff")
     CLINIC_DOCTOR = "clinic_doctor", _("Clinic doctor")
     POLICE_OFFICER = "police_officer", _("Community police officer")

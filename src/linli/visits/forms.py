@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core import periods
 from linli.core.forms import BootstrapFormMixin
 from linli.hall.models import ServiceItem
 
@@ -339,32 +340,13 @@ PERIOD_CHOICES = [
     ("12m", _("Past 12 months")),
     ("custom", _("Custom dates")),
 ]
-MAX_PERIOD_DAYS = 366 * 5
 
 
-class PeriodForm(BootstrapFormMixin, forms.Form):
-    """The period of the coverage page: a calendar period so far, the past 12 months, or two
-    dates."""
+class PeriodForm(periods.PeriodForm):
+    """The period of the coverage page: a calendar period (whole), the past 12 months, or two
+    dates — the dashboards' form with the calendar periods first."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=_date_widget())
-    end = forms.DateField(label=_("To"), required=False, widget=_date_widget())
-
-    def clean(self):
-        data = super().clean()
-        if data.get("period") != "custom":
-            return data
-        start, end = data.get("start"), data.get("end")
-        if start is None:
-            self.add_error("start", _("Enter the first day of the period."))
-        if end is None:
-            self.add_error("end", _("Enter the last day of the period."))
-        if start and end:
-            if end < start:
-                self.add_error("end", _("The end cannot be before the start."))
-            elif (end - start).days > MAX_PERIOD_DAYS:
-                self.add_error("end", _("A period of at most five years, please."))
-        return data
 
 
 def period_dates(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -51,7 +51,8 @@ HOUSEHOLD_SCOPE = ScopeSpec(family="visits", area_path="area__path")
 RESIDENT_SCOPE = ScopeSpec(family="visits", area_path="household__area__path")
 AREA_SCOPE = ScopeSpec(family="visits", area_path="path")
 SEGMENT = PATH_STEP + len(PATH_SEPARATOR)
-# The depth of each kind of area the overdue counts group by (district 0, street 1, …).
+# How far below its district each kind of area the overdue counts group by sits (street 1,
+# community 2, village 3); a city above the districts adds one (`Area.objects.district_depth`).
 GROUP_DEPTHS = {"community": 2, "village": 3}
 AREA_LEVELS: dict[int, str] = {
     LinkLevel.DISTRICT_LEADER: AreaKind.STREET,
@@ -235,7 +236,7 @@ def _count_households(qs: QuerySet, today: dt.date, group) -> list[dict]:
 
 
 def _counts_by_area(qs: QuerySet, by: str, today: dt.date) -> list[dict]:
-    length = (GROUP_DEPTHS[by] + 1) * SEGMENT
+    length = (Area.objects.district_depth() + GROUP_DEPTHS[by] + 1) * SEGMENT
     rows = _count_households(qs, today, Substr("area__path", 1, length))
     areas = {a.path: a for a in Area.objects.filter(path__in=[r["group"] for r in rows])}
     out = []

@@ -6,8 +6,6 @@ the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,38 +13,18 @@ from linli.core import audit
 from linli.core.choices import AuditAction
 from linli.core.masking import MOBILE, mask, mask_name
 from linli.core.models import Area
-from linli.core.spreadsheets import Workbook
+from linli.core.spreadsheets import (
+    Workbook,
+    figure_formats,
+    write_figure_rows,
+    write_headers,
+    write_values,
+)
 
 from ..figures import AppealFigures, AppealReport, figure_labels
 from ..models import Appeal
 
 OVERDUE_ROWS = 5000  # the longest overdue first; a workbook is not the place for more
-
-
-def _formats(workbook) -> dict:
-    return {
-        "title": workbook.add_format({"bold": True, "font_size": 13}),
-        "header": workbook.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1}),
-        "percent": workbook.add_format({"num_format": "0.0%"}),
-        "bold": workbook.add_format({"bold": True}),
-    }
-
-
-def _headers(sheet, row: int, headers: list[str], formats: dict) -> None:
-    for col, header in enumerate(headers):
-        sheet.write_string(row, col, header, formats["header"])
-
-
-def _write(sheet, row: int, values: Iterable, formats: dict, percent: set[int]) -> None:
-    for col, value in enumerate(values):
-        if value is None:
-            sheet.write_blank(row, col, None)
-        elif col in percent:
-            sheet.write_number(row, col, value, formats["percent"])
-        elif isinstance(value, int | float):
-            sheet.write_number(row, col, value)
-        else:
-            sheet.write_string(row, col, str(value))
 
 
 def _figures_sheet(workbook, formats: dict, report: AppealReport) -> None:
@@ -60,18 +38,7 @@ def _figures_sheet(workbook, formats: dict, report: AppealReport) -> None:
     sheet.write_string(0, 0, title, formats["title"])
     counted = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     sheet.write_string(1, 0, _("Counted from the records at %(time)s") % {"time": counted})
-    _headers(sheet, 3, [_("Figure"), _("Value")], formats)
-    sheet.set_column(0, 0, 44)
-    sheet.set_column(1, 1, 14)
-    for line, (name, label, value) in enumerate(figure_labels(report), start=4):
-        percent = {1} if name.endswith("_share") else set()
-        _write(
-            sheet,
-            line,
-            [label.strip() if label.startswith("  ") else label, value],
-            formats,
-            percent,
-        )
+    write_figure_rows(sheet, 4, figure_labels(report), formats)
 
 
 TABLE_PERCENT = {4, 5, 8}
@@ -109,11 +76,11 @@ def _table_row(name: str, f: AppealFigures) -> list:
 
 def _table_sheet(workbook, formats: dict, title: str, first: str, rows: list[list]) -> None:
     sheet = workbook.add_worksheet(title)
-    _headers(sheet, 0, _table_headers(first), formats)
+    write_headers(sheet, 0, _table_headers(first), formats)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 9, 12)
     for line, values in enumerate(rows, start=1):
-        _write(sheet, line, values, formats, TABLE_PERCENT)
+        write_values(sheet, line, values, formats, TABLE_PERCENT)
     sheet.freeze_panes(1, 1)
 
 
@@ -138,13 +105,13 @@ def _overdue_sheet(workbook, formats: dict, overdue, today) -> int:
         _("Reporter"),
         _("Mobile"),
     ]
-    _headers(sheet, 0, headers, formats)
+    write_headers(sheet, 0, headers, formats)
     for col, width in enumerate((18, 12, 16, 18, 12, 10, 10, 14)):
         sheet.set_column(col, col, width)
     count = 0
     for count, appeal in enumerate(overdue[:OVERDUE_ROWS], start=1):
         name, mobile = _reporter(appeal)
-        _write(
+        write_values(
             sheet,
             count,
             [
@@ -174,7 +141,7 @@ def write_dashboard(
 ) -> int:
     """The dashboard's workbook into `target`; returns how many overdue appeals it lists."""
     workbook = Workbook(target)
-    formats = _formats(workbook)
+    formats = figure_formats(workbook)
     _figures_sheet(workbook, formats, report)
     area_rows = [_table_row(a.name, f) for a, f in branches]
     area_rows.append(_table_row(_("Total: %(area)s") % {"area": report.area.name}, report.total))

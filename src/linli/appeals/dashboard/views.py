@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,19 +20,17 @@ from django.views.decorators.http import require_GET
 
 from linli.core import selectors as core_selectors
 from linli.core.downloads import attachment
+from linli.core.figure_pages import bad_period, dashboard_area
 from linli.core.models import Area
-from linli.core.scoping import OutOfScope, covers
+from linli.core.periods import PERIOD_CHOICES, PeriodChoice, chosen_period
 from linli.core.web import render_page
-from linli.core.workspace import current_area
 
 from .. import figures
 from ..choices import AppealChannel, Satisfaction, StepOutcome, Tier
-from ..figures import PARTS, AppealFigures, AppealReport, Period
+from ..figures import PARTS, AppealFigures, AppealReport
 from . import exports
-from .forms import PERIOD_CHOICES, PeriodForm
 
 VIEW = "appeals.view"
-DEFAULT_PERIOD = "12m"
 TIER_COLOURS = {
     Tier.VILLAGE: "#3a9a5b",
     Tier.COMMUNITY: "#5470c6",
@@ -58,57 +53,12 @@ TOOLTIP_ITEM = {"trigger": "item", "formatter": "{b}: {c} ({d}%)", "renderMode":
 # --- what the page is about -----------------------------------------------------------------
 
 
-@dataclass
-class PeriodChoice:
-    kind: str
-    period: Period
-    form: PeriodForm
-
-    @property
-    def query(self) -> QueryDict:
-        """The period as a query string, for links that keep it."""
-        query = QueryDict(mutable=True)
-        query["period"] = self.kind
-        if self.kind == "custom":
-            query["start"] = self.period.start.isoformat()
-            query["end"] = self.period.end.isoformat()
-        return query
-
-    @property
-    def refused(self) -> bool:
-        return self.form.is_bound and bool(self.form.errors)
-
-
 def _period(request, today: dt.date) -> PeriodChoice:
-    """The period asked for; the past 12 months when none is, or when the dates given are wrong
-    (the form then carries the errors for the page to show)."""
-    form = PeriodForm(request.GET or None, initial={"period": DEFAULT_PERIOD})
-    kind = DEFAULT_PERIOD
-    if form.is_bound and form.is_valid():
-        kind = form.cleaned_data.get("period") or DEFAULT_PERIOD
-        if kind == "custom":
-            data = form.cleaned_data
-            return PeriodChoice(kind, Period(data["start"], data["end"]), form)
-    return PeriodChoice(kind, figures.period_of(kind, today), form)
+    return chosen_period(request, today)
 
 
 def _area(request) -> Area:
-    """The area asked for (`?area=`, 404 when the user may not see it), else the working area;
-    403 for one who holds no `appeals.view` over it (and, before anything is looked up, for
-    a resident or a role without it)."""
-    user = request.user
-    if not (user.is_staff_member and user.has_permission(VIEW)):
-        raise PermissionDenied
-    raw = request.GET.get("area", "").strip()
-    if raw:
-        if not raw.isdigit() or len(raw) > 18:
-            raise OutOfScope(Area, raw)
-        area = core_selectors.area_get(user=user, pk=int(raw))
-    else:
-        area = current_area(request)
-    if area is None or not covers(user, area, VIEW):
-        raise PermissionDenied
-    return area
+    return dashboard_area(request, VIEW)
 
 
 # --- cards and tables -------------------------------------------------------------------------
@@ -385,7 +335,7 @@ def dashboard_export(request):
     today = timezone.localdate()
     period = _period(request, today)
     if period.refused:
-        return _bad_period(period.form)
+        return bad_period(period.form)
     report = figures.appeal_report(user=user, area=area, period=period.period, today=today)
     overdue = figures.overdue_list(user=user, area=area, today=today)
     out = io.BytesIO()
@@ -394,13 +344,3 @@ def dashboard_export(request):
     )
     stamp = f"{period.period.start:%Y%m%d}-{period.period.end:%Y%m%d}"
     return attachment(out.getvalue(), f"{area.name}-诉求统计-{stamp}.xlsx")
-
-
-def _bad_period(form) -> HttpResponse:
-    """The period's errors in words, with a 400: a workbook of a wrong period is not made."""
-    lines = [
-        f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
-    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")

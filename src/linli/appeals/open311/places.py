@@ -1,4 +1,5 @@
-"""Where an Open311 request is: the district it serves (`jurisdiction_id` is its division code),
+"""Where an Open311 request is: the district it serves (`jurisdiction_id` is its division code;
+the setting `OPEN311_JURISDICTION` names it where the tree holds more than one district),
 the place a posted location names, and the village-level address public reads give.
 
 The area tree has no shapes, so a location is read from what names a place: `address_id` (an
@@ -104,7 +105,14 @@ _cache: dict[str, tuple[float, Directory | None]] = {}
 
 
 def district() -> Area | None:
-    """The district this Linli serves: the root of the area tree."""
+    """The district Open311 serves (its `jurisdiction_id` is the district's division code):
+    the district whose code `OPEN311_JURISDICTION` names (a city's tree holds several
+    districts: in the demo's 潍坊市, 峡山区 370772000000 by default), or where none has that
+    code, the district at the root of the tree. None when there is neither."""
+    code = getattr(settings, "OPEN311_JURISDICTION", "")
+    named = Area.objects.filter(kind=AreaKind.DISTRICT, code=code).first() if code else None
+    if named is not None:
+        return named
     return Area.objects.filter(kind=AreaKind.DISTRICT, parent__isnull=True).order_by("pk").first()
 
 

@@ -19,10 +19,15 @@ with the visit states and coverage summaries the visits module keeps.
 `size="small"` builds the same places, organisations and posts with only a handful of
 households a village — for tests and for trying things out.
 
+The district sits in the demo city 潍坊市 (the root of the area tree); once it is complete,
+`urban` plans and writes 奎文区's 东关街道 beside it from a generator of its own — communities of
+old estates, each 楼院 a grid with its building head 楼长, households by building, unit and room —
+so 峡山区 is the same with or without it.
+
 The modules: `base` (the sizes, the errors, the plan's records), `people` (drawing a person or a
 household), `planner` (the district: `plan_district`), `places` (writing the places, tags,
-organisations and households), `staff` (the logins, posts and staff accounts) and `build`
-(`build_demo`, `build_places`: each step in its own transaction).
+organisations and households), `staff` (the logins, posts and staff accounts), `urban` (奎文区)
+and `build` (`build_demo`, `build_places`: each step in its own transaction).
 """
 
 from .base import SIZES, DemoAlreadyBuilt, DemoError, HouseholdPlan, PersonPlan, VillagePlan

@@ -1,4 +1,5 @@
-"""Building the demo district: the plan, then each step of writing it in its own transaction."""
+"""Building the demo city: 峡山区's plan, then each step of writing it in its own transaction,
+then 奎文区 beside it (urban.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .base import SIZES, DemoAlreadyBuilt, DemoError
 from .places import PlaceWriter
 from .planner import plan_district
 from .staff import StaffWriter
+from .urban import build_urban
 
 
 @dataclass
@@ -40,8 +42,10 @@ class DemoSummary:
 
 
 def demo_exists() -> bool:
+    """Whether the demo is built here: its district 峡山区 is (under the city 潍坊市, or at the
+    root of a database built before the city was)."""
     return Area.objects.filter(
-        parent=None, kind=AreaKind.DISTRICT, name=data.DISTRICT_NAME, code=data.DISTRICT_CODE
+        kind=AreaKind.DISTRICT, name=data.DISTRICT_NAME, code=data.DISTRICT_CODE
     ).exists()
 
 
@@ -58,8 +62,8 @@ def check_can_build() -> None:
 def build_demo(
     *, seed: int = data.DEFAULT_SEED, today: dt.date | None = None, size: str = "full"
 ) -> DemoSummary:
-    """Build the whole demo district; refuses a database that already holds the demo or
-    anything else. `size` is "full" (the source's figures) or "small".
+    """Build the whole demo city — 潍坊市 with 峡山区 in full and 奎文区's 东关街道; refuses a
+    database that already holds the demo or anything else. `size` is "full" (the source's figures) or "small".
 
     Each step is a transaction of its own, and so are the posts of each place: every service
     call is a savepoint, and PostgreSQL slows down quadratically with thousands of savepoints
@@ -113,6 +117,13 @@ def build_demo(
         with transaction.atomic():
             build_appeals(seed=seed, today=planner.today, small=size == "small")
         lap("appeals")
+        build_urban(
+            people=planner,
+            seed=seed,
+            city=writer.areas_by_name[data.CITY_NAME],
+            password_hash=writer.users["resident"].password,
+        )
+        lap("奎文区")
         with transaction.atomic():
             refresh_visit_figures(today=planner.today)
         lap("visit states and coverage")

@@ -48,6 +48,7 @@ class PeoplePlanner:
         self.rng = random.Random(seed)
         self.today = today
         self.size = size
+        self.county = data.COUNTY_CODE  # where the people drawn now were born
         self._id_bodies: set[str] = set()
         self._part_sums: dict[str, int] = {}  # weighted sums of county codes and birth dates
         self._reserved_names = {p.name for p in data.NAMED_RESIDENTS}
@@ -78,7 +79,7 @@ class PeoplePlanner:
     def id_number(self, age: int, male: bool, *, married_in: bool = False) -> str:
         """A valid GB 11643 number: county, birth date, order code (odd for men), check digit."""
         rng = self.rng
-        county = data.COUNTY_CODE
+        county = self.county
         if married_in and rng.random() < 0.4:
             county = rng.choice(data.NEARBY_COUNTY_CODES)
         birth = self.birth_date(age)
@@ -294,6 +295,20 @@ class PeoplePlanner:
             self.left_behind(hh)
         if any(m.has("外出务工") for m in hh.members):
             self.left_behind(hh)
+        self.household_tags(hh)
+        return hh
+
+    def city_household(self, *, number: str, address: str, grid: int = 0) -> HouseholdPlan:
+        """A household of an old city estate: drawn as the countryside's are, but its people
+        live and work in the city, so nobody is away as a migrant worker or left behind."""
+        pick = self.rng.random() * self._kind_weights[-1]
+        kind = self._kinds[bisect_left(self._kind_weights, pick)]
+        members = self.members(kind)
+        for person in members:
+            person.tags = [(name, detail) for name, detail in person.tags if name != "外出务工"]
+        hh = HouseholdPlan(
+            village="", grid=grid, number=number, address=address, members=members, kind=kind
+        )
         self.household_tags(hh)
         return hh
 

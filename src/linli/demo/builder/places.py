@@ -67,7 +67,8 @@ class PlaceWriter:
         return area
 
     def areas(self, villages: list[VillagePlan]) -> None:
-        district = self._area(data.DISTRICT_NAME, AreaKind.DISTRICT, code=data.DISTRICT_CODE)
+        city = self._area(data.CITY_NAME, AreaKind.CITY, code=data.CITY_CODE)
+        district = self._area(data.DISTRICT_NAME, AreaKind.DISTRICT, city, data.DISTRICT_CODE)
         for street in data.STREETS:
             self._area(street.name, AreaKind.STREET, district, street.code)
             for community in street.communities:

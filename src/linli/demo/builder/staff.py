@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from pypinyin import lazy_pinyin
 
@@ -21,6 +22,8 @@ from .. import data
 from .base import VillagePlan
 from .places import PlaceWriter, grid_name
 
+# The logins this writer makes: 峡山区's, and the city's own accounts (奎文区's are in urban.py).
+XIASHAN_LOGINS = data.DISTRICT_LOGINS + data.CITY_LOGINS
 # Posts whose holders get a login of their own, and the role it has (see `staff_accounts`).
 STAFF_POST_ROLES = {"hall_staff": "community_worker", "grid_worker": "grid_worker"}
 
@@ -40,6 +43,12 @@ class StaffWriter(PlaceWriter):
     """Writes the rest of a plan once its places and households are in: the logins, the posts,
     the staff accounts of the halls and grids, and what happened after registration."""
 
+    @staticmethod
+    def password_hash() -> str:
+        """The demo password, hashed once for every login (it meets the password rules)."""
+        validate_password(data.DEMO_PASSWORD)
+        return make_password(data.DEMO_PASSWORD)
+
     def _login_area(self, login: data.DemoLogin) -> Area:
         if "/" in login.area:
             village, grid = login.area.split("/")
@@ -48,7 +57,8 @@ class StaffWriter(PlaceWriter):
 
     def logins(self, villages: list[VillagePlan]) -> None:
         secretaries = {v.name: v.secretary for v in villages}
-        for login in data.DEMO_LOGINS:
+        password = self.password_hash()
+        for login in XIASHAN_LOGINS:
             area = self._login_area(login)
             display = login.display_name
             if "{holder}" in display:
@@ -57,6 +67,7 @@ class StaffWriter(PlaceWriter):
                 actor=None,
                 username=login.username,
                 password=data.DEMO_PASSWORD,
+                password_hash=password,
                 display_name=display,
             )
             account_services.grant_create(
@@ -80,8 +91,8 @@ class StaffWriter(PlaceWriter):
         return dt.date(2014, 9, 1) + dt.timedelta(days=self.rng.randrange(300))
 
     def posts(self, villages: list[VillagePlan]) -> None:
-        linked = {(login.post_kind, login.post_title): login for login in data.DEMO_LOGINS}
-        for login in data.DEMO_LOGINS:
+        linked = {(login.post_kind, login.post_title): login for login in XIASHAN_LOGINS}
+        for login in XIASHAN_LOGINS:
             if login.post_kind and login.post_kind != "village_branch_secretary":
                 self._post(
                     holder_name=self.users[login.role].display_name,
@@ -221,7 +232,7 @@ class StaffWriter(PlaceWriter):
         )
         codes = {v.name: v.code for v in villages}
         grids = {area.pk: (codes[v], index + 1) for (v, index), area in self.grids.items()}
-        password = make_password(data.DEMO_PASSWORD)
+        password = self.users["resident"].password  # the demo password, hashed once
         users = []
         for post in posts:
             if post.kind == "grid_worker":

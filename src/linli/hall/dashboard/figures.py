@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from linli.core.lookups import starts_with
 from linli.core.models import Area
+from linli.core.periods import Period, median
 
 from .. import rules
 from ..choices import ApplicationState, OutreachState
@@ -37,44 +38,6 @@ from ..models import (
 )
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied
-
-
-@dataclass(frozen=True)
-class Period:
-    """From `start` to `end`, both days included."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def year_to_date(cls, today: dt.date | None = None) -> Period:
-        today = today or timezone.localdate()
-        return cls(dt.date(today.year, 1, 1), today)
-
-    def condition(self, field_name: str) -> Q:
-        """Times from the start of the first day to the end of the last, in local time
-        (a range on the column itself, so its index serves)."""
-        zone = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-
-
-def median(histogram: Counter) -> float | None:
-    """The median of values given as {value: how many}; None when there are none."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    values = sorted(histogram)
-    lower, upper = (total - 1) // 2, total // 2  # 0-based ranks of the middle one or two
-    seen, low = 0, None
-    for value in values:
-        seen += histogram[value]
-        if low is None and seen > lower:
-            low = value
-        if seen > upper:
-            return (low + value) / 2
-    return float(values[-1])  # pragma: no cover - the loop always returns
 
 
 @dataclass

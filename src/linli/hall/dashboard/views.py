@@ -19,12 +19,13 @@ from linli.core import selectors as core_selectors
 from linli.core.lookups import starts_with
 from linli.core.masking import mask_name
 from linli.core.models import Area
+from linli.core.periods import Period
 from linli.core.scoping import OutOfScope
 from linli.core.workspace import current_area
 
 from ..choices import ApplicationState
 from ..models import Application
-from .figures import HallFigures, HallReport, Period, hall_report
+from .figures import HallFigures, HallReport, hall_report
 
 TOP_ITEMS = 15  # items in the charts; the table lists them all
 RECENT = 10

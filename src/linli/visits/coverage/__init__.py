@@ -38,9 +38,8 @@ from .base import (
     SUMMARY_MAX_AGE,
     SUMMED,
     TREND_MONTHS,
-    UNIT_DEPTH,
-    UNIT_LENGTH,
     UPPER_LEVELS,
+    VILLAGE_LEVEL,
     VISIT_BACKDATE_DAYS,
 )
 from .overdue import latest_base_overdue
@@ -69,8 +68,7 @@ __all__ = [
     "SUMMARY_MAX_AGE",
     "SUMMED",
     "TREND_MONTHS",
-    "UNIT_DEPTH",
-    "UNIT_LENGTH",
+    "VILLAGE_LEVEL",
     "UPPER_LEVELS",
     "VISIT_BACKDATE_DAYS",
     "Coverage",

@@ -10,20 +10,33 @@ from django.db.models.functions import Substr
 
 from linli.core.choices import AreaKind
 from linli.core.lookups import starts_with
-from linli.core.models import PATH_SEPARATOR, PATH_STEP
+from linli.core.models import PATH_SEPARATOR, PATH_STEP, Area
 
 from ..choices import LinkLevel
 
 SEGMENT = PATH_STEP + len(PATH_SEPARATOR)
-# Villages sit at depth 3 (district 0, street 1, community 2: core.choices.ALLOWED_PARENT_KINDS),
-# so the first 32 characters of any path below name its village.
-UNIT_DEPTH = 3
-UNIT_LENGTH = (UNIT_DEPTH + 1) * SEGMENT
-# Levels 1 and 2 link areas above the villages: (level, kind of the target, its depth).
+# Villages sit three levels below their district (street, community, village:
+# core.choices.ALLOWED_PARENT_KINDS): at depth 3 under a district at the root, 4 under a city, so
+# the first 32 (or 40) characters of any path below name its village.
+VILLAGE_LEVEL = 3
+# Levels 1 and 2 link areas above the villages: (level, kind of the target, its levels below
+# the district).
 UPPER_LEVELS = (
     (LinkLevel.DISTRICT_LEADER, AreaKind.STREET, 1),
     (LinkLevel.DEPARTMENT, AreaKind.COMMUNITY, 2),
 )
+
+
+def unit_depth() -> int:
+    """The depth of the units coverage is counted by (one query: is a city the root?)."""
+    return Area.objects.district_depth() + VILLAGE_LEVEL
+
+
+def unit_length(depth: int) -> int:
+    """How many characters of a path name the unit at `depth` (see `unit_depth`)."""
+    return (depth + 1) * SEGMENT
+
+
 # A running period's summary older than this is not trusted (the refresh job runs every 15
 # minutes, and each recorded visit refreshes its village at once).
 SUMMARY_MAX_AGE = dt.timedelta(hours=1)

@@ -11,7 +11,7 @@ from linli.core.models import Area
 
 from ..choices import PeriodKind
 from ..models import CoverageSummary
-from .base import TREND_MONTHS, UNIT_DEPTH, VISIT_BACKDATE_DAYS
+from .base import TREND_MONTHS, VISIT_BACKDATE_DAYS, unit_depth
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -87,10 +87,11 @@ def history_periods(today: dt.date, months: int = TREND_MONTHS) -> list[tuple[st
 def incomplete_periods(periods: Iterable[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:
     """Those of `periods` for which some unit has no summary row."""
     periods = list(periods)
-    units = Area.objects.filter(depth=UNIT_DEPTH).count()
+    depth = unit_depth()
+    units = Area.objects.filter(depth=depth).count()
     counted = (
         CoverageSummary.objects.filter(
-            period_start__in={start for _kind, start in periods}, village__depth=UNIT_DEPTH
+            period_start__in={start for _kind, start in periods}, village__depth=depth
         )
         .values_list("period_kind", "period_start")
         .annotate(n=Count("pk"))

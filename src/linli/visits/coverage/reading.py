@@ -16,7 +16,15 @@ from linli.registry.models import Household
 
 from ..choices import PeriodKind
 from ..models import CoverageSummary, Visit
-from .base import SUMMARY_MAX_AGE, SUMMED, UNIT_DEPTH, _grouped, _in_period, _under
+from .base import (
+    SUMMARY_MAX_AGE,
+    SUMMED,
+    VILLAGE_LEVEL,
+    _grouped,
+    _in_period,
+    _under,
+    unit_depth,
+)
 from .overdue import _overdue_condition
 from .periods import _month_end, calendar_period, month_starts
 from .result import Coverage
@@ -36,7 +44,9 @@ def _fresh_after(end: dt.date, today: dt.date) -> dt.datetime:
     return _start_of(end + dt.timedelta(days=1))
 
 
-def _summary_rows(area: Area, kind: str, period_start: dt.date, length: int) -> list[dict]:
+def _summary_rows(
+    area: Area, kind: str, period_start: dt.date, length: int, depth: int
+) -> list[dict]:
     rows = CoverageSummary.objects.filter(
         _under("village__path", area.path), period_kind=kind, period_start=period_start
     )
@@ -50,7 +60,7 @@ def _summary_rows(area: Area, kind: str, period_start: dt.date, length: int) -> 
             villages_reached=Count("pk", filter=village & Q(visits__gt=0)),
             villages_linked=Count("pk", filter=village & Q(village_linked=True)),
             villages_reached_by_link=Count("pk", filter=village & Q(village_reached=True)),
-            units=Count("pk", filter=Q(village__depth=UNIT_DEPTH)),
+            units=Count("pk", filter=Q(village__depth=depth)),
             oldest=Min("refreshed_at"),
         )
     )
@@ -62,17 +72,21 @@ def _from_summaries(
     """The coverage of each of `groups` from the kept summaries, or None when they cannot
     serve: not a calendar period, a unit without its row, or rows not fresh."""
     kind = calendar_period(start, end)
-    if kind is None or any(g.depth > UNIT_DEPTH for g in groups):
+    if kind is None:
+        return None
+    depth = unit_depth()
+    district_depth = depth - VILLAGE_LEVEL
+    if any(g.depth > depth for g in groups):
         return None
     length = max([len(area.path)] + [len(g.path) for g in groups])
-    rows = _summary_rows(area, kind, start, length)
-    units = Area.objects.filter(_under("path", area.path), depth=UNIT_DEPTH).count()
+    rows = _summary_rows(area, kind, start, length, depth)
+    units = Area.objects.filter(_under("path", area.path), depth=depth).count()
     if not rows or sum(r["units"] for r in rows) != units:
         return None
     oldest = min(r["oldest"] for r in rows)
     if oldest < _fresh_after(end, today):
         return None
-    upper = _upper_levels(area, start, end)
+    upper = _upper_levels(area, start, end, district_depth)
     out = []
     for group in groups:
         mine = [r for r in rows if r["key"].startswith(group.path)]
@@ -153,9 +167,10 @@ def overdue_trend(
 
 
 def _kept_overdue(area: Area, firsts: list[dt.date], today: dt.date) -> dict[dt.date, int]:
-    if area.depth > UNIT_DEPTH:
+    depth = unit_depth()
+    if area.depth > depth:
         return {}
-    units = Area.objects.filter(_under("path", area.path), depth=UNIT_DEPTH).count()
+    units = Area.objects.filter(_under("path", area.path), depth=depth).count()
     rows = (
         CoverageSummary.objects.filter(
             _under("village__path", area.path),
@@ -165,7 +180,7 @@ def _kept_overdue(area: Area, firsts: list[dt.date], today: dt.date) -> dict[dt.
         .values("period_start")
         .annotate(
             overdue=Sum("overdue"),
-            units=Count("pk", filter=Q(village__depth=UNIT_DEPTH)),
+            units=Count("pk", filter=Q(village__depth=depth)),
             oldest=Min("refreshed_at"),
         )
         .order_by()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from linli.core.models import Area
 
 from ..choices import LinkLevel
-from .base import UNIT_LENGTH
+from .base import VILLAGE_LEVEL, unit_depth, unit_length
 from .records import _rows_from_records, _villages, _villages_linked
 from .result import Coverage, LevelCoverage
 from .upper import _Upper, _upper_levels
@@ -53,15 +53,17 @@ def _from_records(area: Area, groups: list[Area], start, end, today) -> list[Cov
     """The coverage of each of `groups` (areas under `area`, or `area` itself), counted from
     the records in one pass over `area`."""
     now = timezone.now()
-    length = max([UNIT_LENGTH, len(area.path)] + [len(g.path) for g in groups])
+    depth = unit_depth()
+    unit = unit_length(depth)
+    length = max([unit, len(area.path)] + [len(g.path) for g in groups])
     rows = _rows_from_records(area.path, length, start, end, today)
     villages = _villages(area.path)
     linked = _villages_linked(area.path, start, end)
     # Per village: its visits, and its visits under a level-3 link.
     by_village: dict[str, Counter] = defaultdict(Counter)
     for key, row in rows.items():
-        by_village[key[:UNIT_LENGTH]].update(row)
-    upper = _upper_levels(area, start, end)
+        by_village[key[:unit]].update(row)
+    upper = _upper_levels(area, start, end, depth - VILLAGE_LEVEL)
     out = []
     for group in groups:
         sums: Counter = Counter()

@@ -32,12 +32,13 @@ class _Upper:
         )
 
 
-def _upper_levels(area: Area, start: dt.date, end: dt.date) -> _Upper:
+def _upper_levels(area: Area, start: dt.date, end: dt.date, district_depth: int) -> _Upper:
     """Levels 1 and 2 from the records (a few small queries whatever the size: the visits
     under these links are found through their assignments, so the year's visits are never
-    scanned)."""
+    scanned). `district_depth`: `Area.objects.district_depth()`, asked once by the caller."""
     upper = _Upper({}, {}, {})
-    for level, kind, depth in UPPER_LEVELS:
+    for level, kind, below_district in UPPER_LEVELS:
+        depth = district_depth + below_district
         upper.targets[level], upper.linked[level], upper.reached[level] = [], set(), set()
         if area.depth > depth:
             continue

@@ -12,7 +12,7 @@ from linli.core.choices import AreaKind
 from linli.core.models import Area
 
 from ..models import CoverageSummary
-from .base import SUMMED, UNIT_DEPTH, UNIT_LENGTH
+from .base import SUMMED, unit_depth, unit_length
 from .periods import current_periods, period_bounds
 from .records import _rows_from_records, _villages_linked
 
@@ -20,9 +20,8 @@ from .records import _rows_from_records, _villages_linked
 def units_of(villages: Iterable) -> list[Area]:
     """The units (see the package's docstring) the given areas or ids belong to."""
     ids = [v.pk if isinstance(v, Area) else int(v) for v in villages]
-    paths = {
-        p[:UNIT_LENGTH] for p in Area.objects.filter(pk__in=ids).values_list("path", flat=True)
-    }
+    length = unit_length(unit_depth())
+    paths = {p[:length] for p in Area.objects.filter(pk__in=ids).values_list("path", flat=True)}
     return list(Area.objects.filter(path__in=paths))
 
 
@@ -43,16 +42,18 @@ def _count_period(kind: str, start: dt.date, units: list[Area] | None, today: dt
     """The summary rows of one period, for `units` (None: every unit)."""
     end = period_bounds(kind, start)[1]
     now = timezone.now()
+    depth = unit_depth()
+    length = unit_length(depth)
     if units is None:
-        rows = _rows_from_records("", UNIT_LENGTH, start, end, today)
-        wanted = dict(Area.objects.filter(depth=UNIT_DEPTH).values_list("path", "pk"))
+        rows = _rows_from_records("", length, start, end, today)
+        wanted = dict(Area.objects.filter(depth=depth).values_list("path", "pk"))
         shallow = [k for k in rows if k not in wanted]
         wanted |= dict(Area.objects.filter(path__in=shallow).values_list("path", "pk"))
         linked = _villages_linked("", start, end)
     else:
         rows, wanted, linked = {}, {}, set()
         for unit in units:
-            counted = _rows_from_records(unit.path, UNIT_LENGTH, start, end, today)
+            counted = _rows_from_records(unit.path, length, start, end, today)
             rows[unit.path] = counted.get(unit.path, Counter())
             wanted[unit.path] = unit.pk
             linked |= _villages_linked(unit.path, start, end)

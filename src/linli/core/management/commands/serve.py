@@ -5,6 +5,8 @@ thread of its own, so no other service is needed either."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import signal
 import threading
@@ -23,6 +25,37 @@ def _stop_serving(signum, frame):
     # waitress ends its loop on KeyboardInterrupt as on Ctrl+C, so `systemctl stop` (SIGTERM)
     # also lets the running requests finish and the embedded worker end its job.
     raise KeyboardInterrupt
+
+
+def _static_fingerprint() -> str:
+    """What the static files are now: each one's name, size and time of change."""
+    from django.contrib.staticfiles import finders
+
+    digest = hashlib.sha256()
+    for finder in finders.get_finders():
+        for name, storage in sorted(finder.list(None), key=lambda found: found[0]):
+            path = Path(storage.path(name))
+            stat = path.stat()
+            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> None:
+    """Collect the static files under hashed, compressed names, so that browsers keep them for a
+    year (core/static_storage.py) — unless they were collected from these very files already
+    (a restart costs nothing then)."""
+    root = Path(settings.STATIC_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    mark = root.with_name(root.name + ".collected-from")  # beside it: nothing in it is served
+    fingerprint = _static_fingerprint()
+    # Web processes starting together on one machine share the folder: one collects, the
+    # others wait for it and then find the files collected.
+    with open(root.with_name(root.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if mark.is_file() and mark.read_text() == fingerprint:
+            return
+        call_command("collectstatic", interactive=False, verbosity=0)
+        mark.write_text(fingerprint)
 
 
 class Command(BaseCommand):
@@ -53,11 +86,7 @@ class Command(BaseCommand):
 
         if not 0 < port < 65536:
             raise CommandError(_("The port must be between 1 and 65535."))
-        # whitenoise warns about a missing STATIC_ROOT even when it serves from the package.
-        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-        if settings.PRODUCTION:
-            # Production serves the collected, hashed files; collect them for this version.
-            call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
         # Only now load the application: whitenoise indexes the static files when it starts.
         from linli.wsgi import application
 

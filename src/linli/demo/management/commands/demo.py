@@ -1,4 +1,5 @@
-"""`linli demo`: prepare the database, build the 峡山区 demo district once, print the logins."""
+"""`linli demo`: prepare the database, build the demo city 潍坊市 (峡山区 in full, 奎文区's
+东关街道 beside it) once, print the logins grouped by place."""
 
 from __future__ import annotations
 
@@ -150,20 +151,29 @@ class Command(BaseCommand):
             self.stdout.write(_("Audit checkpoints set aside as %(path)s") % {"path": aside})
 
     def _print_logins(self) -> None:
+        """The demo logins, grouped by the place they serve (the city's own accounts, 峡山区,
+        then 工福街社区 and 苇湾社区 of 奎文区东关街道)."""
         names = dict(
             User.objects.filter(username__in=[x.username for x in data.DEMO_LOGINS]).values_list(
                 "username", "display_name"
             )
         )
-        rows = [
+        groups = [
             (
-                str(Role(login.role).label),
-                login.username,
-                names.get(login.username, ""),
-                f"{login.area} {login.organisation}".strip(),
+                place,
+                [
+                    (
+                        str(Role(login.role).label),
+                        login.username,
+                        names.get(login.username, ""),
+                        f"{login.area} {login.organisation}".strip(),
+                    )
+                    for login in logins
+                ],
             )
-            for login in data.DEMO_LOGINS
+            for place, logins in data.LOGIN_GROUPS
         ]
+        rows = [row for _place, place_rows in groups for row in place_rows]
         role_width = max(_width(r[0]) for r in rows) + 2
         name_width = max(_width(r[1]) for r in rows) + 2
         self.stdout.write("")
@@ -173,10 +183,12 @@ class Command(BaseCommand):
                 % {"password": data.DEMO_PASSWORD}
             )
         )
-        for role, username, display, area in rows:
-            self.stdout.write(
-                f"  {_pad(role, role_width)}{_pad(username, name_width)}{display} · {area}"
-            )
+        for place, place_rows in groups:
+            self.stdout.write(f"  {place}")
+            for role, username, display, area in place_rows:
+                self.stdout.write(
+                    f"    {_pad(role, role_width)}{_pad(username, name_width)}{display} · {area}"
+                )
         self.stdout.write("")
         self.stdout.write(
             _("Serve it with `linli serve` (`make demo` does) and open %(url)s")

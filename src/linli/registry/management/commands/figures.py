@@ -1,5 +1,5 @@
-"""`linli figures [--area CODE] [--json]`: an area's headline figures 区域概况, counted from the
-records at the moment of asking (the same selector as the overview page)."""
+"""`linli figures [--area NAME or CODE] [--json]`: an area's headline figures 区域概况, counted
+from the records at the moment of asking (the same selector as the overview page)."""
 
 from __future__ import annotations
 
@@ -76,8 +76,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--area",
-            metavar="CODE",
-            help=_("The area's 12-digit division code (default: the district at the top)"),
+            metavar="NAME|CODE",
+            help=_(
+                "The area's name (e.g. 峡山区) or 12-digit division code "
+                "(default: the area at the top of the tree)"
+            ),
         )
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help=_("Print JSON instead of a table")
@@ -98,17 +101,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(figures_table(figures, counted_at, more))
 
-    def area(self, code: str | None) -> Area:
-        if code is not None:
-            code = code.strip()
-            if not AREA_CODE.fullmatch(code):
-                raise CommandError(
-                    _("--area takes the area's 12-digit division code, e.g. 370772000000.")
-                )
-            found = Area.objects.filter(code=code).first()
-            if found is None:
-                raise CommandError(_("No area has the division code %(code)s.") % {"code": code})
-            return found
+    def area(self, given: str | None) -> Area:
+        if given is not None:
+            return self.named(given.strip())
         tops = list(Area.objects.filter(parent__isnull=True).order_by("path")[:2])
         if not tops:
             raise CommandError(
@@ -117,3 +112,32 @@ class Command(BaseCommand):
         if len(tops) > 1:
             raise CommandError(_("There is more than one top area: choose one with --area CODE."))
         return tops[0]
+
+    def named(self, given: str) -> Area:
+        """The area a division code or a name names; a name two areas share is refused with
+        their codes, so that the operator can choose."""
+        if AREA_CODE.fullmatch(given):
+            found = Area.objects.filter(code=given).first()
+            if found is None:
+                raise CommandError(_("No area has the division code %(code)s.") % {"code": given})
+            return found
+        if not given:
+            raise CommandError(
+                _("--area takes the area's name or its 12-digit division code, e.g. 370772000000.")
+            )
+        named = list(Area.objects.filter(name=given).order_by("path")[:10])
+        if not named:
+            raise CommandError(
+                _("No area is named %(name)s; give its name or its 12-digit division code.")
+                % {"name": given}
+            )
+        if len(named) > 1:
+            codes = "、".join(
+                f"{a.code or '—'}（{a.parent.name if a.parent else a.get_kind_display()}）"
+                for a in named
+            )
+            raise CommandError(
+                _("%(count)d areas are named %(name)s: choose one by its division code: %(codes)s")
+                % {"count": len(named), "name": given, "codes": codes}
+            )
+        return named[0]
