@@ -708,6 +708,7 @@ def _build_world() -> SimpleNamespace:
     _build_visits(world)
     _build_appeals(world)
     _build_decide(world)
+    _build_decide_board(world)
     return world
 
 
@@ -992,7 +993,7 @@ def attribute_ids(w, role: str, kind: str) -> set[int]:
     organisation it sees, and the departments the public catalogue names."""
     if kind not in ("resident", "household", "organisation"):
         return set()
-    ids = set()
+    ids = board_attribute_ids(w, role, kind)
     if kind == "organisation":
         ids |= set(_all("public_department"))
         seen = in_scope_ids(w, role, "organisation")
@@ -1048,6 +1049,10 @@ class Op:
     gate: str | None = None  # the permission a page checks before it looks anything up
     role_body: bool = False  # `body` takes the role too (what is sent depends on who sends it)
     expect: Callable | None = None  # (world, role, target) → the list expected, see expected_list
+    # (world, role, target, channel) → the status, for a rule that is not a permission over an
+    # area (who reads a community's public board); anonymous visitors of a page that is not
+    # PUBLIC still get the login page
+    status: Callable | None = None
 
     def __str__(self) -> str:
         return f"{self.method}{'-' + self.label if self.label else ''}"
@@ -1854,6 +1859,474 @@ _DECIDE_PAGES: dict[str, tuple[Op, ...]] = {
         ),
     ),
 }
+
+
+# === residents decide: manage 民主管理, supervise 民主监督 and the boards (decide.board) ==========
+#
+# For each of 春社区 C1 and 秋社区 C3: a matter at the manage stage with a task for the district
+# department (reported 40 %, with a photo), a matter under supervision (its task done, an
+# inspection passed, no rating yet), and a party member's commitment with a record; C1 has a
+# supervision panel on which the panel member sits. Targets: "own" is C1 (the resident's
+# community), "other" C3, for every role.
+#
+# Who reads a community's board is not a permission over an area: its residents (their own
+# household lies in it) and whoever holds decide.view over it; the world's boards are not open
+# without login. The department's staff see the tasks given to their department; a task is
+# reported on by the community's staff (decide.manage) or the department's; the supervision
+# panel's member inspects. The organisations of the tasks and the party members of the
+# commitments a role reads are attributes of what it reads.
+
+BOARD_KINDS = ("board", "board_matter", "manage_matter", "board_task", "board_commitment")
+BOARD_KINDS += ("decide_photo",)
+BOARD_TARGETS = {role: {"own": "C1", "other": "C3"} for role in ROLES}
+BOARD_PARTY_MEMBERS = {"C1": "HG1N", "C3": "HG5"}  # whose head is the community's party member
+
+
+def _build_decide_board(world: SimpleNamespace) -> None:
+    from linli.decide.board import services as board_services
+    from linli.decide.choices import MatterChannel, PanelKind
+    from linli.decide.manage import services as manage_services
+    from linli.decide.models import Matter, MatterCategory, Panel, PanelMember
+    from linli.decide.services import matter_move
+    from linli.registry.figures import PARTY_MEMBER_TAG
+    from linli.registry.models import ResidentTag
+
+    category = MatterCategory.objects.create(code="MX-D", name="矩阵事项类别")
+    party = f.tag(PARTY_MEMBER_TAG, target="resident")
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+    world.board = {}
+    for key in ("C1", "C3"):
+        community = world.areas[key]
+        b = SimpleNamespace(community=community)
+
+        def matter(title: str, actions: tuple[str, ...], key=key, community=community):
+            made = Matter.objects.create(
+                number=f"MX-{key}-{title}",
+                category=category,
+                area=community,
+                title=f"矩阵事项{key}{title}",
+                description="矩阵",
+                channel=MatterChannel.STAFF,
+            )
+            for action in actions:
+                made = matter_move(actor=None, matter=made, action=action)
+            return made
+
+        to_manage = ("deliberate", "put_to_vote", "decided")
+        b.manage_matter = matter("M", to_manage)
+        b.task = manage_services.task_assign(
+            actor=None,
+            matter=b.manage_matter,
+            title="矩阵任务",
+            organisation=world.organisations["dept"],
+            owner_name="科长甲",
+            due_on=dt.date(2090, 1, 2),
+        )
+        report = manage_services.task_report(
+            actor=None,
+            task=b.task,
+            text="矩阵进展",
+            percent=40,
+            photos_sent=[SimpleUploadedFile("进展.jpg", jpeg + key.encode())],
+        )
+        b.photo = report.photos.get()
+        b.matter = matter("S", to_manage)
+        done = manage_services.task_assign(
+            actor=None,
+            matter=b.matter,
+            title="矩阵已完成任务",
+            organisation=world.organisations["dept"],
+            owner_name="科长甲",
+            due_on=dt.date(2090, 1, 2),
+        )
+        manage_services.task_report(actor=None, task=done, text="完成", percent=100)
+        manage_services.supervision_start(actor=None, matter=b.matter)
+        manage_services.inspection_record(actor=None, matter=b.matter, passed=True, notes="合格")
+        member = world.households[BOARD_PARTY_MEMBERS[key]].head
+        ResidentTag.objects.create(resident=member, tag=party)
+        b.party_member = member
+        b.commitment = board_services.commitment_post(
+            actor=None, community=community, resident=member, place="community", text="矩阵承诺"
+        )
+        board_services.commitment_record(
+            actor=None, commitment=b.commitment, text="矩阵践诺", done_on=timezone.localdate()
+        )
+        world.board[key] = b
+    panel = Panel.objects.create(
+        area=world.areas["C1"], kind=PanelKind.SUPERVISION, name="矩阵监督团"
+    )
+    PanelMember.objects.create(panel=panel, name="监督员甲", account=world.users["panel_member"])
+
+
+def board_target(w, kind: str, key: str):
+    from linli.decide.models import Commitment, DecidePhoto, Matter, MatterTask
+
+    b = w.board[key]
+    if kind == "board":
+        return Area.objects.get(pk=b.community.pk)
+    if kind in ("board_matter", "manage_matter"):
+        chosen = b.matter if kind == "board_matter" else b.manage_matter
+        return Matter.objects.select_related("area").get(pk=chosen.pk)
+    if kind == "board_task":
+        return MatterTask.objects.select_related("matter__area", "organisation").get(pk=b.task.pk)
+    if kind == "board_commitment":
+        return Commitment.objects.select_related("area").get(pk=b.commitment.pk)
+    return DecidePhoto.objects.select_related("matter__area", "report__task").get(pk=b.photo.pk)
+
+
+def _board_path(target) -> str:
+    """The community a board's target belongs to (they all sit on the community itself)."""
+    if isinstance(target, Area):
+        return target.path
+    if hasattr(target, "matter"):
+        return target.matter.area.path
+    return target.area.path
+
+
+def _decide_covers(w, role: str, perm: str, path: str) -> bool:
+    """`perm` over the path through a grant (a resident's grant gives no area)."""
+    if role in (ANON, Role.RESIDENT) or perm not in ROLE_PERMISSIONS[role]:
+        return False
+    return path.startswith(w.areas[GRANT_AREA[role]].path)
+
+
+def _lives_in(w, role: str, path: str) -> bool:
+    """The role's own household lies in the community (the resident, in 甲村 under C1)."""
+    return role == Role.RESIDENT and w.households["HG1"].area.path.startswith(path)
+
+
+def reads_board(w, role: str, path: str) -> bool:
+    return _lives_in(w, role, path) or _decide_covers(w, role, "decide.view", path)
+
+
+def _task_of(target):
+    return target.report.task if hasattr(target, "report") else target
+
+
+def sees_task(w, role: str, task) -> bool:
+    """decide.view over the task's matter, or the staff of the department it is given to."""
+    if _decide_covers(w, role, "decide.view", task.matter.area.path):
+        return True
+    return (
+        role == Role.DEPARTMENT_STAFF
+        and "decide.task" in ROLE_PERMISSIONS[role]
+        and task.organisation_id == w.organisations["dept"].pk
+    )
+
+
+def _board_read(w, role, target, channel):
+    return 200 if reads_board(w, role, _board_path(target)) else 404
+
+
+def _board_index(w, role, target, channel):
+    return 302 if role == Role.RESIDENT else 200  # the resident goes to their own board
+
+
+def _as_resident(ok: int):
+    """A resident of the community rates: others who read the board (or see the matter) 403."""
+
+    def status(w, role, target, channel):
+        path = _board_path(target)
+        if _lives_in(w, role, path):
+            return ok
+        return 403 if reads_board(w, role, path) else 404
+
+    return status
+
+
+def _manage(ok: int, *, reader: bool = False):
+    """The community's staff (decide.manage); 403 to one who sees it (decide.view, or reads the
+    board where the page starts from the board), 404 otherwise."""
+
+    def status(w, role, target, channel):
+        path = _board_path(target)
+        if _decide_covers(w, role, "decide.manage", path):
+            return ok
+        visible = (
+            reads_board(w, role, path) if reader else _decide_covers(w, role, "decide.view", path)
+        )
+        return 403 if visible else 404
+
+    return status
+
+
+def _record_commitment(ok: int):
+    def status(w, role, target, channel):
+        path = _board_path(target)
+        if not reads_board(w, role, path):
+            return 404
+        return ok if _decide_covers(w, role, "decide.manage", path) else 403
+
+    return status
+
+
+def _staff_matter(ok: int, perm: str = "decide.view"):
+    """A staff page on a matter: 403 to a role without decide.view (before anything is looked
+    up), 404 for a matter outside it, then `perm` over the matter's place."""
+
+    def status(w, role, target, channel):
+        if "decide.view" not in ROLE_PERMISSIONS[role] or role == Role.RESIDENT:
+            return 403
+        path = _board_path(target)
+        if not _decide_covers(w, role, "decide.view", path):
+            return 404
+        return ok if _decide_covers(w, role, perm, path) else 403
+
+    return status
+
+
+def _inspects(ok: int):
+    """The supervision panel's member (who sits on C1's) or the community's staff."""
+
+    def status(w, role, target, channel):
+        path = _board_path(target)
+        if not _decide_covers(w, role, "decide.view", path):
+            return 404
+        seat = role == Role.PANEL_MEMBER and path == w.areas["C1"].path
+        return ok if seat or _decide_covers(w, role, "decide.manage", path) else 403
+
+    return status
+
+
+def _task_read(w, role, target, channel):
+    return 200 if sees_task(w, role, _task_of(target)) else 404
+
+
+def _photo_read(w, role, target, channel):
+    task = _task_of(target)
+    seen = sees_task(w, role, task) or _decide_covers(
+        w, role, "decide.view", target.matter.area.path
+    )
+    return 200 if seen else 404
+
+
+def _task_report(ok: int):
+    def status(w, role, target, channel):
+        if not sees_task(w, role, target):
+            return 404
+        department = role == Role.DEPARTMENT_STAFF and (
+            target.organisation_id == w.organisations["dept"].pk
+        )
+        manages = _decide_covers(w, role, "decide.manage", target.matter.area.path)
+        return ok if department or manages else 403
+
+    return status
+
+
+def board_attribute_ids(w, role: str, kind: str) -> set[int]:
+    """The organisations of the tasks a role sees (on the board or the task pages) and the
+    party members of the commitments on the boards it reads."""
+    ids: set[int] = set()
+    if role == ANON:
+        return ids
+    for b in getattr(w, "board", {}).values():
+        path = b.community.path
+        if kind == "organisation" and (
+            reads_board(w, role, path) or sees_task(w, role, _board_task(b))
+        ):
+            ids.add(w.organisations["dept"].pk)
+        if kind == "resident" and reads_board(w, role, path):
+            ids.add(b.party_member.pk)
+    return ids
+
+
+def _board_task(b):
+    task = b.task
+    task.matter = b.manage_matter
+    return task
+
+
+def _board_rating(w, target) -> dict:
+    return {"rating": "satisfied", "note": "矩阵评价"}
+
+
+def _board_commitment_form(w, community) -> dict:
+    key = "C1" if community.pk == w.areas["C1"].pk else "C3"
+    return {
+        "resident": w.board[key].party_member.pk,
+        "place": "community",
+        "text": "矩阵新承诺",
+        "year": timezone.localdate().year,
+    }
+
+
+_BOARD_READ = {"perm": PUBLIC, "anon": 404, "status": _board_read}
+_BOARD_LOGIN = "decide.view|decide.participate|decide.task|decide.manage"
+
+BOARD_PAGES: dict[str, tuple[Op, ...]] = {
+    "board:index": (Op("GET", PUBLIC, anon=200, status=_board_index),),
+    "board:community": (Op("GET", obj="board", **_BOARD_READ),),
+    "board:matter": (Op("GET", obj="board_matter", **_BOARD_READ),),
+    "board:notice": (Op("GET", obj="board_matter", **_BOARD_READ),),
+    "board:rate": (
+        Op("GET", _BOARD_LOGIN, obj="board_matter", status=_as_resident(200)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_matter",
+            ok=302,
+            body=_board_rating,
+            writes=True,
+            status=_as_resident(302),
+        ),
+    ),
+    "board:setting": (
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board",
+            ok=302,
+            body=lambda w, a: {"without_login": "on"},
+            writes=True,
+            status=_manage(302),
+        ),
+    ),
+    "board:commitment_new": (
+        Op("GET", _BOARD_LOGIN, obj="board", status=_manage(200, reader=True)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board",
+            ok=302,
+            body=_board_commitment_form,
+            writes=True,
+            status=_manage(302, reader=True),
+        ),
+    ),
+    "board:commitment_record": (
+        Op("GET", _BOARD_LOGIN, obj="board_commitment", status=_record_commitment(200)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_commitment",
+            ok=302,
+            body=lambda w, k: {"text": "矩阵新践诺", "done_on": timezone.localdate().isoformat()},
+            writes=True,
+            status=_record_commitment(302),
+        ),
+    ),
+    "board:commitment_rate": (
+        Op("GET", _BOARD_LOGIN, obj="board_commitment", status=_as_resident(200)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_commitment",
+            ok=302,
+            body=_board_rating,
+            writes=True,
+            status=_as_resident(302),
+        ),
+    ),
+    "matter_tasks:list": (Op("GET", "decide.view|decide.task", staff_only=True),),
+    "matter_tasks:detail": (Op("GET", _BOARD_LOGIN, obj="board_task", status=_task_read),),
+    "matter_tasks:report": (
+        Op("GET", _BOARD_LOGIN, obj="board_task", status=_task_report(200)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_task",
+            ok=302,
+            body=lambda w, t: {"percent": 60, "text": "矩阵新进展"},
+            writes=True,
+            status=_task_report(302),
+        ),
+    ),
+    "matter_tasks:photo": (Op("GET", _BOARD_LOGIN, obj="decide_photo", status=_photo_read),),
+    "matter_tasks:matter": (
+        Op("GET", "decide.view", obj="manage_matter", status=_staff_matter(200)),
+    ),
+    "matter_tasks:assign": (
+        Op("GET", "decide.view", obj="manage_matter", status=_staff_matter(200, "decide.manage")),
+        Op(
+            "POST",
+            "decide.view",
+            obj="manage_matter",
+            ok=302,
+            body=lambda w, m: {
+                "title": "矩阵新任务",
+                "organisation": w.organisations["dept"].pk,
+                "owner_name": "科长乙",
+                "due_on": "2090-02-03",
+            },
+            writes=True,
+            status=_staff_matter(302, "decide.manage"),
+        ),
+    ),
+    # Refused by the service (a task is open; no household has rated): back to the page.
+    "matter_tasks:supervise": (
+        Op(
+            "POST",
+            "decide.view",
+            obj="manage_matter",
+            ok=302,
+            status=_staff_matter(302, "decide.manage"),
+        ),
+    ),
+    "matter_tasks:close": (
+        Op(
+            "POST",
+            "decide.view",
+            obj="board_matter",
+            ok=302,
+            status=_staff_matter(302, "decide.manage"),
+        ),
+    ),
+    "matter_tasks:inspect": (
+        Op("GET", _BOARD_LOGIN, obj="board_matter", status=_inspects(200)),
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_matter",
+            ok=302,
+            body=lambda w, m: {"passed": "yes", "notes": "矩阵检查"},
+            writes=True,
+            status=_inspects(302),
+        ),
+    ),
+}
+
+BOARD_API: dict[tuple[str, str], tuple[Op, ...]] = {
+    ("GET", "/api/decide/tasks"): (Op("GET", "decide.view|decide.task"),),
+    ("GET", "/api/decide/tasks/{id}"): (
+        Op("GET", _BOARD_LOGIN, obj="board_task", status=_task_read),
+    ),
+    ("POST", "/api/decide/tasks/{id}/reports"): (
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_task",
+            ok=201,
+            body=lambda w, t: {"text": "矩阵接口进展", "percent": 70},
+            writes=True,
+            status=_task_report(201),
+        ),
+    ),
+    ("POST", "/api/decide/tasks/matters/{id}/ratings"): (
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_matter",
+            ok=201,
+            body=_board_rating,
+            writes=True,
+            status=_as_resident(201),
+        ),
+    ),
+    ("GET", "/api/decide/commitments"): (Op("GET", LOGGED_IN),),
+    ("POST", "/api/decide/commitments/{id}/ratings"): (
+        Op(
+            "POST",
+            _BOARD_LOGIN,
+            obj="board_commitment",
+            ok=201,
+            body=_board_rating,
+            writes=True,
+            status=_as_resident(201),
+        ),
+    ),
+}
+
+# === end of residents decide: manage, supervise and the boards ==================================
 
 
 PAGES: dict[str, tuple[Op, ...]] = {
@@ -2946,10 +3419,8 @@ def vote_params(params: list, votes: bool) -> list:
     """The module's parametrised cases (or unlisted methods) on votes, or all the others."""
     out = []
     for p in params:
-        if isinstance(p, ParameterSet):
-            key = p.values[0].key  # a Case
-        else:
-            key = p  # (name, method) or (method, path)
+        # A Case in a pytest param, or an unlisted (name, method) / (method, path).
+        key = p.values[0].key if isinstance(p, ParameterSet) else p
         if is_vote_key(key) == votes:
             out.append(p)
     return out
@@ -3083,6 +3554,8 @@ API.update(
     }
 )
 
+PAGES.update(BOARD_PAGES)  # residents decide: manage, supervise and the boards
+API.update(BOARD_API)
 
 # --- what the resolver and the API actually have ---------------------------------------------
 
@@ -3152,6 +3625,8 @@ def _relations(op: Op, role: str) -> list[str]:
         table = ORGANISATION_TARGETS
     elif op.obj == "step":
         table = STEP_TARGETS
+    elif op.obj in BOARD_KINDS:
+        table = BOARD_TARGETS
     else:  # household, resident, household_area, application, outreach
         table = HOUSEHOLD_TARGETS
     return list(table[role])
@@ -3227,6 +3702,8 @@ def target_of(w, case: Case):
         return VisitPolicy.objects.get(pk=w.policy.pk)
     if op.obj == "appeal_category":
         return AppealCategory.objects.select_related("current").get(pk=w.appeal_category.pk)
+    if op.obj in BOARD_KINDS:
+        return board_target(w, op.obj, BOARD_TARGETS[role][rel])
     if op.obj == "matter_category":
         return MatterCategory.objects.get(pk=w.matter_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
@@ -3315,6 +3792,8 @@ def granted(w, role: str, op: Op, target) -> bool:
 
 
 def expected_status(w, op: Op, channel: str, role: str, target) -> int:
+    if op.status is not None and (role != ANON or op.perm == PUBLIC):
+        return op.status(w, role, target, channel)
     if role == ANON:
         if op.perm == PUBLIC:
             return op.anon
@@ -3574,6 +4053,9 @@ def _path_kwargs(op: Op, target) -> dict:
 # tests/core/test_access_matrix.py checks that every case falls to exactly one of them.
 
 MODULES = ("core", "accounts", "registry", "hall", "visits", "appeals", "decide")
+# Parts of residents decide 由民做主 tried in files of their own: "decide.board" (manage,
+# supervise and the boards) in tests/decide/test_access_matrix_board.py.
+MODULES += ("decide.board",)
 _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "core": "core",
     "api": "core",  # the API's own pages: its documentation and schema
@@ -3585,11 +4067,11 @@ _PAGE_MODULE = {  # a page's URL namespace (the language switch has none)
     "appeals": "appeals",
     "disputes": "appeals",
     "open311_keys": "appeals",
-    "votes": "decide",
+    "matter_tasks": "decide.board",
+    "board": "decide.board",
     "decide": "decide",
     "decide_dashboard": "decide",
-    "matter_tasks": "decide",
-    "board": "decide",
+    "votes": "decide",
 }
 _API_MODULE = {  # an API operation's first path segment
     "areas": "core",
@@ -3605,8 +4087,24 @@ _API_MODULE = {  # an API operation's first path segment
 }
 
 
+# An API operation's first two path segments, where parts of one module share the first.
+_API_PART = {
+    ("decide", "tasks"): "decide.board",
+    ("decide", "commitments"): "decide.board",
+}
+
+
+def matrix_file(module: str) -> str:
+    """The file (under tests/) that tries a module's cases: tests/<module>/test_access_matrix.py,
+    or for a part of a module ("decide.board") tests/decide/test_access_matrix_board.py."""
+    package, _, part = module.partition(".")
+    return f"{package}/test_access_matrix{'_' + part if part else ''}.py"
+
+
 def module_of(key: str | tuple[str, str]) -> str:
     """The module whose file tries a page (URL name) or an API operation (method, path)."""
+    if isinstance(key, tuple) and tuple(key[1].split("/")[2:4]) in _API_PART:
+        return _API_PART[tuple(key[1].split("/")[2:4])]  # type: ignore[index]
     if isinstance(key, tuple):
         part, table = key[1].split("/")[2], _API_MODULE
     else:

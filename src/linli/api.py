@@ -33,6 +33,8 @@ from linli.core import context, views_errors
 from linli.core.api import PRINTABLE, conflict_answer, error_items, unprintable_message
 from linli.core.api import router as areas
 from linli.decide.api import router as decide_matters
+from linli.decide.board.api import router as decide_commitments
+from linli.decide.manage.api import router as decide_tasks
 from linli.decide.votes.api import router as votes
 from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
@@ -124,6 +126,8 @@ api.add_router("/visits", visits)
 api.add_router("/appeals", appeals)
 api.add_router("/appeal-categories", appeal_categories)
 api.add_router("/decide/votes", votes)
+api.add_router("/decide/tasks", decide_tasks)
+api.add_router("/decide/commitments", decide_commitments)
 api.add_router("/decide/matters", decide_matters)
 
 

@@ -77,7 +77,13 @@ def fuzz_operation(operation, headers: dict, real_id: int | None) -> list[str]:
 
 
 # Fuzzed in the test files of their own modules, with the records those build.
-FUZZED_ELSEWHERE = ("/api/visits/", "/api/appeals", "/api/appeal-categories", "/api/decide/")
+FUZZED_ELSEWHERE = (
+    "/api/visits/",
+    "/api/appeals",
+    "/api/appeal-categories",
+    "/api/decide/matters",
+    "/api/decide/votes",
+)
 
 
 @pytest.mark.slow
@@ -105,9 +111,13 @@ def test_no_server_errors(world, wsgi_app):
             elsewhere += 1
             continue
         operations += 1
+        # Residents decide's tasks and commitments have no record in this world: their ids are
+        # the fuzzer's own (a 404 answered cleanly is what is checked there).
         real_id = (
-            real_ids["/api/" + operation.path.split("/")[2]] if "{id}" in operation.path else None
+            real_ids.get("/api/" + operation.path.split("/")[2])
+            if "{id}" in operation.path
+            else None
         )
         failures += fuzz_operation(operation, headers, real_id)
-    assert (operations, elsewhere) == (29, 33)
+    assert (operations, elsewhere) == (29 + 6, 24 + 6 + 3)
     assert not failures, "\n\n".join(failures[:5])

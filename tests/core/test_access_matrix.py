@@ -33,7 +33,7 @@ def test_every_case_is_tried_in_one_modules_file():
     assert len(unlisted_api) == len(m.UNLISTED_API)
     tests = Path(__file__).parents[1]
     for module in m.MODULES:
-        assert (tests / module / "test_access_matrix.py").is_file(), module
+        assert (tests / m.matrix_file(module)).is_file(), module
 
 
 @pytest.mark.parametrize("case", m.page_params(MODULE))

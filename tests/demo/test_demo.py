@@ -947,9 +947,15 @@ def test_the_building_head_login_is_the_registry_resident_of_weiwan(district):
     assert post.organisation.name == "苇湾社区居民委员会"
 
 
-def test_the_new_roles_hold_no_more_than_the_area_tree_yet():
-    for role in (Role.OPINION_COLLECTOR, Role.SUPERVISION_PANEL_MEMBER, Role.PANEL_MEMBER):
-        assert ROLE_PERMISSIONS[role] == frozenset({"area.view"}), role
+def test_the_residents_decide_roles_do_only_their_part():
+    collector = ROLE_PERMISSIONS[Role.OPINION_COLLECTOR]
+    supervisor = ROLE_PERMISSIONS[Role.SUPERVISION_PANEL_MEMBER]
+    panel = ROLE_PERMISSIONS[Role.PANEL_MEMBER]
+    assert {"decide.view", "decide.propose"} <= collector
+    assert supervisor == frozenset({"area.view", "decide.view", "decide.inspect"})
+    assert {"decide.advise", "decide.inspect"} <= panel
+    for role in (collector, supervisor, panel):  # none of them runs the community's side
+        assert "decide.manage" not in role and not any(p.startswith("registry.") for p in role)
 
 
 def test_the_source_names_the_street_party_secretary(district):

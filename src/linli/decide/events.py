@@ -24,6 +24,8 @@ class Verb(StrEnum):
     PROGRESS = "progress"
     INSPECTION = "inspection"
     RATED = "rated"
+    COMMITMENT = "commitment"
+    FULFILMENT = "fulfilment"
 
 
 RAISED: dict[str, Event] = {
@@ -70,6 +72,36 @@ MOVED: dict[str, Event] = {
 MERGED_INTO = Event(Verb.MERGED, gettext_noop("Merged into %(number)s: %(note)s"))
 MERGED_FROM = Event(Verb.MERGED, gettext_noop("%(number)s merged into this matter"))
 
+# --- manage 民主管理 and supervise 民主监督 (decide/manage) ---------------------------------------
+TASK_ASSIGNED = Event(
+    Verb.TASK,
+    gettext_noop("Task for %(organisation)s (%(owner)s, by %(due_on)s): %(title)s"),
+)
+TASK_PROGRESS = Event(
+    Verb.PROGRESS, gettext_noop("Progress on “%(title)s”: %(percent)s%%. %(text)s")
+)
+TASK_SET_BACK = Event(
+    Verb.PROGRESS,
+    gettext_noop("Progress on “%(title)s” set back to %(percent)s%%: %(text)s"),
+)
+TASK_DONE = Event(Verb.PROGRESS, gettext_noop("Task done: %(title)s. %(text)s"))
+INSPECTED_PASSED = Event(
+    Verb.INSPECTION, gettext_noop("Inspected by %(inspector)s: passed. %(notes)s")
+)
+INSPECTED_FAILED = Event(
+    Verb.INSPECTION, gettext_noop("Inspected by %(inspector)s: not passed. %(notes)s")
+)
+RATINGS_COUNTED = Event(
+    Verb.RATED,
+    gettext_noop(
+        "Ratings of round %(round)s counted: %(satisfied)s satisfied, %(basically)s basically "
+        "satisfied, %(dissatisfied)s dissatisfied."
+    ),
+)
+
+# --- the commitment board 党员公开承诺榜 (decide/board): lines on a commitment's timeline -------
+COMMITMENT_POSTED = Event(Verb.COMMITMENT, gettext_noop("Commitment posted for %(year)s: %(text)s"))
+COMMITMENT_RECORDED = Event(Verb.FULFILMENT, gettext_noop("Done on %(done_on)s: %(text)s"))
 # --- proposing and deliberating 民主提事、民主议事 ---------------------------------------------------
 
 SUPPORTED = Event(Verb.SUPPORTED, gettext_noop("A resident supported this matter."))

@@ -1,5 +1,12 @@
 """This part's menu entries (registered by `DecideConfig.ready`)."""
 
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.navigation import NavEntry, register
+
 
 def register_entries() -> None:
-    """Nothing yet."""
+    register(
+        NavEntry(_("Matter tasks"), "matter_tasks:list", ("decide.view", "decide.task"), ""),
+        place=47,
+    )
