@@ -89,6 +89,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -759,6 +760,8 @@ FAMILY_VIEW = {
     "need": "visits.view",
     "assignment": "visits.view",
     "appeal": "appeals.view",
+    "vote": "decide.view",  # a vote 表决 (residents decide: votes, below)
+    "vote_matter": "decide.view",  # the matter a vote is prepared on
     "matter": "decide.view",
     "meeting": "decide.view",
     # A household one records a visit for: one outside visits.record is not there (404), the
@@ -798,7 +801,9 @@ def _path(kind: str, obj) -> str:
         return obj.application.area.path
     if kind == "appeal_photo":
         return obj.appeal.area.path
-    return obj.area.path  # organisation, post, application, outreach task
+    if kind == "vote":
+        return obj.matter.area.path
+    return obj.area.path  # organisation, matter, post, application, outreach task
 
 
 def _household_id(kind: str, obj) -> int | None:
@@ -840,6 +845,8 @@ def covers(w, role: str, perm: str, kind: str, obj) -> bool:
         return False
     if kind == "step" and perm == "services.step":
         return _reached(obj) and acts_at(w, role, obj.organisation)
+    if kind == "vote" and role == Role.RESIDENT:
+        return vote_resident_covers(w, perm, obj)
     if role == Role.RESIDENT and kind in ("matter", "meeting"):
         return _on_own_board(w, kind, obj)
     if role == Role.RESIDENT:
@@ -863,6 +870,8 @@ def sees(w, role: str, kind: str, obj) -> bool:
         return sees(w, role, "application", obj.application)
     if kind == "appeal_photo":
         return sees(w, role, "appeal", obj.appeal)
+    if kind == "vote" and role == Role.RESIDENT:
+        return vote_resident_sees(w, obj)
     if kind == "appeal_community":
         return sees(w, role, "appeal", obj)
     if kind in ("matter", "meeting") and role == Role.RESIDENT:
@@ -3382,6 +3391,169 @@ API: dict[tuple[str, str], tuple[Op, ...]] = {
 }
 
 
+# --- residents decide: votes 表决 ------------------------------------------------------------------
+#
+# Built by tests/decide/test_access_matrix.py (`vx`, as `votes`): for every household, four
+# matters at the household's area — one being deliberated with no vote ("matter"), one with a
+# draft vote ("draft"), one with an open phone vote 一户一票 ("phone") and one with an open show
+# of hands ("hands") — each vote's roll the households under that area, secret, closing a year on.
+#
+# Staff see a vote through `decide.view` over the matter's place and run it (prepare, edit, open,
+# enter a show of hands, close) through `decide.manage` there; the staff pages check first that
+# the role runs votes at all (`gate`). A resident sees the votes of their own community (the
+# board's rule, not their grant) and casts a ballot where their household is on the roll; one
+# who sees a vote but is not on its roll is refused (403) with the reason.
+
+_VOTES_GATE = "decide.manage"
+
+
+def is_vote_key(key) -> bool:
+    """A votes page (URL name) or API operation ((method, path)): tried on the votes' world
+    (tests/decide/test_access_matrix_votes.py), the rest of the module's on the matters'."""
+    if isinstance(key, tuple):  # (method, path), or an unlisted page's (name, method)
+        return any(str(part).startswith(("/api/decide/votes", "votes:")) for part in key)
+    return key.startswith("votes:")
+
+
+def vote_params(params: list, votes: bool) -> list:
+    """The module's parametrised cases (or unlisted methods) on votes, or all the others."""
+    out = []
+    for p in params:
+        # A Case in a pytest param, or an unlisted (name, method) / (method, path).
+        key = p.values[0].key if isinstance(p, ParameterSet) else p
+        if is_vote_key(key) == votes:
+            out.append(p)
+    return out
+
+
+def _vote_community_path(w, vote) -> str:
+    """The path of the community the vote's matter lies in (the matter's place or above it)."""
+    area = vote.matter.area
+    for key, _name, kind, _parent in AREAS:
+        if kind == "community" and area.path.startswith(w.areas[key].path):
+            return w.areas[key].path
+    return area.path
+
+
+def vote_resident_sees(w, vote) -> bool:
+    own = w.households["HG1"].area.path
+    return own.startswith(_vote_community_path(w, vote))
+
+
+def vote_resident_covers(w, perm: str, vote) -> bool:
+    """A resident views the votes of their community and casts where their household is on the
+    roll (the households under the matter's place, 一户一票)."""
+    if perm not in ROLE_PERMISSIONS[Role.RESIDENT] and perm != "decide.view":
+        return False
+    if perm == "decide.participate":
+        return w.households["HG1"].area.path.startswith(vote.matter.area.path)
+    return perm == "decide.view" and vote_resident_sees(w, vote)
+
+
+def vote_target(w, op: Op, key: str):
+    from linli.decide.models import Matter, Vote
+
+    if op.obj == "vote_matter":
+        return Matter.objects.select_related("area").get(pk=w.votes[key, "matter"].pk)
+    return Vote.objects.select_related("matter__area").get(pk=w.votes[key, op.pick].pk)
+
+
+def _vote_form(w, _target):
+    return {
+        "question": "矩阵表决改",
+        "body": "households",
+        "quorum_percent": "60",
+        "majority": "simple",
+        "secret": "on",
+        "method": "phone",
+        "closes_at": (timezone.localtime() + dt.timedelta(days=300)).strftime("%Y-%m-%dT%H:%M"),
+        "choices": "",
+    }
+
+
+def _hands_form(w, vote):
+    first = vote.roll.order_by("id").first()
+    return {"witness": "矩阵监票人", f"voter-{first.pk}": vote.options.order_by("order")[0].pk}
+
+
+def _ballot_form(w, vote):
+    return {"choice": vote.options.order_by("order")[0].pk, "confirmed": "on"}
+
+
+def _ballot_body(w, vote):
+    return {"choice": vote.options.order_by("order")[0].pk}
+
+
+def _vote_op(method: str, perm: str, pick: str, **extra) -> Op:
+    return Op(method, perm, obj="vote", pick=pick, **extra)
+
+
+def _vote_staff_op(method: str, pick: str, **extra) -> Op:
+    return _vote_op(method, "decide.manage", pick, gate=_VOTES_GATE, staff_only=True, **extra)
+
+
+PAGES.update(
+    {
+        "votes:list": (Op("GET", "decide.view", staff_only=True),),
+        "votes:mine": (Op("GET", "decide.participate", resident_only=True),),
+        "votes:prepare": (
+            Op("GET", "decide.manage", obj="vote_matter", gate=_VOTES_GATE, staff_only=True),
+            Op(
+                "POST",
+                "decide.manage",
+                obj="vote_matter",
+                gate=_VOTES_GATE,
+                staff_only=True,
+                ok=302,
+                body=_vote_form,
+                writes=True,
+            ),
+        ),
+        "votes:detail": (_vote_op("GET", SEES, "phone"),),
+        "votes:edit": (
+            _vote_staff_op("GET", "draft"),
+            _vote_staff_op("POST", "draft", ok=302, body=_vote_form, writes=True),
+        ),
+        "votes:open": (_vote_staff_op("POST", "draft", ok=302, writes=True),),
+        "votes:close": (_vote_staff_op("POST", "hands", ok=302, writes=True),),
+        "votes:hands": (
+            _vote_staff_op("GET", "hands"),
+            _vote_staff_op("POST", "hands", ok=302, body=_hands_form, writes=True),
+        ),
+        "votes:cast": (
+            _vote_op("GET", "decide.participate", "phone", resident_only=True),
+            _vote_op(
+                "POST",
+                "decide.participate",
+                "phone",
+                resident_only=True,
+                ok=302,
+                body=_ballot_form,
+                writes=True,
+            ),
+        ),
+    }
+)
+API.update(
+    {
+        ("GET", "/api/decide/votes/{id}"): (_vote_op("GET", SEES, "phone"),),
+        ("POST", "/api/decide/votes/{id}/ballots"): (
+            _vote_op(
+                "POST",
+                "decide.participate",
+                "phone",
+                resident_only=True,
+                ok=201,
+                body=_ballot_body,
+                writes=True,
+            ),
+        ),
+        ("POST", "/api/decide/votes/{id}/close"): (
+            _vote_op("POST", "decide.manage", "hands", staff_only=True, writes=True),
+        ),
+    }
+)
+
 PAGES.update(BOARD_PAGES)  # residents decide: manage, supervise and the boards
 API.update(BOARD_API)
 
@@ -3535,6 +3707,8 @@ def target_of(w, case: Case):
     if op.obj == "matter_category":
         return MatterCategory.objects.get(pk=w.matter_category.pk)
     key = HOUSEHOLD_TARGETS[role][rel]
+    if op.obj in ("vote", "vote_matter"):
+        return vote_target(w, op, key)
     if op.obj == "matter":
         chosen = {"": w.matters, "deliberate": w.matters_deliberate}[op.pick][key]
         return Matter.objects.select_related("area").get(pk=chosen.pk)

@@ -35,6 +35,7 @@ from linli.core.api import router as areas
 from linli.decide.api import router as decide_matters
 from linli.decide.board.api import router as decide_commitments
 from linli.decide.manage.api import router as decide_tasks
+from linli.decide.votes.api import router as votes
 from linli.hall.api import applications, catalogue, steps
 from linli.registry.api import households, residents
 from linli.visits.api import router as visits
@@ -124,6 +125,7 @@ api.add_router("/steps", steps)
 api.add_router("/visits", visits)
 api.add_router("/appeals", appeals)
 api.add_router("/appeal-categories", appeal_categories)
+api.add_router("/decide/votes", votes)
 api.add_router("/decide/tasks", decide_tasks)
 api.add_router("/decide/commitments", decide_commitments)
 api.add_router("/decide/matters", decide_matters)

@@ -35,6 +35,7 @@ GROUPS = {
     "hall": _("Service hall"),
     "visits": _("Five links and visits"),
     "appeals": _("Appeals and disputes"),
+    "decide": _("Residents decide"),
     "system": _("System"),
     "account": _("My account"),
 }

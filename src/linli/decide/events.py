@@ -7,7 +7,7 @@ from django.utils.translation import gettext_noop
 
 from linli.core.timeline import Event
 
-from .choices import MatterChannel
+from .choices import MatterChannel, VoteResult
 from .workflow import Action
 
 
@@ -118,3 +118,32 @@ CATEGORY_CREATED = Event(Verb.CREATED, gettext_noop("Category %(code)s created."
 CATEGORY_REVISED = Event(Verb.MOVED, gettext_noop("Category changed: %(fields)s."))
 CATEGORY_OFFERED = Event(Verb.MOVED, gettext_noop("Category offered again."))
 CATEGORY_WITHDRAWN = Event(Verb.MOVED, gettext_noop("Category withdrawn."))
+
+# A vote 表决: opened (its roll taken) and closed, with its result and turnout.
+VOTE_OPENED = Event(
+    Verb.VOTE,
+    gettext_noop("Vote opened: %(question)s — %(roll)s on the roll, closes %(closes)s."),
+)
+VOTE_CLOSED: dict[str, Event] = {
+    VoteResult.PASSED: Event(
+        Verb.VOTE,
+        gettext_noop(
+            "Vote closed: %(question)s — passed: %(choice)s. %(cast)s of %(roll)s voted "
+            "(turnout %(turnout)s)."
+        ),
+    ),
+    VoteResult.FAILED: Event(
+        Verb.VOTE,
+        gettext_noop(
+            "Vote closed: %(question)s — not passed. %(cast)s of %(roll)s voted "
+            "(turnout %(turnout)s)."
+        ),
+    ),
+    VoteResult.NO_QUORUM: Event(
+        Verb.VOTE,
+        gettext_noop(
+            "Vote closed: %(question)s — quorum not reached, nothing decided. %(cast)s of "
+            "%(roll)s voted (turnout %(turnout)s)."
+        ),
+    ),
+}
