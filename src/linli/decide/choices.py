@@ -32,7 +32,10 @@ STEPS = (Stage.PROPOSE, Stage.DELIBERATE, Stage.DECIDE, Stage.MANAGE, Stage.SUPE
 class MatterChannel(models.TextChoices):
     """How a matter was raised."""
 
-    RESIDENT_PHONE = "resident_phone", _("By the resident on the phone")  # 居民手机端
+    RESIDENT_PHONE = (
+        "resident_phone",
+        pgettext_lazy("matter channel", "By the resident on the phone"),
+    )
     COLLECTOR = "collector", _("By an opinion collector")  # 民情服务队代为提出
     STAFF = "staff", _("By community staff")  # 社区工作人员登记
     APPEAL = "appeal", _("Raised from an appeal")  # 诉求转议事
