@@ -18,6 +18,22 @@ from .browser import browser, page_at, problems  # noqa: F401, E402
 from .sharing import module_shared, shared  # noqa: F401, E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_files_by_their_own_names():
+    """Pages in the suite name static files by their own names, served from the package, however
+    a `linli serve` started by a test (or before the run) left the collected files: the browser
+    tests' server serves the package's files only. tests/core/test_static_files.py tries the
+    hashed, compressed names `linli serve` gives."""
+    from django.test import override_settings
+
+    plain = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=plain):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """On SQLite the test database is a file (one per test process), not Django's in-memory
