@@ -1045,3 +1045,29 @@ def test_the_demo_command_prints_the_logins_by_place(district):
     weiwan = lines.index("  奎文区东关街道苇湾社区")
     assert "weiwan_secretary" in lines[weiwan + 1] and "吕峰" in lines[weiwan + 1]
     assert any("weiwan_building_head" in line for line in lines[weiwan + 1 : weiwan + 3])
+
+
+def test_residents_decide_has_its_categories_and_the_panels_of_the_two_communities(district):
+    from linli.decide.models import MatterCategory, Panel, PanelMember
+
+    assert MatterCategory.objects.filter(active=True).count() == 14
+    assert set(MatterCategory.objects.values_list("name", flat=True)) >= {
+        "家居服务",
+        "公共服务",
+        "居住环境服务",
+        "医疗服务",
+        "文化服务",
+    }  # the five the source names
+    panels = {(p.area.name, p.kind): p for p in Panel.objects.select_related("area")}
+    assert set(panels) == {
+        ("工福街社区", "advisory"),
+        ("工福街社区", "supervision"),
+        ("苇湾社区", "advisory"),
+        ("苇湾社区", "supervision"),
+    }
+    assert panels["工福街社区", "advisory"].name == "“工福晴雨”顾问团"
+    seat = PanelMember.objects.get(account__username="gongfu_panel")
+    assert seat.panel == panels["工福街社区", "advisory"]
+    assert "市场经营" in {c.name for c in seat.categories.all()}  # the morning market's category
+    supervisor = PanelMember.objects.get(account__username="gongfu_supervisor")
+    assert supervisor.panel == panels["工福街社区", "supervision"]

@@ -1,7 +1,6 @@
-"""The demo's residents-decide data 由民做主: the 14 matter categories (the source names 家居服务、
-公共服务、居住环境服务、医疗服务、文化服务 among its 14; the rest complete the list as a community's
-needs fall), the panels of 工福街社区 and 苇湾社区, and the source's two stories told as the records
-they leave — the fixed data the builder draws from."""
+"""The demo's residents-decide data 由民做主: the panels of 工福街社区 and 苇湾社区 and the source's
+two stories told as the records they leave — the fixed data the builder draws from. The 14
+matter categories are the module's own defaults (`decide.services.DEFAULT_CATEGORIES`)."""
 
 from __future__ import annotations
 
@@ -9,28 +8,11 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class MatterCategoryData:
-    code: str
+class MemberData:
     name: str
-    description: str
-
-
-CATEGORIES: tuple[MatterCategoryData, ...] = (
-    MatterCategoryData("JJFW", "家居服务", "家政、维修、楼道照明、单元门禁等居家生活事项"),
-    MatterCategoryData("GGFW", "公共服务", "便民早市、公共设施、办事服务等公共事项"),
-    MatterCategoryData("HJFW", "居住环境服务", "违章建筑、环境卫生、绿化停车、老旧小区改造"),
-    MatterCategoryData("YLFW", "医疗服务", "社区卫生服务、慢病管理、健康讲座"),
-    MatterCategoryData("WHFW", "文化服务", "文体活动、社区书屋、广场舞场地"),
-    MatterCategoryData("YLAO", "养老服务", "老年食堂、居家养老、日间照料"),
-    MatterCategoryData("ZCFW", "助残服务", "无障碍设施、残疾人帮扶"),
-    MatterCategoryData("JYFW", "教育服务", "四点半课堂、托育、青少年活动"),
-    MatterCategoryData("JYCY", "就业服务", "就业岗位、技能培训、创业扶持"),
-    MatterCategoryData("FLFW", "法律服务", "法律咨询、人民调解、普法宣传"),
-    MatterCategoryData("PAFW", "平安服务", "治安巡逻、消防通道、电动车充电安全"),
-    MatterCategoryData("WYGL", "物业管理", "物业服务、维修基金、业主委员会事项"),
-    MatterCategoryData("JTCX", "交通出行", "道路拥堵、停车秩序、公交站点"),
-    MatterCategoryData("LLHM", "邻里和睦", "邻里关系、文明公约、楼院公约"),
-)
+    background: str
+    categories: tuple[str, ...] = ()  # codes of the categories studied (none: all)
+    login: str = ""  # the demo login who sits on the panel with this seat
 
 
 @dataclass(frozen=True)
@@ -38,7 +20,8 @@ class PanelData:
     community: str
     advisory: str  # 顾问团's name
     supervision: str  # 监督团's name
-    advisers: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, background, categories studied
+    advisers: tuple[MemberData, ...]
+    supervisors: tuple[MemberData, ...]
 
 
 PANELS: tuple[PanelData, ...] = (
@@ -47,9 +30,13 @@ PANELS: tuple[PanelData, ...] = (
         "“工福晴雨”顾问团",
         "“工福晴雨”监督团",
         (
-            ("孙德厚", "退休教师", ("WHFW", "JYFW", "LLHM")),
-            ("高建民", "退休党员、原区城管执法干部", ("GGFW", "HJFW", "JTCX")),
-            ("刘玉芬", "退休社区医生", ("YLFW", "YLAO", "ZCFW")),
+            MemberData("于建华", "退休教师", ("WHFW", "ETQS", "LLHM", "SCJY"), "gongfu_panel"),
+            MemberData("高建民", "退休党员、原区城管执法干部", ("GGFW", "JZHJ", "JTCX", "SCJY")),
+            MemberData("刘玉芬", "退休社区医生", ("YLFW", "YLFZ")),
+        ),
+        (
+            MemberData("高秀兰", "居民代表", login="gongfu_supervisor"),
+            MemberData("孙德厚", "楼长"),
         ),
     ),
     PanelData(
@@ -57,16 +44,17 @@ PANELS: tuple[PanelData, ...] = (
         "苇湾社区顾问团",
         "苇湾社区监督团",
         (
-            ("李长青", "退休干部", ("HJFW", "WYGL", "PAFW")),
-            ("赵淑华", "老党员", ("LLHM", "JJFW", "YLAO")),
+            MemberData("李长青", "退休干部", ("JZHJ", "JSGZ", "WYGL", "AQFF")),
+            MemberData("赵淑华", "老党员", ("LLHM", "JJFW", "YLFZ")),
         ),
+        (MemberData("陈玉梅", "居民代表"),),
     ),
 )
 
 # The source's two stories (its 东关街道 report): what each step of the five left on record.
 MORNING_MARKET = {
     "community": "工福街社区",
-    "category": "GGFW",
+    "category": "SCJY",
     "title": "游麟路早市摊位不按时撤摊，道路拥堵",
     "description": "游麟路早市的摊位经常到上午九、十点还不撤，占道经营，早高峰道路拥堵，"
     "居民意见很大，希望早市按时撤摊，真正便民利民。",
@@ -104,7 +92,7 @@ MORNING_MARKET = {
 
 ILLEGAL_STRUCTURES = {
     "community": "苇湾社区",
-    "category": "HJFW",
+    "category": "JZHJ",
     "title": "两户违章建筑影响老旧小区改造进度",
     "description": "苇湾社区老旧小区提升改造中，有两户居民的违章建筑未拆除，"
     "影响整体改造进度，需要大家商量决定。",

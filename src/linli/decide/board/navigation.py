@@ -7,7 +7,7 @@ from linli.core.navigation import RESIDENT, NavEntry, register
 
 
 def register_entries() -> None:
-    register(NavEntry(_("Public boards"), "board:index", "decide.view", ""), place=48)
+    register(NavEntry(_("Public boards"), "board:index", "decide.view", "decide"), place=48)
     register(
         NavEntry(
             _("My community's public board"),

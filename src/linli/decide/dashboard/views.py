@@ -21,7 +21,7 @@ from linli.core import selectors as core_selectors
 from linli.core.downloads import attachment
 from linli.core.figure_pages import bad_period, dashboard_area
 from linli.core.models import Area
-from linli.core.periods import PeriodChoice, chosen_period
+from linli.core.periods import PERIOD_CHOICES, PeriodChoice, chosen_period
 from linli.core.web import render_page
 
 from .. import figures
@@ -218,6 +218,7 @@ def dashboard(request):
     context = {
         "area": area,
         "period": period,
+        "periods": PERIOD_CHOICES,
         "period_query": period.query.urlencode(),
         "counted_at": timezone.localtime(),
         "breadcrumb": [

@@ -7,6 +7,6 @@ from linli.core.navigation import NavEntry, register
 
 def register_entries() -> None:
     register(
-        NavEntry(_("Matter tasks"), "matter_tasks:list", ("decide.view", "decide.task"), ""),
+        NavEntry(_("Matter tasks"), "matter_tasks:list", ("decide.view", "decide.task"), "decide"),
         place=47,
     )

@@ -21,6 +21,7 @@ from linli.visits.models import ContactAssignment, Need, Visit
 from .. import data
 from ..appeals import build_appeals
 from ..catalogue import build_catalogue
+from ..decide import build_decide
 from ..hall import build_hall_history, seed_outreach
 from ..visits import build_links_and_visits, refresh_visit_figures
 from .base import SIZES, DemoAlreadyBuilt, DemoError
@@ -124,6 +125,9 @@ def build_demo(
             password_hash=writer.users["resident"].password,
         )
         lap("奎文区")
+        with transaction.atomic():
+            build_decide()
+        lap("residents decide")
         with transaction.atomic():
             refresh_visit_figures(today=planner.today)
         lap("visit states and coverage")
