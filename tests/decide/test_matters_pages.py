@@ -288,3 +288,37 @@ def test_the_workbench_tile_counts_what_waits(d):
     assert decide_tiles(user=d.users["city_staff"], area=None) == []
     page = client_for(d, "community_worker").get(reverse("core:workbench"))
     assert page.status_code == 200 and reverse("decide:queue") in page.content.decode()
+
+
+def test_the_matter_page_leads_to_its_votes(d):
+    """The community's staff prepare a vote from the matter page while it is deliberated; its
+    votes are listed there, a draft to its staff only."""
+    import datetime as dt
+
+    from linli.decide.votes import services as vote_services
+
+    matter = helpers.taken_up(d)
+    url = reverse("decide:detail", args=[matter.pk])
+    prepare = reverse("votes:prepare", args=[matter.pk])
+    worker = client_for(d, "community_worker")
+    assert prepare in worker.get(url).content.decode()
+    assert prepare not in client_for(d, "adviser").get(url).content.decode()
+    assert prepare not in client_for(d, "other_worker").get(url).content.decode()
+    vote = vote_services.vote_prepare(
+        actor=d.users["community_worker"],
+        matter=matter,
+        question="早市是否于每日8:30前撤离",
+        body="households",
+        quorum_percent=50,
+        majority="simple",
+        secret=True,
+        method="phone",
+        closes_at=WORLD_CLOCK + dt.timedelta(days=3),
+    )
+    shown = reverse("votes:detail", args=[vote.pk])
+    page = worker.get(url).content.decode()
+    assert shown in page and prepare not in page  # one draft at a time
+    assert shown not in client_for(d, "li").get(url).content.decode()
+    vote_services.vote_open(actor=d.users["community_worker"], vote=vote)
+    assert shown in client_for(d, "li").get(url).content.decode()
+    assert prepare not in worker.get(url).content.decode()  # the matter is being decided

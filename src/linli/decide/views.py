@@ -37,7 +37,7 @@ from linli.registry.choices import OrganisationKind
 from linli.registry.models import Organisation, Resident
 
 from . import selectors, services
-from .choices import STEPS, AttendeeRole, MatterChannel, PanelKind, Stage
+from .choices import STEPS, AttendeeRole, MatterChannel, PanelKind, Stage, VoteState
 from .forms import (
     CategoryForm,
     DropForm,
@@ -277,9 +277,24 @@ def matter_detail(request, pk: int):
         "actions": actions,
         "take_up_form": TakeUpForm(matter=matter) if Action.DELIBERATE in actions else None,
         "part_links": _part_links(matter),
+        **_votes_of(user, matter),
         "timeline": selectors.matter_timeline(matter=matter),
     }
     return render_page(request, "decide/detail.html", context)
+
+
+def _votes_of(user, matter) -> dict:
+    """The matter's votes (a draft only to its staff), and whether the user may prepare one: the
+    community's staff while it is being deliberated and no draft waits."""
+    manages = user.is_staff_member and covers(user, matter.area, services.MANAGE)
+    votes = list(matter.votes.order_by("created_at", "id"))
+    drafting = any(v.state == VoteState.DRAFT for v in votes)
+    if not manages:
+        votes = [v for v in votes if v.state != VoteState.DRAFT]
+    return {
+        "votes": votes,
+        "may_prepare_vote": manages and matter.stage == Stage.DELIBERATE and not drafting,
+    }
 
 
 # --- the moves and the forms on a matter ------------------------------------------------------

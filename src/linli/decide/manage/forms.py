@@ -47,7 +47,7 @@ class OwnerField(forms.ModelChoiceField):
 
 class TaskAssignForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("Task"), max_length=TITLE_LENGTH)
-    organisation = OrganisationField(label=_("For"), queryset=None)
+    organisation = OrganisationField(label=_("Responsible organisation"), queryset=None)
     owner = OwnerField(
         label=_("Owner's account"),
         queryset=None,

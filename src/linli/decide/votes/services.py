@@ -560,7 +560,9 @@ def vote_close(
         events.VOTE_CLOSED[VoteResult.PASSED].add(
             subject=matter, params=line, data={"vote": vote.pk}, actor=actor
         )
-        matter_move(actor=actor, matter=matter, action=Action.DECIDED, decision=winner.label)
+        matter_move(
+            actor=actor, matter=matter, action=Action.DECIDED, decision=_decision(vote, winner)
+        )
     elif outcome.result == VoteResult.FAILED:
         events.VOTE_CLOSED[VoteResult.FAILED].add(
             subject=matter, params=line, data={"vote": vote.pk}, actor=actor
@@ -585,6 +587,14 @@ def vote_close(
             dedupe_key=f"decide.vote.{vote.pk}.closed",
         )
     return vote
+
+
+def _decision(vote: Vote, winner: VoteOption) -> str:
+    """The decision a passed vote takes: the panel's option that won, as it is named; a plain
+    choice (赞成 …) says nothing alone, so with the question put."""
+    if winner.option_id is not None:
+        return winner.label
+    return _("%(question)s: %(choice)s") % {"question": vote.question, "choice": winner.label}
 
 
 # What the proposer is told when the vote on their matter closes.

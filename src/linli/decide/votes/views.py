@@ -27,6 +27,9 @@ from ..services import MANAGE, VIEW
 from . import selectors, services
 from .forms import BallotForm, HandsForm, VoteForm
 
+# The rules' form: its lists of choices one a line, on a phone too.
+FORM = "decide/votes/form.html"
+
 
 def _staff(user, perm: str = VIEW) -> None:
     if not (user.is_staff_member and user.has_permission(perm)):
@@ -88,6 +91,7 @@ def vote_prepare(request, pk: int):
         save=lambda data: services.vote_prepare(actor=request.user, matter=found, **form.rules()),
         success_message=_("The vote is prepared; check it, then open it."),
         success_url=_detail_url,
+        template=FORM,
         context={
             "title": _("Prepare a vote"),
             "intro": f"{found.number} {found.title}",
@@ -122,6 +126,7 @@ def vote_edit(request, pk: int):
         ),
         success_message=_("The vote's rules are saved."),
         success_url=_detail_url(vote),
+        template=FORM,
         context={
             "title": _("Edit the vote"),
             "intro": vote.question,
