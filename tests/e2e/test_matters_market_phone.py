@@ -322,6 +322,7 @@ def test_the_morning_market_from_the_parlour_to_the_board(live_server, world, pa
     worker.wait_for_url(_detail(base, matter))
     expect(worker.locator("[data-testid=step-manage]")).to_have_attribute("aria-current", "step")
     expect(worker.locator("[data-testid=prepare-vote]")).to_have_count(0)
+    expect(worker.locator("[data-testid=matter-decision]")).to_have_text("规定早市时间")
     _shot(worker, "matters-decided-phone")
     worker.locator(f"[data-testid=part-links] a[href='{manage_page}']").click()
     due = timezone.localdate() + dt.timedelta(days=7)
