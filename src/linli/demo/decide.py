@@ -36,7 +36,9 @@ from linli.decide.choices import (
     MeetingKind,
     PanelKind,
     Rating,
+    Stage,
     VoterBody,
+    VoteResult,
 )
 from linli.decide.manage import services as manage_services
 from linli.decide.models import Matter, MatterCategory, Vote, Voter
@@ -311,47 +313,40 @@ class Steps:
             invitees=invitees,
         )
 
-    def roll_and_minutes(self, meeting, minutes: str, absent_share: float = 0.0) -> None:
+    def roll_and_minutes(self, meeting, minutes: str, absent: int = 0) -> None:
+        """Everyone invited came but `absent` of the resident representatives (the last ones
+        invited); then the minutes."""
         invitees = list(meeting.invitees.order_by("pk"))
-        present = [
-            i.pk
-            for i in invitees
-            if i.role != AttendeeRole.REPRESENTATIVE or self.t.rng.random() >= absent_share
-        ]
+        representatives = [i.pk for i in invitees if i.role == AttendeeRole.REPRESENTATIVE]
+        away = set(representatives[len(representatives) - absent :]) if absent else set()
+        present = [i.pk for i in invitees if i.pk not in away]
         services.meeting_roll(actor=self.cast.staff, meeting=meeting, present=present)
         services.meeting_minutes(actor=self.cast.staff, meeting=meeting, minutes=minutes)
 
-    def show_of_hands(
-        self,
-        vote: Vote,
-        meeting,
-        shares: list[float],
-        witness: str,
-        turnout: float,
-        short: bool = False,
-    ) -> None:
-        """Enter the hands raised at the meeting: `turnout` of the voters who came, split over
-        the choices by `shares`."""
+    def show_of_hands(self, vote: Vote, meeting, witness: str, *, result: str) -> None:
+        """Enter the hands raised at the meeting by the voters who came, so that the vote comes
+        out as `result` (a `VoteResult`): passed — most for the first choice, a few for the
+        second; not passed — the two choices level; no quorum — fewer hands than it needs."""
         choices = list(vote.options.order_by("order"))
         came = set(
             meeting.invitees.filter(present=True, resident__isnull=False).values_list(
                 "resident_id", flat=True
             )
         )
-        roll = Voter.objects.filter(vote=vote).order_by("pk")
-        voters = [v for v in roll if v.resident_id in came]
-        voted = voters[: max(1, round(len(voters) * turnout))] if voters else []
-        if short:  # too few came to decide: fewer hands than the quorum needs
-            voted = voted[: max(1, (vote.roll_size * vote.quorum_percent) // 100 - 1)]
-        hands: dict[int, int] = {}
-        bounds, total = [], 0.0
-        for share in shares:
-            total += share
-            bounds.append(total)
-        for k, voter in enumerate(voted):
-            place = (k + 0.5) / len(voted) * total
-            index = next(i for i, b in enumerate(bounds) if place < b)
-            hands[voter.pk] = choices[index].pk
+        voters = [
+            v for v in Voter.objects.filter(vote=vote).order_by("pk") if v.resident_id in came
+        ]
+        needed = -(-vote.roll_size * vote.quorum_percent // 100)  # the quorum, in ballots
+        if result == VoteResult.NO_QUORUM:
+            voters = voters[: max(0, needed - 1)]
+            first = len(voters)
+        elif result == VoteResult.FAILED:
+            voters = voters[: len(voters) // 2 * 2]
+            first = len(voters) // 2
+        else:
+            first = len(voters) if vote.majority == Majority.UNANIMOUS else len(voters) * 3 // 4
+            first = max(first, len(voters) // 2 + 1)
+        hands = {voter.pk: choices[0 if k < first else 1].pk for k, voter in enumerate(voters)}
         if hands:
             vote_services.ballots_enter(
                 actor=self.cast.staff, vote=vote, hands=hands, witness=witness
@@ -429,7 +424,7 @@ class MorningMarket(Steps):
             ],
         )
         yield held + dt.timedelta(hours=1.5)
-        self.roll_and_minutes(meeting, m["minutes"], absent_share=0.1)
+        self.roll_and_minutes(meeting, m["minutes"], absent=1)
         v = s["vote"]
         vote = vote_services.vote_prepare(
             actor=c.staff,
@@ -446,7 +441,7 @@ class MorningMarket(Steps):
         yield held + dt.timedelta(hours=1.6)
         vote_services.vote_open(actor=c.staff, vote=vote)
         yield held + dt.timedelta(hours=1.75)
-        self.show_of_hands(vote, meeting, [0.85, 0.15], v["witness"], turnout=0.95)
+        self.show_of_hands(vote, meeting, v["witness"], result=VoteResult.PASSED)
         yield held + dt.timedelta(hours=1.9)
         vote_services.vote_close(actor=c.staff, vote=vote)
         assigned = held.date() + dt.timedelta(days=2)
@@ -540,7 +535,7 @@ class IllegalStructures(Steps):
         yield held + dt.timedelta(hours=1.6)
         vote_services.vote_open(actor=c.staff, vote=vote)
         yield held + dt.timedelta(hours=1.7)
-        self.show_of_hands(vote, meeting, [1.0], v["witness"], turnout=1.0)
+        self.show_of_hands(vote, meeting, v["witness"], result=VoteResult.PASSED)
         yield held + dt.timedelta(hours=1.8)
         vote_services.vote_close(actor=c.staff, vote=vote)
         assigned = held.date() + dt.timedelta(days=1)
@@ -801,12 +796,11 @@ class Year:
             return
         if p.fate == "merged":
             yield on(6, 11)
-            services.matter_merge(
-                actor=c.staff,
-                matter=matter,
-                into=t.matters[p.into],
-                note="与同一楼院已受理的事项相同。",
-            )
+            into = Matter.objects.filter(pk=getattr(t.matters.get(p.into), "pk", None)).first()
+            if into is not None and into.stage not in (Stage.DONE, Stage.CLOSED):
+                services.matter_merge(
+                    actor=c.staff, matter=matter, into=into, note="与社区已受理的事项相同。"
+                )
             return
         yield on(p.take_up, 10)
         if p.fate == "dropped":
@@ -847,7 +841,7 @@ class Year:
             meeting,
             f"与会居民代表讨论了“{options[0]}”和“{options[1]}”两个方案，"
             + ("因到会人数不足，表决未达法定人数。" if no_quorum else "会后进行表决。"),
-            absent_share=0.6 if no_quorum else 0.1,
+            absent=len(c.representatives) // 2 + 1 if no_quorum else rng.choice((0, 0, 1)),
         )
         phone = p.fate == "voting"
         rejected = p.fate == "rejected"
@@ -875,17 +869,22 @@ class Year:
                 choice = vote.options.order_by("order")[0 if k % 4 else 1]
                 vote_services.ballot_cast(actor=user, vote=vote, choice=choice)
             return  # still open today
-        if no_quorum:
-            s.show_of_hands(vote, meeting, [0.7, 0.3], witness, turnout=1.0, short=True)
-        elif rejected:
-            s.show_of_hands(vote, meeting, [0.45, 0.55], witness, turnout=1.0)
-        else:
-            s.show_of_hands(vote, meeting, [0.75, 0.25], witness, turnout=1.0)
+        intended = (
+            VoteResult.NO_QUORUM
+            if no_quorum
+            else VoteResult.FAILED
+            if rejected
+            else VoteResult.PASSED
+        )
+        s.show_of_hands(vote, meeting, witness, result=intended)
         yield held + dt.timedelta(hours=1.9)
         vote_services.vote_close(actor=c.staff, vote=vote)
-        if rejected:
+        # The matter goes where the vote took it (the roll of a small community may not allow
+        # the outcome planned).
+        matter.refresh_from_db()
+        if matter.stage == Stage.CLOSED:
             return
-        if no_quorum:
+        if matter.stage == Stage.DELIBERATE:
             if p.then_drop:
                 yield on(p.meeting + 12, 10)
                 services.matter_drop(actor=c.staff, matter=matter, reason=d.DROP_REASONS[3])
