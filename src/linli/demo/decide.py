@@ -684,16 +684,16 @@ class Year:
             plan = Plan(f"y{n}", cast, what[n % len(what)], fate)
             self._days(plan, rng)
             plans.append(plan)
+        # One vote open today is 工福街社区's, where 王大威 (a demo login) may still cast his.
+        voting = [p for p in plans if p.fate == "voting"]
+        if voting and data.GONGFU_COMMUNITY in t.casts:
+            voting[0].cast = t.casts[data.GONGFU_COMMUNITY]
         for plan in plans:
             if plan.fate == "merged":
                 self._merge(plan, plans, rng)
         missed = [p for p in plans if p.fate == "no_quorum"]
         if missed:
             missed[0].then_drop = True
-        # One vote open today is 工福街社区's, where 王大威 (a demo login) may still cast his.
-        voting = [p for p in plans if p.fate == "voting"]
-        if voting and data.GONGFU_COMMUNITY in t.casts:
-            voting[0].cast = t.casts[data.GONGFU_COMMUNITY]
         return plans
 
     def _days(self, p: Plan, rng: random.Random) -> None:
