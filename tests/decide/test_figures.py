@@ -155,6 +155,33 @@ def test_the_district_counts_what_the_records_hold(world, d):
     assert (first.tasks_overdue_now, second.tasks_overdue_now) == (0, 1)
 
 
+def test_votes_alike_in_place_result_and_roll_are_each_counted(world, d):
+    """Two votes of one community that both passed with a roll of 5: two votes, not one."""
+    first = Vote.objects.get(matter=d.done)
+    second = Vote.objects.create(
+        matter=d.open,
+        question="广场舞时间",
+        body="households",
+        quorum_percent=20,
+        majority="simple",
+        method="phone",
+        closes_at=first.closed_at,
+        state="closed",
+        closed_at=first.closed_at,
+        roll_size=5,
+        result="passed",
+    )
+    yes = VoteOption.objects.create(vote=second, label="赞成", order=1)
+    for household in world.households[:2]:
+        voter = Voter.objects.create(
+            vote=second, key=f"h{household.pk}", household=household, name=household.number
+        )
+        Ballot.objects.create(vote=second, voter=voter, choice=yes)
+    t = report(None, world.district).total
+    assert (t.votes, t.roll, t.ballots, t.turnout) == (2, 10, 6, 0.6)
+    assert t.by_result["passed"] == 2
+
+
 def test_a_user_counts_only_the_matters_they_may_see(world, d):
     worker = world.users["community_worker"]  # 文岭社区
     r = report(worker, world.communities[0])

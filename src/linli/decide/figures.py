@@ -197,13 +197,14 @@ class _Counter:
             Vote.objects.filter(matter__in=matters.values("pk"), state=VoteState.CLOSED)
             .filter(period.condition("closed_at"))
             .values("matter__area__path", "result", "roll_size")
-            .annotate(ballots=Count("ballots"))
+            .annotate(n=Count("pk", distinct=True), ballots=Count("ballots"))
         )
+        # A row stands for every vote of a place with the same result and roll size.
         for row in votes.order_by():
             for figures in self._targets(row["matter__area__path"]):
-                figures.votes += 1
-                figures.by_result[row["result"]] += 1
-                figures.roll += row["roll_size"]
+                figures.votes += row["n"]
+                figures.by_result[row["result"]] += row["n"]
+                figures.roll += row["roll_size"] * row["n"]
                 figures.ballots += row["ballots"]
 
     def _tasks(self, matters: QuerySet, period: Period, today: dt.date) -> None:

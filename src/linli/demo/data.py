@@ -12,6 +12,7 @@ codes in the range of county code 370772.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 DEFAULT_SEED = 20150810  # the date of the source's reports
@@ -238,6 +239,9 @@ RESIDENT_TAGS: tuple[TagData, ...] = (
     TagData("留守儿童", "父母外出务工的未成年人", sensitive=True),
     TagData("留守妇女", "丈夫外出务工的妇女", sensitive=True),
     TagData("外出务工", "户籍在本村、在外地务工"),
+    # The bodies that vote on residents-decide matters 由民做主 (a vote's roll is read from them).
+    TagData("居民代表", "社区居民代表会议成员"),
+    TagData("楼长", "楼院楼长"),
 )
 
 # District departments 区直部门 (short name used in post titles, full name). They send the first
@@ -566,6 +570,9 @@ FLATS_PER_LANDING = 2
 FLATS_OCCUPIED = 0.9
 # The small build: only this many households a 楼院 (its building head among them).
 SMALL_COMPOUND_HOUSEHOLDS = (2, 3)
+# Resident representatives 居民代表 a 楼院 sends to the community's representatives' meeting:
+# household heads other than the building head.
+COMPOUND_REPRESENTATIVES = 1
 # Old estates have more households in need than the countryside's average.
 URBAN_POOR_SHARE = 0.04
 
@@ -595,6 +602,12 @@ URBAN_STREET_OFFICE_ADDRESS = URBAN_DISTRICT_NAME + "{street}便民服务中心"
 # The street's party working committee and its secretary, as the source names him.
 STREET_PARTY_COMMITTEE = "东关街道党工委"
 STREET_PARTY_SECRETARY = ("石凌峰", "东关街道党工委书记")
+# The street's market service centre 市场服务中心 (under its office), which runs the street's
+# morning markets: the source's 游麟路 story gives it its part.
+STREET_MARKET_CENTRE = URBAN_DISTRICT_NAME + "{street}市场服务中心"
+# The day the street's demo logins took up their roles (their grants start then), before the
+# year of residents-decide matters they act in.
+URBAN_LOGINS_SINCE = dt.date(2021, 3, 1)
 
 # 王大威: 工福街社区, on 游麟路, where the morning market blocked the road. The source gives no age;
 # he is retired and home in the mornings.

@@ -14,6 +14,7 @@ from linli.appeals.models import Agreement, Appeal, AppealCategory, Dispute, Ret
 from linli.core import bulk
 from linli.core.choices import AreaKind
 from linli.core.models import Area
+from linli.decide.models import Commitment, Matter, Vote
 from linli.hall.models import Application, OutreachTask, ServiceItem
 from linli.registry.models import Household, Organisation, Post, Resident
 from linli.visits.models import ContactAssignment, Need, Visit
@@ -125,8 +126,7 @@ def build_demo(
             password_hash=writer.users["resident"].password,
         )
         lap("奎文区")
-        with transaction.atomic():
-            build_decide()
+        build_decide(seed=seed, today=planner.today)
         lap("residents decide")
         with transaction.atomic():
             refresh_visit_figures(today=planner.today)
@@ -165,6 +165,9 @@ def demo_counts() -> dict[str, int]:
         "return_visits": ReturnVisit.objects.count(),
         "disputes": Dispute.objects.count(),
         "agreements": Agreement.objects.count(),
+        "matters": Matter.objects.count(),
+        "votes": Vote.objects.count(),
+        "commitments": Commitment.objects.count(),
     }
 
 

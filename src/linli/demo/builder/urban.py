@@ -81,6 +81,8 @@ class UrbanPlanner:
                         compound.households.append(self._household(compound, number, address))
                     serial += len(compound.households)
                     compound.building_head = self._building_head(compound)
+                    compound.building_head.add("楼长")
+                    self._representatives(compound)
                     compounds.append(compound)
         self._poor(compounds)
         return compounds
@@ -144,6 +146,18 @@ class UrbanPlanner:
             key=lambda hh: (not hh.head.has("党员"), abs(hh.head.age - 62), hh.number),
         )
         return chosen.head
+
+    def _representatives(self, compound: CompoundPlan) -> None:
+        """居民代表: household heads of the 楼院 in the prime of life and at home in it (party
+        members first), other than its building head and the residents the source names."""
+        ordinary = [
+            hh
+            for hh in compound.households
+            if not hh.named and hh.head is not compound.building_head
+        ]
+        ordinary.sort(key=lambda hh: (not hh.head.has("党员"), abs(hh.head.age - 55), hh.number))
+        for hh in ordinary[: data.COMPOUND_REPRESENTATIVES]:
+            hh.head.add("居民代表")
 
     def _poor(self, compounds: list[CompoundPlan]) -> None:
         """困难户: the households most in need by the same score as 峡山区's (old estates'
@@ -242,6 +256,7 @@ class UrbanWriter:
                 address=data.URBAN_STREET_OFFICE_ADDRESS.format(street=street.name),
             )
             self._org(data.STREET_PARTY_COMMITTEE, "other", area)
+            self._org(data.STREET_MARKET_CENTRE.format(street=street.name), "other", area, office)
             parents["service_hall"] = office
             for community in street.communities:
                 place = self.areas[community.name]
@@ -279,7 +294,13 @@ class UrbanWriter:
                 password_hash=password_hash,
                 display_name=display,
             )
-            account_services.grant_create(actor=None, user=user, role=login.role, area=area)
+            account_services.grant_create(
+                actor=None,
+                user=user,
+                role=login.role,
+                area=area,
+                starts_on=data.URBAN_LOGINS_SINCE,
+            )
             self.users[login.username] = user
         for who in data.URBAN_NAMED_RESIDENTS:
             login = next(x for x in data.URBAN_LOGINS if x.display_name == who.name)

@@ -121,6 +121,13 @@ class Command(BaseCommand):
                 "return_visits": c["return_visits"],
             }
         )
+        self.stdout.write(
+            _(
+                "%(matters)d residents-decide matters, %(votes)d votes, "
+                "%(commitments)d party members' commitments."
+            )
+            % {"matters": c["matters"], "votes": c["votes"], "commitments": c["commitments"]}
+        )
         if self.verbosity >= 2:
             for step, seconds in summary.timings.items():
                 self.stdout.write(f"  {step}: {seconds:.1f} s")
