@@ -24,6 +24,9 @@ those tests builds its hall on its copy of `world`), and nothing at all (`module
   transaction);
 - when it says `SHARE_WORLD = False` (a module whose tests build their world differently, say
   in another language).
+A module whose other tests do not look at such records (they read the working-day calendar or
+check a schedule, say) says `OTHERS_IGNORE_SHARED = True`: it shares what every test taking
+something shared takes, and the others run beside it.
 Whatever a module does not share, `shared(name)` builds for the test itself, as before.
 
 Everything is built as each test would build it: with the fast password hasher, in English,
@@ -36,7 +39,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import inspect
+import re
 
 import pytest
 import time_machine
@@ -74,11 +79,35 @@ def _builders(module) -> dict:
     return {**COMMON, **getattr(module, "SHARED", {})}
 
 
+# `shared("name")` in a fixture's source: a thing the fixture takes under a name of its own
+# (a module's `a` fixture returning `shared("appeals")`).
+_ASKED = re.compile(r"""\bshared\(\s*["'](\w+)["']\s*\)""")
+
+
+@functools.cache
+def _asked_in(func) -> frozenset[str]:
+    try:
+        return frozenset(_ASKED.findall(inspect.getsource(func)))
+    except (OSError, TypeError):
+        return frozenset()
+
+
+def _taken(item, builders) -> set[str]:
+    """The shared things a test takes: fixtures named after them, and those that the test's
+    fixtures ask `shared` for under another name."""
+    taken = {name for name in item.fixturenames if name in builders}
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    for definitions in getattr(fixture_info, "name2fixturedefs", {}).values():
+        for definition in definitions:
+            taken |= {name for name in _asked_in(definition.func) if name in builders}
+    return taken
+
+
 def _needed(module, tests) -> list[str]:
     """The shared things the module's tests take, and those they are built on, in the order
     they are built."""
     builders = _builders(module)
-    taken = {name for t in tests for name in t.fixturenames if name in builders}
+    taken = {name for t in tests for name in _taken(t, builders)}
     order: list[str] = []
 
     def visit(name: str) -> None:
@@ -105,6 +134,8 @@ def modules_sharing(items) -> None:
         if not getattr(module, "SHARE_WORLD", True) or any(_commits(t) for t in tests):
             continue
         using = [t for t in tests if _uses_database(t)]
+        if getattr(module, "OTHERS_IGNORE_SHARED", False):
+            using = [t for t in using if _needed(module, [t])]
         common = set.intersection(*(set(_needed(module, [t])) for t in using)) if using else set()
         if common:
             _SHARING[module.__name__] = [n for n in _needed(module, tests) if n in common]

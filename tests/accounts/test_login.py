@@ -19,6 +19,9 @@ from linli.core.models import AuditRecord
 from linli.settings import PASSWORD_HASHERS as PRODUCTION_HASHERS
 from tests.factories import PASSWORD
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 ADDRESS = "10.1.2.3"
 ALERT = re.compile(r'<div class="alert alert-danger" role="alert">(.*?)</div>', re.S)
 

@@ -27,6 +27,7 @@ from . import dispute_helpers as d
 from . import helpers as h
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+WORLD_CLOCK = h.WORLD_CLOCK
 SHARED = {"appeals": h.build_appeals, "disputes": d.build_disputes}
 
 

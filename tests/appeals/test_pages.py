@@ -20,6 +20,7 @@ from linli.visits import services as visits_services
 
 from . import helpers as h
 
+WORLD_CLOCK = h.WORLD_CLOCK
 SHARED = {"appeals": h.build_appeals}
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
 

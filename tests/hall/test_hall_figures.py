@@ -25,6 +25,9 @@ from linli.registry.models import Organisation
 
 from .. import factories as f
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
 

@@ -23,6 +23,9 @@ from .test_outreach_pages import client_for
 from .test_outreach_pages import fast_password_hashing as fast_password_hashing  # noqa: F401
 from .test_workflow_offered import accepted
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 
 SHARED = {"w": build_outreach}  # built once for the module (tests/sharing.py)

@@ -17,6 +17,9 @@ from linli.registry.models import Household
 
 from .. import factories as f
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -51,6 +51,9 @@ from linli.visits.models import (
 
 from .. import factories as f
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 
 Q2 = (dt.date(2026, 4, 1), dt.date(2026, 6, 30))

@@ -18,6 +18,9 @@ from linli.visits import coverage, tasks
 from linli.visits.coverage import coverage_live, period_bounds
 from linli.visits.models import CoverageSummary, HouseholdVisitState, Visit
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

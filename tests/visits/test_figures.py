@@ -18,6 +18,9 @@ from linli.visits.models import Need, Visit
 
 from .. import factories as f
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 7, 15, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -17,6 +17,9 @@ from linli.visits.workflow import Action
 from ..hall import app_helpers as h
 from ..hall.test_workflow_offered import accepted
 
+# Its tests that take no shared world read only what they make (the calendar, say).
+OTHERS_IGNORE_SHARED = True
+
 pytestmark = pytest.mark.django_db
 
 
