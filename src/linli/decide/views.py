@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import QueryDict
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,7 +70,6 @@ PLACE_KINDS = (
 )
 # The pages of the other parts of the module, linked from the matter page once they exist.
 PART_LINKS = (
-    ("votes:matter", gettext_lazy("Votes")),
     ("matter_tasks:matter", gettext_lazy("Tasks and supervision")),
     ("board:matter", gettext_lazy("On the public board")),
 )
@@ -143,13 +142,7 @@ def _stage_bar(matter) -> list[dict]:
 
 
 def _part_links(matter) -> list[tuple[str, str]]:
-    links = []
-    for name, label in PART_LINKS:
-        try:
-            links.append((reverse(name, args=[matter.pk]), str(label)))
-        except NoReverseMatch:
-            continue
-    return links
+    return [(reverse(name, args=[matter.pk]), str(label)) for name, label in PART_LINKS]
 
 
 def _areas_for(user, perm: str):
