@@ -57,7 +57,9 @@ def test_a_resident_proposes_and_a_neighbour_supports(d, api):
     created = api("wang").post(ROOT, _body(d))
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["stage"] == "propose" and body["proposer"] == "王**"
+    # The proposer reads their own name; a neighbour reads it masked.
+    assert body["stage"] == "propose" and body["proposer"] == "王大威"
+    assert api("li").get(f"{ROOT}/{body['id']}").json()["proposer"] == "王**"
     assert body["area"]["id"] == d.community.pk
     key = {"Idempotency-Key": str(uuid.uuid4())}
     li = api("li")

@@ -176,6 +176,8 @@ def test_the_resident_proposes_and_supports(d):
     assert helpers.MARKET_TITLE in listing
     page = li.get(reverse("decide:detail", args=[matter.pk])).content.decode()
     assert 'data-testid="support"' in page and "王**" in page and "王大威" not in page
+    own = wang.get(reverse("decide:detail", args=[matter.pk])).content.decode()
+    assert "王大威" in own, "the proposer reads their own name"
     assert li.post(reverse("decide:support", args=[matter.pk])).status_code == 302
     assert li.post(reverse("decide:support", args=[matter.pk])).status_code == 302  # told
     assert MatterSupport.objects.filter(matter=matter).count() == 1

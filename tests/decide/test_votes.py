@@ -272,6 +272,14 @@ def test_the_majorities(v, majority, picks, result):
     }
 
 
+def test_a_written_choice_is_the_decision_as_it_is_worded(v):
+    wording = "8:30前全部撤摊，撤摊后清扫路面"
+    vote = h.opened(v, choices=[wording, "维持现状"])
+    _cast(v, vote, [0, 0, 0, 0])
+    _close_after(v, vote)
+    assert Matter.objects.get(pk=v.matter.pk).decision == wording
+
+
 def test_a_missed_quorum_decides_nothing(v):
     vote = h.opened(v, quorum_percent=50)
     _cast(v, vote, [0, 0])  # 2 of 6: a third

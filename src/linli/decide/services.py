@@ -24,6 +24,7 @@ from linli.core import audit, counters
 from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.errors import Conflict, check_version
+from linli.core.masking import MOBILE, NAME, mask
 from linli.core.models import Area
 from linli.core.notify import notify
 from linli.core.scoping import OutOfScope, can, covers
@@ -862,6 +863,21 @@ def sees_names(actor: Actor | None, matter: Matter) -> bool:
         and covers(actor, matter.area, REGISTRY_VIEW)
         and (covers(actor, matter.area, MANAGE) or covers(actor, matter.area, PROPOSE))
     )
+
+
+def proposer_shown(actor: Actor | None, matter: Matter) -> str:
+    """Who raised the matter, as `actor` may see it: the community's staff and opinion
+    collectors (`sees_names`) the name and the masked mobile, the proposer their own name,
+    everyone else the masked name."""
+    person = matter.proposer
+    if person is None:
+        return ""
+    if sees_names(actor, matter):
+        return f"{person.name} {mask(person.mobile, MOBILE)}".strip()
+    own = _own_person(actor) if actor is not None else None
+    if own is not None and own.pk == person.pk:
+        return person.name
+    return mask(person.name, NAME)
 
 
 def adviser_seat(actor: Actor | None, matter: Matter) -> PanelMember | None:

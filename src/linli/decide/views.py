@@ -110,17 +110,6 @@ def _detail_url(matter) -> str:
     return reverse("decide:detail", args=[matter.pk])
 
 
-def _proposer_label(matter, names: bool) -> str:
-    """Who raised it, as the page may show it: the community's staff and opinion collectors see
-    the name and the masked mobile (`services.sees_names`), everyone else the masked name."""
-    person = matter.proposer
-    if person is None:
-        return ""
-    if names:
-        return f"{person.name} {mask(person.mobile, MOBILE)}".strip()
-    return mask(person.name, NAME)
-
-
 def _stage_bar(matter) -> list[dict]:
     """The five steps, each done, current or to come (a closed matter: the step it left)."""
     order = [str(s) for s in STEPS]
@@ -260,7 +249,7 @@ def matter_detail(request, pk: int):
         "matter": matter,
         "staff": staff,
         "steps": _stage_bar(matter),
-        "proposer": _proposer_label(matter, names),
+        "proposer": services.proposer_shown(user, matter),
         "supporters": selectors.supporter_count(matter),
         "supported": selectors.has_supported(user, matter),
         "opinions": opinions,

@@ -13,7 +13,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from linli.core.api import Id, InputSchema, Label, OutputSchema, PageQuery, Version, caller, text
-from linli.core.masking import MOBILE, NAME, mask
+from linli.core.masking import NAME, mask
 
 from .. import selectors, services
 from ..choices import MatterChannel, Stage
@@ -134,12 +134,7 @@ class MatterDetailOut(MatterOut):
 
     @staticmethod
     def resolve_proposer(matter, context):
-        person = matter.proposer
-        if person is None:
-            return ""
-        if services.sees_names(caller(context), matter):
-            return f"{person.name} {mask(person.mobile, MOBILE)}".strip()
-        return mask(person.name, NAME)
+        return services.proposer_shown(caller(context), matter)
 
     @staticmethod
     def resolve_supporters(matter):

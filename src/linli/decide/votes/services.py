@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -590,9 +591,13 @@ def vote_close(
 
 
 def _decision(vote: Vote, winner: VoteOption) -> str:
-    """The decision a passed vote takes: the panel's option that won, as it is named; a plain
-    choice (赞成 …) says nothing alone, so with the question put."""
-    if winner.option_id is not None:
+    """The decision a passed vote takes: the choice that won, as it is named (a panel's option,
+    or a choice written for the vote); a plain 赞成 says nothing alone, so with the question put."""
+    plain = set()
+    for language, _name in settings.LANGUAGES:  # whoever prepared it, in whichever language
+        with translation.override(language):
+            plain |= {str(choice) for choice in default_choices()}
+    if winner.option_id is not None or winner.label not in plain:
         return winner.label
     return _("%(question)s: %(choice)s") % {"question": vote.question, "choice": winner.label}
 
