@@ -28,7 +28,8 @@ from . import selectors, services
 from .forms import BallotForm, HandsForm, VoteForm
 
 # The rules' form: its lists of choices one a line, on a phone too.
-FORM = "decide/votes/form.html"
+# Its lists of choices one a line on a phone (decide/partials/field.html).
+FIELD = "decide/partials/field.html"
 
 
 def _staff(user, perm: str = VIEW) -> None:
@@ -91,8 +92,8 @@ def vote_prepare(request, pk: int):
         save=lambda data: services.vote_prepare(actor=request.user, matter=found, **form.rules()),
         success_message=_("The vote is prepared; check it, then open it."),
         success_url=_detail_url,
-        template=FORM,
         context={
+            "field_template": FIELD,
             "title": _("Prepare a vote"),
             "intro": f"{found.number} {found.title}",
             "breadcrumb": [{"label": _("Votes"), "url": reverse("votes:list")}],
@@ -126,8 +127,8 @@ def vote_edit(request, pk: int):
         ),
         success_message=_("The vote's rules are saved."),
         success_url=_detail_url(vote),
-        template=FORM,
         context={
+            "field_template": FIELD,
             "title": _("Edit the vote"),
             "intro": vote.question,
             "breadcrumb": [{"label": vote.question, "url": _detail_url(vote)}],
