@@ -140,6 +140,11 @@ def test_resident_pages_pass_axe_as_they_are_and_in_care_mode(page_at, problems,
         _check(page, base, href, "care", found)
     page.goto(f"{base}/")
     screenshot(page, "care-on-workbench", max_height=1600)
+    # Fewer words: the explanations marked as secondary are left out.
+    page.goto(f"{base}/decide/community/")
+    expect(page.locator("main .care-hide")).not_to_have_count(0)
+    expect(page.locator("main .care-hide").first).to_be_hidden()
+    screenshot(page, "care-on-community", max_height=1600)
     page.goto(f"{base}/appeals/mine/new/")
     screenshot(page, "care-on-appeal-form", max_height=1600)
 
