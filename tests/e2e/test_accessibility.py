@@ -98,6 +98,8 @@ def _resident_pages(page, base: str) -> list[str]:
 def _check(page, base: str, href: str, mode: str, found: dict[str, list]) -> None:
     response = page.goto(f"{base}{href}")
     assert response is not None and response.ok, f"{href} answered {response and response.status}"
+    if href == "/":  # the menu too, opened with the hamburger button
+        open_nav(page)
     # Evaluated rather than added as a <script> element: the pages' CSP (script-src 'self')
     # refuses an inline script, and stays on, so the test sees what a resident's browser sees.
     page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -140,6 +142,8 @@ def test_resident_pages_pass_axe_as_they_are_and_in_care_mode(page_at, problems,
         _check(page, base, href, "care", found)
     page.goto(f"{base}/")
     screenshot(page, "care-on-workbench", max_height=1600)
+    open_nav(page)
+    screenshot(page, "care-on-menu", max_height=1600)
     # Fewer words: the explanations marked as secondary are left out.
     page.goto(f"{base}/decide/community/")
     expect(page.locator("main .care-hide")).not_to_have_count(0)
