@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import log_in, nav_hrefs, open_nav, screenshot, wider_than_window
+from .conftest import DESKTOP, PHONE, log_in, nav_hrefs, open_nav, screenshot, wider_than_window
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -138,6 +138,10 @@ def test_resident_pages_pass_axe_as_they_are_and_in_care_mode(axe, page_at, prob
         _check(page, axe, base, href, "normal", found)
     page.goto(f"{base}/")
     screenshot(page, "care-off-workbench", max_height=1600)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{base}/")
+    screenshot(page, "care-off-desktop", max_height=900)
+    page.set_viewport_size(PHONE)
 
     # Care mode, with the button in the top bar: back on the same page, and on every page after.
     page.goto(f"{base}{hrefs[-1]}")
@@ -151,6 +155,11 @@ def test_resident_pages_pass_axe_as_they_are_and_in_care_mode(axe, page_at, prob
     screenshot(page, "care-on-workbench", max_height=1600)
     open_nav(page)
     screenshot(page, "care-on-menu", max_height=1600)
+    page.set_viewport_size(DESKTOP)  # the switch sits at the end of the bar on a wide screen
+    page.goto(f"{base}/")
+    expect(page.get_by_test_id("care-switch")).to_be_visible()
+    screenshot(page, "care-on-desktop", max_height=900)
+    page.set_viewport_size(PHONE)
     # Fewer words: the explanations marked as secondary are left out.
     page.goto(f"{base}/decide/community/")
     expect(page.locator("main .care-hide")).not_to_have_count(0)
