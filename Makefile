@@ -6,13 +6,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast test-pg bench drills lint messages clean-demo install
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 		echo "Linli needs Python 3.11 or newer; '$(PYTHON)' is older or missing." >&2; \
 		echo "Run e.g. 'make $(MAKECMDGOALS) PYTHON=python3.12'." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# axe-core, for the accessibility test (tests/e2e/test_accessibility.py); without npm that
+	@# test skips, except under CI.
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility test will be skipped." >&2; fi
 	@touch $(STAMP)
 
 install: $(STAMP)

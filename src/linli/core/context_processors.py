@@ -17,3 +17,11 @@ def workbench(request):
         "switchable_areas": switchable_areas(user) if user.is_staff_member else [],
         "current_area": current_area(request),
     }
+
+
+def care_mode(request):
+    """Care mode 关怀模式 (larger type, higher contrast, big targets), chosen with the switch in
+    every page's footer and kept in a cookie of the browser."""
+    from .views import care_mode_on
+
+    return {"care_mode": care_mode_on(request)}

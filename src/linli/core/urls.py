@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("area/switch/", views.area_switch, name="area_switch"),
+    path("care-mode/", views.care_mode, name="care_mode"),
     # Liveness and readiness, for the reverse proxy, systemd and monitoring (no login).
     path("healthz", views_health.liveness, name="healthz"),
     path("readyz", views_health.readiness, name="readyz"),

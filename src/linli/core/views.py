@@ -11,6 +11,7 @@ from typing import cast
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -62,6 +63,46 @@ def area_switch(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "core:workbench"
     return redirect(back)
+
+
+# --- care mode 关怀模式 --------------------------------------------------------------------------
+
+CARE_COOKIE = "linli_care"
+CARE_COOKIE_AGE = 60 * 60 * 24 * 365 * 5  # kept on the phone until turned off
+
+
+def care_mode_on(request) -> bool:
+    return request.COOKIES.get(CARE_COOKIE) == "1"
+
+
+def _local_path(url: str) -> str | None:
+    """`url` when it is a path on this site ("/registry/…"), else None: the switch never sends a
+    person to another site, whatever the form was made to say."""
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts=set()):
+        return None
+    return url
+
+
+@require_POST
+def care_mode(request):
+    """Turn care mode (larger type, higher contrast, big targets) on or off for this browser,
+    with a long-lived cookie, and go back to the page the switch was pressed on."""
+    back = _local_path(request.POST.get("next", "")) or "/"
+    response = redirect(back)
+    if request.POST.get("on") == "1":
+        response.set_cookie(
+            CARE_COOKIE,
+            "1",
+            max_age=CARE_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    else:
+        response.delete_cookie(CARE_COOKIE, samesite="Lax")
+    return response
 
 
 # --- the area tree --------------------------------------------------------------------------
