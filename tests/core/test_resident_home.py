@@ -210,6 +210,8 @@ def test_a_resident_gets_their_home_with_their_own_records(client, home):
     assert 'href="tel:13900001111"' in page
     assert "李书记" in page and "文岭社区便民服务大厅" in page
     assert "赵网格" not in page
+    # the menu calls it their home, not a workbench
+    assert "Workbench" not in page
 
 
 def test_a_cast_vote_leaves_the_home(client, home):
@@ -224,6 +226,7 @@ def test_staff_keep_their_workbench(client, home, role):
     response = _page(client, home.world.users[role])
     assert response.templates[0].name == "core/workbench.html"
     assert b'data-testid="resident-home"' not in response.content
+    assert b"Workbench" in response.content and b"My home" not in response.content
 
 
 def test_the_home_reads_a_fixed_number_of_queries(client, home):
