@@ -128,6 +128,7 @@ from linli.hall.models import (
 from linli.hall.outreach import services as outreach
 from linli.registry import imports
 from linli.registry import services as registry_services
+from linli.registry.home import CONTACT_KINDS
 from linli.registry.models import Household, Organisation, Post, RegistryImport, Resident
 from linli.visits import services as visits_services
 from linli.visits.choices import LinkLevel
@@ -991,9 +992,11 @@ def attribute_ids(w, role: str, kind: str) -> set[int]:
     """Records of `kind` an answer may show beyond the role's own view of them: the
     applicants, households and offices of the applications it sees, the parent of an
     organisation it sees, and the departments the public catalogue names."""
+    if kind == "post":
+        return home_contact_ids(w, role, kind)
     if kind not in ("resident", "household", "organisation"):
         return set()
-    ids = board_attribute_ids(w, role, kind)
+    ids = board_attribute_ids(w, role, kind) | home_contact_ids(w, role, kind)
     if kind == "organisation":
         ids |= set(_all("public_department"))
         seen = in_scope_ids(w, role, "organisation")
@@ -1013,6 +1016,26 @@ def attribute_ids(w, role: str, kind: str) -> set[int]:
             ids.add(application.hall_id)
             ids |= {s.organisation_id for s in application.steps.all()}
     return ids
+
+
+def home_contact_ids(w, role: str, kind: str) -> set[int]:
+    """Who serves a resident's household, on their home (registry/home.py): the posts held over
+    its place or a place above it, their holders, and its community's service hall."""
+    if role != Role.RESIDENT:
+        return set()
+    paths = set(w.households["HG1"].area.ancestor_paths())
+    posts = [p for p in _all("post") if p.kind in CONTACT_KINDS and p.area.path in paths]
+    if kind == "post":
+        return {p.pk for p in posts}
+    if kind == "resident":
+        return {p.holder_id for p in posts if p.holder_id}
+    if kind == "organisation":
+        return {
+            o.pk
+            for o in _all("organisation")
+            if o.kind == "service_hall" and o.area.path in paths and o.area.kind == "community"
+        }
+    return set()
 
 
 # --- the matrix -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Every demo login in Chromium: log in on a 375 px phone, land on the workbench, open the menu
+"""Every demo login in Chromium: log in on a 375 px phone, land on the workbench (a resident: their
+own home, tests/e2e/test_resident_home_phone.py), open the menu
 with the hamburger button and every module it offers, with nothing wider than the phone and no
 error page; then the same workbench and main list on a desktop (a role's other logins: the
 workbench and list on the phone). One demo district serves all roles, one after another on one
@@ -54,12 +55,13 @@ def _open_module(page, href: str, role: str) -> None:
 
 
 def _main_list(page, hrefs: list[str]) -> str:
-    """The list the role works from; read on the workbench."""
+    """The list the role works from; read on the workbench (a resident's own household: on their
+    home)."""
     for href in MAIN_LISTS:
         if href in hrefs:
             return href
     own = page.locator("main a[href^='/registry/households/']")
-    assert own.count() == 1, "a role with no list has its own household on the workbench"
+    assert own.count() == 1, "a role with no list has its own household on its home"
     return own.get_attribute("href")
 
 
@@ -88,7 +90,7 @@ def _check_role(page, base: str, role: str, username: str) -> None:
         _open_module(page, href, role)
         if href == main_list:  # the list as the menu opened it
             _phone_list(page, role, main_list)
-    if main_list not in hrefs:  # the resident's own household, linked from the workbench
+    if main_list not in hrefs:  # the resident's own household, linked from their home
         page.goto(f"{base}{main_list}")
         _phone_list(page, role, main_list)
 

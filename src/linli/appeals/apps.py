@@ -22,6 +22,9 @@ class AppealsConfig(AppConfig):
         from .tiles import appeal_tiles
 
         register_tiles(appeal_tiles, place=45)
+        from .home import register_cards
+
+        register_cards()
         register_entries()
         from linli.core.figure_sections import FigureSection, register
 

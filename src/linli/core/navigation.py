@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .actors import Actor
+from .resident_home import resident_person
 
 STAFF, RESIDENT, ANYONE = "staff", "resident", "anyone"
 
@@ -28,6 +29,7 @@ class NavEntry:
     group: str = ""
     audience: str = STAFF
     exact: bool = False
+    resident_label: str | Promise = ""  # what a resident reads instead (their home, not 工作台)
 
 
 GROUPS = {
@@ -66,7 +68,7 @@ def entries() -> list[NavEntry]:
 
 
 register(
-    NavEntry(_("Workbench"), "core:workbench", None, audience=ANYONE),
+    NavEntry(_("Workbench"), "core:workbench", None, audience=ANYONE, resident_label=_("My home")),
     NavEntry(_("Areas"), "core:area_tree", "area.view"),
     place=0,
 )
@@ -90,20 +92,22 @@ def _shown(entry: NavEntry, user: Actor) -> bool:
     return any(user.has_permission(p) for p in wanted)
 
 
-def _link(entry: NavEntry, path: str) -> dict:
+def _link(entry: NavEntry, path: str, resident: bool = False) -> dict:
     url = reverse(entry.url_name)
     active = path == url or (not entry.exact and url != "/" and path.startswith(url))
-    return {"label": entry.label, "url": url, "active": active}
+    label = entry.resident_label if resident and entry.resident_label else entry.label
+    return {"label": label, "url": url, "active": active}
 
 
 def nav_items(request) -> list[dict]:
     """The menu for this user: links, and groups of links ({"label", "children", "active"})."""
     items: list[dict] = []
     groups: dict[str, dict] = {}
+    resident = resident_person(request.user) is not None
     for entry in entries():
         if not _shown(entry, request.user):
             continue
-        link = _link(entry, request.path)
+        link = _link(entry, request.path, resident)
         if not entry.group:
             items.append(link)
             continue

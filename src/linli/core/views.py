@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from linli.core.models import Area
 
-from . import audit, selectors, services
+from . import audit, resident_home, selectors, services
 from .actors import Actor
 from .filters import AuditFilter
 from .forms import AreaCreateForm, AreaEditForm, AreaMoveForm
@@ -46,6 +46,11 @@ def _require(user: Actor, perm: str) -> None:
 @login_required
 @require_GET
 def workbench(request):
+    """工作台 for staff; a resident gets their own home (`core.resident_home`) instead."""
+    person = resident_home.resident_person(request.user)
+    if person is not None:
+        cards = resident_home.home_cards(request.user, person)
+        return render(request, "core/resident_home.html", {"person": person, "cards": cards})
     area = current_area(request)
     context = {"area": area, "tiles": selectors.workbench_tiles(user=request.user, area=area)}
     return render(request, "core/workbench.html", context)

@@ -29,6 +29,9 @@ class DecideConfig(AppConfig):
         register(FigureSection("decide", SECTION_TITLE, figure_rows))
         register_entries()
         register_tiles(decide_tiles, place=50)
+        from .home import register_cards
+
+        register_cards()
         votes_navigation.register_entries()
         manage_navigation.register_entries()
         board_navigation.register_entries()

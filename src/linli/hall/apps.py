@@ -18,10 +18,12 @@ class ServicesConfig(AppConfig):
 
         from .applications.selectors import workbench_tiles
         from .dashboard.figures import figure_rows
+        from .home import register_cards
         from .navigation import register_entries
         from .outreach.services import on_grant
 
         register_tiles(workbench_tiles)
+        register_cards()
         register_entries()
         when_granted(on_grant)
         register(

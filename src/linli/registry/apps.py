@@ -14,5 +14,8 @@ class RegistryConfig(AppConfig):
         from .tiles import household_counts, registry_tiles
 
         register_tiles(registry_tiles, place=10)
+        from .home import register_cards
+
+        register_cards()
         register_area_node_annotator(household_counts)
         register_entries()

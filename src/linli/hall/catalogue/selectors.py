@@ -60,11 +60,15 @@ def _offered() -> QuerySet:
     return ServiceItem.objects.filter(rules.OFFERED)
 
 
-def public_catalogue() -> list[CategoryGroup]:
-    """Every offered item with its content, grouped by category in catalogue order; categories
-    with nothing offered are left out."""
+def public_catalogue(q: str = "") -> list[CategoryGroup]:
+    """Every offered item with its content (those whose name or code contain `q`, if given),
+    grouped by category in catalogue order; categories with nothing offered are left out."""
     groups: dict[int, CategoryGroup] = {}
-    for item in _with_content(_offered()).order_by(
+    items = _offered()
+    q = q.strip()[:SEARCH_MAX_LENGTH]
+    if q:
+        items = items.filter(Q(current__name__contains=q) | Q(code__icontains=q))
+    for item in _with_content(items).order_by(
         "category__sort_order", "category__name", "sort_order", "code"
     ):
         group = groups.setdefault(item.category_id, CategoryGroup(item.category))

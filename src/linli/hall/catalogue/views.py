@@ -33,10 +33,12 @@ ITEM_FORM = "services/catalogue/item_form.html"
 
 @require_GET
 def catalogue_public(request):
-    groups = selectors.public_catalogue()
+    q = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
+    groups = selectors.public_catalogue(q)
     user = request.user
     context = {
         "groups": groups,
+        "q": q,
         "item_count": sum(len(g.items) for g in groups),
         "perms_manage": user.is_authenticated and user.has_permission(catalogue.MANAGE),
     }
