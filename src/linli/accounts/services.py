@@ -404,7 +404,10 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 def api_token_find(key: str) -> ApiToken | None:
     """The token this key belongs to, with its user, if it works now: not revoked, not expired,
     its account active. Notes when it was last used (at most every five minutes)."""
-    token = api_tokens_of_key(ApiToken.objects.select_related("user"), key).first()
+    # A resident's own person and home come with the user (one join, not two queries on every
+    # request of theirs: scoping reads where their household lies).
+    tokens = ApiToken.objects.select_related("user__resident_record__household__area")
+    token = api_tokens_of_key(tokens, key).first()
     return token if token is not None and api_token_works(token) else None
 
 

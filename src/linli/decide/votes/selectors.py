@@ -23,6 +23,7 @@ from linli.core.actors import Actor
 from linli.core.choices import AreaKind
 from linli.core.models import Area
 from linli.core.scoping import OutOfScope, covers
+from linli.registry.models import Household, Resident
 
 from ..choices import VoteState
 from ..models import Ballot, Vote, VoteOption, Voter
@@ -45,9 +46,20 @@ def _resident_of(user: Actor, area: Area) -> bool:
     person = getattr(user, "resident_record", None)
     if person is None or not user.has_permission(PARTICIPATE):
         return False
-    home = Area.objects.filter(households__pk=person.household_id).values_list("path", flat=True)
-    paths = list(home)
-    return bool(paths) and paths[0].startswith(community_of(area).path)
+    home = _home_path(person)
+    return bool(home) and home.startswith(community_of(area).path)
+
+
+def _home_path(person: Resident) -> str | None:
+    """Where the person's household lies: as loaded with them (an API token's look-up brings
+    it), or one query."""
+    household_field = Resident._meta.get_field("household")
+    if household_field.is_cached(person):
+        household = person.household
+        if Household._meta.get_field("area").is_cached(household):
+            return household.area.path
+    homes = Area.objects.filter(households__pk=person.household_id)
+    return homes.values_list("path", flat=True).first()
 
 
 def state_label(vote: Vote) -> str:
