@@ -47,7 +47,7 @@ def _resident_of(user: Actor, area: Area) -> bool:
     if person is None or not user.has_permission(PARTICIPATE):
         return False
     home = _home_path(person)
-    return bool(home) and home.startswith(community_of(area).path)
+    return home is not None and home.startswith(community_of(area).path)
 
 
 def _home_path(person: Resident) -> str | None:
