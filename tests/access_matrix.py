@@ -2458,6 +2458,9 @@ PAGES: dict[str, tuple[Op, ...]] = {
     "accounts:account_unlock": (  # nobody is locked here: "was not locked", nothing written
         Op("POST", "accounts.unlock", ok=302, body=lambda w, _: {"username": "mx-grid_worker"}),
     ),
+    "core:care_mode": (  # the browser's 关怀模式 cookie, back to the page it came from
+        Op("POST", PUBLIC, anon=302, ok=302, body=lambda w, _: {"on": "1", "next": "/"}),
+    ),
     "set_language": (
         Op("POST", PUBLIC, anon=302, ok=302, body=lambda w, _: {"language": "en", "next": "/"}),
         Op("GET", PUBLIC, anon=302, ok=302),  # Django's own view: back to where one came from
