@@ -242,3 +242,13 @@ def test_the_figures_count_the_records(today):
     assert figures["matters_raised"] == everywhere.count()
     assert figures["at_done"] == everywhere.filter(stage=Stage.DONE).count()
     assert figures["votes_passed"] == Vote.objects.filter(result=VoteResult.PASSED).count()
+
+
+def test_the_notifications_the_stories_queued_wait_from_the_build_not_the_story(today):
+    """The stories' steps queue notifications at the story's moment; waiting when the build
+    ends, they count from the build, so `/readyz` does not take them for a dead worker's."""
+    from linli.core.health import job_queue_check, oldest_ready_job_age
+
+    age = oldest_ready_job_age()
+    assert age is not None and age < dt.timedelta(minutes=5)
+    assert job_queue_check().ok

@@ -122,8 +122,19 @@ def build_decide(*, seed: int = data.DEFAULT_SEED, today: dt.date | None = None)
         casts = Casts.load(street, seed)
     told = Telling(casts, seed=seed, today=today)
     told.run()
+    _queue_waiting_jobs_now()
     made["matters"] = Matter.objects.filter(area__path__startswith=street.path).count()
     return made
+
+
+def _queue_waiting_jobs_now() -> None:
+    """The jobs the stories queued (the notifications of each step) carry the story's moment;
+    still waiting when the build ends, they were queued by the build: put them at the real time,
+    or the readiness check (`/readyz`) would take them for jobs a dead worker left days ago."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    DBTaskResult.objects.ready().filter(enqueued_at__lt=now).update(enqueued_at=now)
 
 
 # --- who acts where ----------------------------------------------------------------------------
