@@ -208,6 +208,7 @@ def test_the_dashboard_shows_the_figures_and_drills_down(client, world, d):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-testid="figure-raised"' in html and "area-chart" in html
+    assert "vendor/echarts/echarts.min.js" in html  # what draws the charts
     assert 'value="12m"' in html and 'value="custom"' in html  # the period can be chosen
     assert html.count('data-testid="area-row"') == 2  # the two streets, each a link down
     street = world.streets[0]
