@@ -46,17 +46,9 @@ sys.path.insert(0, str(ROOT / "drills"))
 
 from fleet import Process, free_port, get, linli, say, stop_all, wait_until  # noqa: E402
 
-CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [  # as tests/browser.py launches it
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 375, "height": 812}
+sys.path.insert(0, str(ROOT))
+# Chromium as the browser tests launch it, the phone they use.
+from tests.browser import CHROMIUM, LAUNCH_ARGS, PHONE  # noqa: E402
 
 # Chrome DevTools' "Slow 3G" preset, as DevTools itself defines it (ChromeDevTools/
 # devtools-frontend, front_end/core/sdk/NetworkManager.ts, `Slow3GConditions`): ~500 kbit/s down
